@@ -1,0 +1,75 @@
+"""``wordlab`` command line: one root parser, one module per verb group.
+
+Each module in :data:`COMMANDS` has ``register(subparsers)`` that adds its parser(s)
+and sets ``func(args) -> int``; each module in :data:`TRAIN_COMMANDS` registers under
+``wordlab train``. Exit status: 0 success, 1 bad data or options (one-line message on
+stderr, no traceback), 2 usage errors (argparse), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from wordlab import __version__
+from wordlab.errors import WordlabError
+
+# verb-group modules of this package (cli/<name>.py), each with register(subparsers)
+COMMANDS = ["vocab"]
+# trainers under `wordlab train` (cli/train_<name>.py), each with register(subparsers)
+TRAIN_COMMANDS: list[str] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The root parser with every verb registered."""
+    parser = argparse.ArgumentParser(
+        prog="wordlab",
+        description="Word vectors (PPMI-SVD, word2vec), their evaluation, language models and translation.",
+    )
+    parser.add_argument("--version", action="version", version=f"wordlab {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    if TRAIN_COMMANDS:
+        train = sub.add_parser("train", help="train word vectors from a corpus",
+                               description="Train word vectors from a corpus.")
+        train_sub = train.add_subparsers(dest="method", metavar="METHOD")
+        train_sub.required = True
+        for name in TRAIN_COMMANDS:
+            importlib.import_module(f"{__name__}.train_{name}").register(train_sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    args.progress = not args.quiet
+    try:
+        return int(args.func(args) or 0)
+    except WordlabError as e:
+        print(f"wordlab: error: {e}", file=sys.stderr)
+        return 1
+    except KeyError as e:  # e.g. an out-of-vocabulary query word
+        msg = e.args[0] if e.args else str(e)
+        print(f"wordlab: error: {msg}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("wordlab: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `wordlab ... | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""``wordlab vocab``: count a corpus, print its statistics, optionally save the vocabulary."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from wordlab.progress import byte_bar
+from wordlab.text import SPECIALS, Vocabulary
+
+from .common import add_corpus_args, corpus_from_args, peak_rss_mb, print_json, print_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("vocab", help="count words: vocabulary size, coverage, top words",
+                       description="Build a vocabulary from a corpus and print its statistics.")
+    add_corpus_args(p)
+    p.add_argument("--min-count", type=int, default=1, help="drop words seen fewer times (default: 1)")
+    p.add_argument("--max-size", type=int, default=None, help="keep at most this many words (specials included)")
+    p.add_argument("--specials", action="store_true", help=f"add the special tokens {', '.join(SPECIALS)}")
+    p.add_argument("--top", type=int, default=20, help="how many of the most frequent words to list (default: 20)")
+    p.add_argument("-o", "--output", help="write the vocabulary as JSON to this file")
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    corpus = corpus_from_args(args)
+    t0 = time.perf_counter()
+    with byte_bar(corpus.total_bytes, desc="counting", enabled=args.progress) as bar:
+        vocab = Vocabulary.build(corpus.chunks(on_bytes=bar.update), min_count=args.min_count,
+                                 max_size=args.max_size, specials=SPECIALS if args.specials else ())
+    seconds = time.perf_counter() - t0
+    if args.output:
+        vocab.save(args.output)
+    n_special = len(vocab.specials)
+    stats = {
+        "files": [str(f) for f in corpus.files],
+        "tokens": vocab.total_words,
+        "vocabulary": len(vocab),
+        "words": len(vocab) - n_special,
+        "min_count": args.min_count,
+        "coverage": round(vocab.coverage(), 6),
+        "seconds": round(seconds, 3),
+        "tokens_per_second": round(vocab.total_words / seconds) if seconds > 0 else None,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "top": vocab.most_common(args.top),
+    }
+    if args.json:
+        print_json(stats)
+        return 0
+    print(f"files       {len(corpus.files)} ({corpus.total_bytes / 2**20:,.1f} MiB on disk)")
+    print(f"tokens      {stats['tokens']:,}")
+    print(f"vocabulary  {stats['vocabulary']:,} (min_count={args.min_count}"
+          + (f", {n_special} specials" if n_special else "") + ")")
+    print(f"coverage    {100 * stats['coverage']:.2f}% of tokens are in the vocabulary")
+    print(f"time        {seconds:.2f} s ({stats['tokens_per_second'] or 0:,} tokens/s), "
+          f"peak RSS {stats['peak_rss_mb']:,.0f} MiB")
+    if args.output:
+        print(f"saved       {args.output}")
+    if args.top:
+        total = vocab.total_words
+        print()
+        print_table([[i + 1, w, c, f"{100 * c / total:.2f}%"] for i, (w, c) in enumerate(stats["top"])],
+                    ["rank", "word", "count", "share"])
+    return 0
