@@ -14,6 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
+_UMASK = os.umask(0)  # read once, at import (os.umask can only be read by setting it)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
@@ -30,6 +33,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
+            os.fchmod(f.fileno(), _target_mode(path))  # mkstemp makes 0600; give the mode open() would
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -38,6 +42,14 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _target_mode(path: Path) -> int:
+    """The existing file's permissions, else ``0o666`` less the process umask (what ``open()`` gives)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
