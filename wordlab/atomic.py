@@ -33,7 +33,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
-            os.fchmod(f.fileno(), _target_mode(path))  # mkstemp makes 0600; give the mode open() would
+            if hasattr(os, "fchmod"):  # POSIX: mkstemp makes 0600; give the mode open() would
+                os.fchmod(f.fileno(), _target_mode(path))
             yield f
             f.flush()
             os.fsync(f.fileno())
