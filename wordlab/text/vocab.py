@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -48,10 +49,16 @@ class _Scan:
         self.keep_ids = keep_ids
         self.parts: list[np.ndarray] = []
         self.total = 0
+        # counting only: Counter.update runs in C and keeps first-occurrence (insertion) order
+        self.counter: Counter[str] | None = None if keep_ids else Counter()
 
     def add(self, tokens: list[str]) -> None:
         n = len(tokens)
         if not n:
+            return
+        if self.counter is not None:
+            self.counter.update(tokens)
+            self.total += n
             return
         arr = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int32, count=n)
         size = len(self.ids)
@@ -63,6 +70,8 @@ class _Scan:
             self.parts.append(arr)
 
     def words_and_counts(self) -> tuple[list[str], np.ndarray]:
+        if self.counter is not None:
+            return list(self.counter), np.fromiter(self.counter.values(), dtype=np.int64, count=len(self.counter))
         return list(self.ids), self.counts[: len(self.ids)].copy()
 
 
