@@ -103,11 +103,12 @@ class Vocabulary:
     @classmethod
     def from_counts(cls, words: Sequence[str], counts: np.ndarray, *, min_count: int = 1,
                     max_size: int | None = None, specials: Sequence[str] = (),
-                    total_words: int | None = None) -> tuple["Vocabulary", np.ndarray]:
+                    total_words: int | None = None, source: str = "corpus") -> tuple["Vocabulary", np.ndarray]:
         """Prune and order ``words`` (in first-occurrence order) by count.
 
         Returns the vocabulary and ``remap``: provisional id → final id (``-1`` for pruned
-        words, or the ``<unk>`` id when ``<unk>`` is among the specials).
+        words, or the ``<unk>`` id when ``<unk>`` is among the specials). ``source`` names
+        the corpus in error messages.
         """
         if min_count < 1:
             raise ConfigError(f"min_count must be >= 1, got {min_count}")
@@ -125,7 +126,7 @@ class Vocabulary:
         if len(order) == 0:
             most = int(counts[~is_special].max()) if (~is_special).any() else 0
             raise DataError(
-                f"no word occurs at least min_count={min_count} times "
+                f"{source}: no word occurs at least min_count={min_count} times "
                 f"(the most frequent occurs {most} times in {int(counts.sum())} tokens); lower --min-count"
             )
         special_counts = [int(counts[words.index(s)]) if s in words else 0 for s in specials] if specials else []
@@ -143,16 +144,19 @@ class Vocabulary:
 
     @classmethod
     def build(cls, chunks: Iterable[list[str]], *, min_count: int = 1, max_size: int | None = None,
-              specials: Sequence[str] = ()) -> "Vocabulary":
-        """Count the tokens of ``chunks`` (lists of tokens, e.g. ``Corpus.chunks()``) and build the vocabulary."""
+              specials: Sequence[str] = (), source: str = "corpus") -> "Vocabulary":
+        """Count the tokens of ``chunks`` (lists of tokens, e.g. ``Corpus.chunks()``) and build the vocabulary.
+
+        ``source`` names the corpus in error messages (e.g. ``Corpus.name``).
+        """
         scan = _Scan(keep_ids=False)
         for tokens in chunks:
             scan.add(tokens)
         if scan.total == 0:
-            raise DataError("corpus holds no tokens")
+            raise DataError(f"{source}: holds no tokens")
         words, counts = scan.words_and_counts()
         vocab, _ = cls.from_counts(words, counts, min_count=min_count, max_size=max_size,
-                                   specials=specials, total_words=scan.total)
+                                   specials=specials, total_words=scan.total, source=source)
         return vocab
 
     # ------------------------------------------------------------------ queries
@@ -278,25 +282,38 @@ class Vocabulary:
 
 
 def scan_and_encode(chunks: Iterable[list[str]], *, min_count: int = 1, max_size: int | None = None,
-                    specials: Sequence[str] = (), unknown: str = "auto") -> tuple[Vocabulary, np.ndarray]:
+                    specials: Sequence[str] = (), unknown: str = "auto",
+                    source: str = "corpus") -> tuple[Vocabulary, np.ndarray]:
     """One pass over ``chunks``: build the vocabulary and the corpus as an ``np.int32`` id array.
 
-    Out-of-vocabulary tokens become ``<unk>`` when it is among ``specials`` (``unknown="unk"``)
-    or are dropped (``unknown="drop"``, word2vec's convention); ``"auto"`` picks by the specials.
+    Out-of-vocabulary (pruned) tokens become ``<unk>`` (``unknown="unk"``, needs ``<unk>`` among
+    ``specials``), are dropped (``"drop"``, word2vec's convention) or raise ``KeyError``
+    (``"error"``); ``"auto"`` is ``"unk"`` when ``<unk>`` is a special, else ``"drop"``.
+    A literal ``<unk>`` token in the text (PTB has them) is always kept as ``<unk>``.
     """
+    if unknown not in ("auto", "unk", "drop", "error"):
+        raise ConfigError(f"unknown must be auto, unk, drop or error, not {unknown!r}")
+    if unknown == "auto":
+        unknown = "unk" if UNK in specials else "drop"
+    if unknown == "unk" and UNK not in specials:
+        raise ConfigError("unknown='unk' needs '<unk>' among the specials")
     scan = _Scan(keep_ids=True)
     for tokens in chunks:
         scan.add(tokens)
     if scan.total == 0:
-        raise DataError("corpus holds no tokens")
+        raise DataError(f"{source}: holds no tokens")
     words, counts = scan.words_and_counts()
     vocab, remap = Vocabulary.from_counts(words, counts, min_count=min_count, max_size=max_size,
-                                          specials=specials, total_words=scan.total)
-    if unknown == "auto":
-        unknown = "unk" if UNK in vocab.stoi else "drop"
-    if unknown == "unk" and UNK not in vocab.stoi:
-        raise ConfigError("unknown='unk' needs '<unk>' among the specials")
-    ids = remap[np.concatenate(scan.parts)] if scan.parts else np.zeros(0, np.int32)
+                                          specials=specials, total_words=scan.total, source=source)
+    if unknown != "unk" and vocab.unk_id is not None:  # pruned words → -1, a literal <unk> stays
+        remap = np.where(remap == vocab.unk_id, -1, remap).astype(np.int32)
+        if UNK in scan.ids:
+            remap[scan.ids[UNK]] = vocab.unk_id
+    provisional = np.concatenate(scan.parts) if scan.parts else np.zeros(0, np.int32)
+    ids = remap[provisional]
+    if unknown == "error" and (ids < 0).any():
+        word = words[int(provisional[np.argmax(ids < 0)])]
+        raise KeyError(f"{word!r} not in vocabulary (pruned by min_count={min_count} / max_size={max_size})")
     if unknown == "drop":
         ids = ids[ids >= 0]
     return vocab, np.ascontiguousarray(ids, dtype=np.int32)
