@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from wordlab.errors import ConfigError
 from wordlab.progress import byte_bar
 from wordlab.text import SPECIALS, Vocabulary
 
@@ -25,11 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.min_count < 1:  # checked before a long read, not after
+        raise ConfigError(f"--min-count must be >= 1, got {args.min_count}")
+    if args.max_size is not None and args.max_size <= (len(SPECIALS) if args.specials else 0):
+        raise ConfigError(f"--max-size must leave room for words beyond the specials, got {args.max_size}")
     corpus = corpus_from_args(args)
     t0 = time.perf_counter()
     with byte_bar(corpus.total_bytes, desc="counting", enabled=args.progress) as bar:
         vocab = Vocabulary.build(corpus.chunks(on_bytes=bar.update), min_count=args.min_count,
-                                 max_size=args.max_size, specials=SPECIALS if args.specials else ())
+                                 max_size=args.max_size, specials=SPECIALS if args.specials else (),
+                                 source=corpus.name)
     seconds = time.perf_counter() - t0
     if args.output:
         vocab.save(args.output)

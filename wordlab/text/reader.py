@@ -97,7 +97,11 @@ def iter_blocks(
     pending = b""
     raw_pos = 0
     seen_any = False
-    with open_binary(path) as f:
+    try:
+        f = open_binary(path)
+    except OSError as e:
+        raise DataError(f"{path}: cannot open: {e.strerror or e}") from None
+    with f:
         raw = getattr(f, "fileobj", None) or getattr(f, "_fp", None)
         while True:
             try:
@@ -179,6 +183,13 @@ class Corpus:
         self._tokenize = get_tokenizer(self.tokenizer)
         if self.encoding_errors not in ("strict", "replace", "ignore"):
             raise DataError(f"encoding_errors must be strict, replace or ignore, not {self.encoding_errors!r}")
+
+    @property
+    def name(self) -> str:
+        """The corpus as given (its path, or the first paths), for messages."""
+        given = [self.paths] if isinstance(self.paths, (str, os.PathLike)) else list(self.paths)
+        text = ", ".join(str(p) for p in given[:2])
+        return text + (f" and {len(given) - 2} more" if len(given) > 2 else "")
 
     @property
     def total_bytes(self) -> int:
