@@ -24,6 +24,7 @@ import gzip
 import io
 import json
 import lzma
+import mmap
 import os
 import warnings
 from pathlib import Path
@@ -42,7 +43,8 @@ _COMPRESSED = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
 _FORMATS = {"bin": "binary", "binary": "binary", "word2vec-binary": "binary",
             "txt": "text", "text": "text", "vec": "text", "word2vec": "text", "word2vec-text": "text",
             "npz": "npz", "native": "npz"}
-_MAX_WORD_BYTES = 100_000  # a longer "word" in a binary file means a wrong header or a damaged file
+_MAX_WORD_BYTES = 100_000
+_CONTROL = bytes(range(32)) + b"\x7f"  # never part of a word; in a "word" they mean misaligned records  # a longer "word" in a binary file means a wrong header or a damaged file
 
 
 def format_from_path(path: PathLike, format: str | None = None) -> str:
@@ -99,7 +101,7 @@ def _read_all(path: PathLike) -> bytes:
             raise DataError(f"{path}: cannot decompress ({e}); the file is damaged or truncated") from None
 
 
-def _parse_header(path: PathLike, data: bytes) -> tuple[int, int, int]:
+def _parse_header(path: PathLike, data: bytes | mmap.mmap) -> tuple[int, int, int]:
     """(count, dim, offset of the first record) from the ``"<count> <dim>\\n"`` first line."""
     nl = data.find(b"\n")
     if nl < 0:
@@ -149,27 +151,31 @@ def read_word2vec(path: PathLike, binary: bool = False, limit: int | None = None
     (the C tool may cut a multi-byte character at its word-length limit); ``no_header`` reads a
     text file without the ``"<count> <dim>"`` line (GloVe layout).
     """
+    if binary and no_header:
+        raise DataError(f"{path}: no_header works only for text files (binary records need the dimension)")
+    if binary and Path(path).suffix.lower() not in _COMPRESSED and Path(path).is_file() \
+            and Path(path).stat().st_size > 0:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _read_binary(path, data, limit, unicode_errors, progress)  # no copy of the whole file
     data = _read_all(path)
     if binary:
-        if no_header:
-            raise DataError(f"{path}: no_header works only for text files (binary records need the dimension)")
         return _read_binary(path, data, limit, unicode_errors, progress)
     return _read_text(path, data, limit, unicode_errors, no_header, progress)
 
 
-def _read_binary(path: PathLike, data: bytes, limit: int | None, unicode_errors: str,
+def _read_binary(path: PathLike, data: bytes | mmap.mmap, limit: int | None, unicode_errors: str,
                  progress: bool | None) -> tuple[list[str], np.ndarray]:
     count, dim, pos = _parse_header(path, data)
     n = count if limit is None else min(count, max(0, int(limit)))
     rb = 4 * dim
     vectors = np.empty((n, dim), dtype=np.float32)  # (n, d)
     out = memoryview(vectors).cast("B")
-    mv = memoryview(data)
     find, size = data.find, len(data)
     raw: list[bytes] = []
     append = raw.append
     step = 8192
-    with progress_bar(n, desc=f"loading {Path(path).name}", unit="vec", enabled=progress) as bar:
+    with memoryview(data) as mv, progress_bar(n, desc=f"loading {Path(path).name}", unit="vec",
+                                              enabled=progress) as bar:
         for start in range(0, n, step):
             for i in range(start, min(n, start + step)):
                 while pos < size and data[pos] == 10:  # the C tool's "\n" after each vector
@@ -188,11 +194,12 @@ def _read_binary(path: PathLike, data: bytes, limit: int | None, unicode_errors:
                 pos = end
             bar.update(min(n, start + step) - start)
     where = _record_label()
+    joined = b"\n".join(raw)
+    if raw and (len(joined.translate(None, _CONTROL)) != len(joined) - len(raw) + 1 or not all(raw)):
+        i = next(i for i, w in enumerate(raw) if not w or len(w.translate(None, _CONTROL)) != len(w))
+        raise DataError(f"{path}: record {i + 1}: word {raw[i][:40]!r} is empty or holds control bytes; "
+                        f"the header's dimension ({dim}) does not match the vectors, or the file is damaged")
     words = _decode_words(path, raw, unicode_errors, where)
-    for i, w in enumerate(words):
-        if not w or any(c in w for c in "\n\t\r\x00"):
-            raise DataError(f"{path}: record {i + 1}: word {w[:40]!r} is empty or holds control characters; "
-                            f"the header's dimension ({dim}) does not match the vectors or the file is damaged")
     if limit is None:
         rest = data[pos:].strip(b"\n")
         if rest:
