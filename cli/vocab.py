@@ -33,9 +33,8 @@ def run(args: argparse.Namespace) -> int:
     corpus = corpus_from_args(args)
     t0 = time.perf_counter()
     with byte_bar(corpus.total_bytes, desc="counting", enabled=args.progress) as bar:
-        vocab = Vocabulary.build(corpus.chunks(on_bytes=bar.update), min_count=args.min_count,
-                                 max_size=args.max_size, specials=SPECIALS if args.specials else (),
-                                 source=corpus.name)
+        vocab = Vocabulary.build(corpus, min_count=args.min_count, max_size=args.max_size,
+                                 specials=SPECIALS if args.specials else (), on_bytes=bar.update)
     seconds = time.perf_counter() - t0
     if args.output:
         vocab.save(args.output)

@@ -67,8 +67,8 @@ def build_vocab_and_ids(
             except (DataError, ValueError, OSError) as e:  # corrupt cache: rebuild
                 log.warning("ignoring unreadable cache %s: %s", ipath, e)
     with byte_bar(corpus.total_bytes, desc="reading corpus", enabled=progress) as bar:
-        vocab, ids = scan_and_encode(corpus.chunks(on_bytes=bar.update), min_count=min_count,
-                                     max_size=max_size, specials=specials, unknown=unknown, source=corpus.name)
+        vocab, ids = scan_and_encode(corpus, min_count=min_count, max_size=max_size, specials=specials,
+                                     unknown=unknown, on_bytes=bar.update)
     if directory is not None:
         try:
             with atomic_write(directory / f"{key}.ids.npy") as f:
