@@ -292,9 +292,21 @@ class Corpus:
             if sent:
                 yield sent
             return
+        rest: list[str] = []  # runs continue across blocks: only the last one is short
         for tokens in self.chunks():
-            for i in range(0, len(tokens), max_len):
+            if rest:
+                need = max_len - len(rest)
+                rest.extend(tokens[:need])
+                if len(rest) < max_len:
+                    continue
+                yield rest
+                tokens, rest = tokens[need:], []
+            full = len(tokens) - len(tokens) % max_len
+            for i in range(0, full, max_len):
                 yield tokens[i : i + max_len]
+            rest = tokens[full:]
+        if rest:
+            yield rest
 
 
 def read_corpus(
