@@ -121,17 +121,15 @@ def evaluate_word_analogies(kv: KeyedVectors, analogies: str | os.PathLike, rest
     results = []
     with progress_bar(total_q, desc=f"analogies ({method})", unit="q", enabled=progress) as bar:
         for sec in sections:
-            known, skipped, unknown = [], 0, []
-            for q in sec.questions:
-                if all(w in ok_vocab for w in q):
-                    known.append(q)
-                else:
-                    skipped += 1
-                    unknown.append(q)
+            in_vocab = [all(w in ok_vocab for w in q) for q in sec.questions]
+            known = [q for q, ok in zip(sec.questions, in_vocab) if ok]
+            skipped = len(in_vocab) - len(known)
             ids = np.array([[ok_vocab[w] for w in q] for q in known], dtype=np.int64).reshape(-1, 4)
-            hits = solver.solve(ids, on_done=bar.update)
-            correct = [q for q, h in zip(known, hits) if h]
-            incorrect = [q for q, h in zip(known, hits) if not h] + (unknown if dummy4unknown else [])
+            hits = iter(solver.solve(ids, on_done=bar.update))
+            # per question in file order: True/False answered, None skipped (out of vocabulary)
+            outcome = [bool(next(hits)) if ok else None for ok in in_vocab]
+            correct = [q for q, o in zip(sec.questions, outcome) if o]
+            incorrect = [q for q, o in zip(sec.questions, outcome) if o is False or (o is None and dummy4unknown)]
             bar.update(skipped)
             results.append(_section(sec.name, correct, incorrect, skipped, method))
     total = _section("Total accuracy", [q for s in results for q in s["correct"]],

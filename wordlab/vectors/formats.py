@@ -27,6 +27,7 @@ import lzma
 import mmap
 import os
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
@@ -354,7 +355,8 @@ def read_npz(path: PathLike) -> tuple[list[str], np.ndarray, np.ndarray | None, 
             counts = z["counts"] if "counts" in z.files else None
     except DataError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, UnicodeDecodeError, io.UnsupportedOperation) as e:
+    except (OSError, ValueError, EOFError, KeyError, UnicodeDecodeError, io.UnsupportedOperation,
+            zipfile.BadZipFile) as e:
         raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {e}); the file is damaged, "
                         "truncated or not a wordlab vectors file") from None
     if not isinstance(meta, dict) or meta.get("format") != NPZ_FORMAT or not isinstance(meta.get("keys"), list):
