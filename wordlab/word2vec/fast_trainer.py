@@ -1,0 +1,124 @@
+"""The fast CPU trainer: ``workers`` Python threads run the ``nogil`` numba kernel on jobs.
+
+The corpus (an ``int32`` id array) is cut into jobs of ``batch_words`` words. Each thread
+takes the next job number from a shared counter, trains it with
+:func:`wordlab.word2vec.kernel.train_job` (which releases the GIL) and reports
+``(words, effective words, loss)`` to the calling thread, which updates the progress bar
+between kernel calls. Job ``j`` of epoch ``e`` draws its random numbers from a seed mixed
+from ``(seed, e, j)``, so with one worker the result does not depend on timing at all.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..text.sampling import keep_probability, noise_distribution
+from .config import Word2VecConfig
+
+ProgressFn = Callable[[int, int, float, int], None]  # (words, effective words, loss sum, loss pairs)
+
+LOSS_EVERY = 16  # measure the loss on every 16th centre word (the log is not free)
+
+
+@dataclass(frozen=True)
+class SamplingTables:
+    """Per-word subsampling thresholds and the noise distribution's alias table.
+
+    ``sample_int[w] = keep(w) * 2**32`` (a word survives when a 32-bit random number is below
+    it); ``accept`` / ``alias``: Walker's alias table of ``count ** ns_exponent`` (O(1) draws).
+    """
+
+    sample_int: np.ndarray  # (V,) int64
+    accept: np.ndarray  # (V,) int64
+    alias: np.ndarray  # (V,) int32
+    noise: np.ndarray  # (V,) float64, the noise distribution itself
+
+    @classmethod
+    def build(cls, counts: np.ndarray, total_words: int, config: Word2VecConfig) -> "SamplingTables":
+        """Tables for a vocabulary's ``counts`` (``total_words`` = tokens seen, pruned ones included)."""
+        from .kernel import alias_table
+
+        keep = keep_probability(counts, config.sample, total_words).astype(np.float64)
+        sample_int = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.int64)
+        noise = noise_distribution(counts, config.ns_exponent)
+        accept, alias = alias_table(noise)
+        return cls(sample_int, accept, alias, noise)
+
+
+def job_seed(seed: int, epoch: int, job: int) -> int:
+    """A 48-bit seed for job ``job`` of epoch ``epoch`` (splitmix64 of the three)."""
+    x = (seed * 0x9E3779B97F4A7C15 + epoch * 0xBF58476D1CE4E5B9 + job * 0x94D049BB133111EB + 1) & (2**64 - 1)
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & (2**64 - 1)
+    x ^= x >> 31
+    return x & (2**48 - 1)
+
+
+def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tables: SamplingTables,
+                     config: Word2VecConfig, *, epoch: int, words_before: int, total_words: int,
+                     workers: int, on_progress: ProgressFn | None = None) -> tuple[int, float, int]:
+    """One pass over ``ids`` with ``workers`` threads; returns ``(effective words, loss sum, loss pairs)``.
+
+    ``words_before`` / ``total_words`` place this epoch on the linear α schedule of the whole run.
+    """
+    from .kernel import train_job
+
+    step = config.batch_words
+    starts = list(range(0, len(ids), step))
+    results: queue.Queue = queue.Queue()
+    lock = threading.Lock()
+    next_job = [0]
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                with lock:
+                    j = next_job[0]
+                    next_job[0] += 1
+                if j >= len(starts):
+                    break
+                s = starts[j]
+                chunk = ids[s:s + step]
+                eff, loss, pairs = train_job(
+                    W_in, W_out, chunk, tables.sample_int, tables.accept, tables.alias, config.sg,
+                    config.negative, config.window, config.alpha, config.min_alpha,
+                    words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, j), LOSS_EVERY)
+                results.put((len(chunk), eff, loss, pairs))
+        except BaseException as e:  # re-raised in the calling thread
+            results.put(e)
+
+    n_threads = max(1, min(workers, len(starts)))
+    threads = [threading.Thread(target=worker, name=f"word2vec-{i}", daemon=True) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    effective, loss_sum, loss_pairs = 0, 0.0, 0
+    try:
+        for _ in range(len(starts)):
+            while True:
+                try:
+                    item = results.get(timeout=0.2)  # wake up for Ctrl-C
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in threads) and results.empty():
+                        raise RuntimeError("word2vec worker threads stopped early") from None
+            if isinstance(item, BaseException):
+                raise item
+            words, eff, loss, pairs = item
+            effective += eff
+            loss_sum += loss
+            loss_pairs += pairs
+            if on_progress is not None:
+                on_progress(words, eff, loss, pairs)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    return effective, loss_sum, loss_pairs

@@ -1,0 +1,320 @@
+"""``Word2Vec``: the front object — vocabulary, the two weight tables, training, ``.wv``, save/load.
+
+Usage mirrors gensim::
+
+    model = Word2Vec("corpus.txt.gz", sg=1, vector_size=100, workers=2)   # build_vocab + train
+    model.wv.most_similar("king")
+    model.save("model.npz");  model = Word2Vec.load("model.npz")          # training can go on
+    model.build_vocab(more, update=True);  model.train(more)              # incremental
+
+A corpus is a path (or list of paths, or a :class:`~wordlab.text.Corpus`), read as one
+token stream, or a list of token lists. Training treats the stream as "sentences" of
+``batch_words`` words; line breaks are not boundaries (read with ``eos=True`` to mark them).
+
+The model file is one ``.npz`` (``allow_pickle=False``): ``W_in``, ``W_out``, ``counts`` and
+``meta`` (UTF-8 JSON: format, config, words, training state), written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..atomic import atomic_write
+from ..errors import CheckpointError, ConfigError, DataError
+from ..progress import progress_bar
+from ..tensor import num_threads
+from ..text import Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
+from .config import Word2VecConfig
+from .fast_trainer import SamplingTables, train_epoch_fast
+from .modules import init_input_vectors
+
+log = logging.getLogger(__name__)
+
+FORMAT = "wordlab.word2vec/1"
+CorpusLike = str | os.PathLike | Sequence[str | os.PathLike] | Corpus | Iterable[Sequence[str]]
+
+
+def as_corpus(corpus: CorpusLike) -> Corpus | list[list[str]]:
+    """A :class:`Corpus` for paths, or the list of token lists itself."""
+    if isinstance(corpus, Corpus):
+        return corpus
+    if isinstance(corpus, (str, os.PathLike)):
+        return read_corpus(corpus)
+    items = list(corpus)
+    if items and all(isinstance(x, (str, os.PathLike)) for x in items):
+        return read_corpus(items)
+    if not all(isinstance(x, (list, tuple)) for x in items):
+        raise ConfigError("corpus must be a path, a list of paths, a Corpus or a list of token lists")
+    return [list(x) for x in items]
+
+
+def _chunks(corpus: Corpus | list[list[str]]) -> Iterable[list[str]]:
+    return corpus.chunks() if isinstance(corpus, Corpus) else iter(corpus)
+
+
+def _name(corpus: Corpus | list[list[str]]) -> str:
+    return corpus.name if isinstance(corpus, Corpus) else "corpus"
+
+
+class Word2Vec:
+    """word2vec (CBOW or skip-gram, negative sampling) with a fast multi-threaded CPU trainer.
+
+    Parameters
+    ----------
+    corpus: when given, ``build_vocab(corpus)`` then ``train()`` at once (as gensim).
+    config: a :class:`Word2VecConfig`; or pass its fields as keywords (``sg=1, window=5, ...``).
+    progress: show progress bars (``None`` = when stderr is a terminal).
+    cache_dir: where the corpus id cache lives (``False`` disables; see ``build_vocab_and_ids``).
+    """
+
+    def __init__(self, corpus: CorpusLike | None = None, *, config: Word2VecConfig | None = None,
+                 progress: bool | None = None, cache_dir: str | os.PathLike | bool | None = None,
+                 **kwargs: Any) -> None:
+        if config is not None and kwargs:
+            raise ConfigError("pass either config= or keyword hyper-parameters, not both")
+        try:
+            self.config = config or Word2VecConfig(**kwargs)
+        except TypeError as e:
+            raise ConfigError(f"Word2Vec: {e}") from None
+        self.progress = progress
+        self.cache_dir = cache_dir
+        self.vocab: Vocabulary | None = None
+        self.W_in = np.zeros((0, self.config.vector_size), np.float32)
+        self.W_out = np.zeros((0, self.config.vector_size), np.float32)
+        self.tables: SamplingTables | None = None
+        self.state: dict[str, Any] = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
+        self.history: list[dict] = []
+        self._ids: np.ndarray | None = None
+        self._wv = None
+        if corpus is not None:
+            self.build_vocab(corpus)
+            self.train()
+
+    # ------------------------------------------------------------------ vocabulary
+    def build_vocab(self, corpus: CorpusLike, update: bool = False) -> "Word2Vec":
+        """Count ``corpus``, keep words with ``min_count`` occurrences, (re)initialise the vectors.
+
+        ``update=True`` adds the corpus's new words (with ``min_count`` occurrences in it) after
+        the existing ones, whose rows and ids stay as they are; new rows are initialised like
+        fresh ones (``W_in`` uniform, ``W_out`` zero) and existing words' counts grow.
+        The corpus's ids are kept for a following ``train()``.
+        """
+        c = self.config
+        corpus = as_corpus(corpus)
+        if update:
+            if self.vocab is None:
+                raise ConfigError("build_vocab(update=True) needs a vocabulary: call build_vocab(corpus) first")
+            self._update_vocab(corpus)
+        else:
+            if isinstance(corpus, Corpus):
+                vocab, ids = build_vocab_and_ids(corpus, min_count=c.min_count, max_size=c.max_vocab_size,
+                                                 cache_dir=self.cache_dir, progress=self.progress)
+            else:
+                vocab, ids = scan_and_encode(_chunks(corpus), min_count=c.min_count, max_size=c.max_vocab_size,
+                                             source=_name(corpus))
+            self.vocab = vocab
+            rng = np.random.default_rng(c.seed)
+            self.W_in = init_input_vectors(len(vocab), c.vector_size, rng)
+            self.W_out = np.zeros((len(vocab), c.vector_size), np.float32)
+            self._ids = ids
+            self.state = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
+            self.history = []
+        self.tables = SamplingTables.build(self.vocab.counts, self.vocab.total_words, c)
+        self._wv = None
+        log.info("vocabulary: %d words (min_count=%d), %d training tokens", len(self.vocab), c.min_count,
+                 len(self._ids))
+        return self
+
+    def _update_vocab(self, corpus: Corpus | list[list[str]]) -> None:
+        old = self.vocab
+        seen, raw_ids = scan_and_encode(_chunks(corpus), min_count=1, source=_name(corpus))
+        counts = old.counts.copy()
+        words = list(old.itos)
+        new_words, new_counts = [], []
+        remap = np.full(len(seen), -1, dtype=np.int32)
+        for i, (w, n) in enumerate(zip(seen.itos, seen.counts)):
+            j = old.stoi.get(w)
+            if j is not None:
+                counts[j] += n
+                remap[i] = j
+            elif n >= self.config.min_count:
+                remap[i] = len(words) + len(new_words)
+                new_words.append(w)
+                new_counts.append(n)
+        self.vocab = Vocabulary(words + new_words, np.concatenate([counts, np.asarray(new_counts, np.int64)]),
+                                specials=old.specials, total_words=old.total_words + seen.total_words)
+        ids = remap[raw_ids]
+        self._ids = np.ascontiguousarray(ids[ids >= 0], dtype=np.int32)
+        if new_words:
+            rng = np.random.default_rng([self.config.seed, len(old)])
+            self.W_in = np.concatenate([self.W_in, init_input_vectors(len(new_words), self.config.vector_size, rng)])
+            self.W_out = np.concatenate([self.W_out, np.zeros((len(new_words), self.config.vector_size), np.float32)])
+        self.state = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
+        log.info("vocabulary update: %d new words, %d in all", len(new_words), len(self.vocab))
+
+    def _encode(self, corpus: CorpusLike) -> np.ndarray:
+        corpus = as_corpus(corpus)
+        if isinstance(corpus, Corpus):
+            return encode_corpus(corpus, self.vocab, unknown="drop", cache_dir=self.cache_dir, progress=self.progress)
+        parts = [self.vocab.encode(tokens, unknown="drop") for tokens in corpus]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+
+    # ------------------------------------------------------------------ training
+    def train(self, corpus: CorpusLike | None = None, *, epochs: int | None = None, resume: bool = False,
+              checkpoint: str | os.PathLike | None = None, progress: bool | None = None,
+              on_epoch: Callable[[dict], None] | None = None) -> dict:
+        """Train for ``epochs`` (default ``config.epochs``) on ``corpus`` (default: the one given to ``build_vocab``).
+
+        α decays linearly from ``alpha`` to ``min_alpha`` over all epochs, by words processed.
+        ``resume=True`` continues an interrupted run (a model loaded from a checkpoint) at its
+        next epoch, on the same α schedule. ``checkpoint``: save the model there after every
+        epoch (atomically). Returns a summary: words, effective words, seconds, words/s, loss.
+        """
+        if self.vocab is None:
+            raise ConfigError("train() needs a vocabulary: call build_vocab(corpus) first")
+        if corpus is not None:
+            self._ids = self._encode(corpus)
+        if self._ids is None:
+            raise ConfigError("train() needs a corpus: this model was loaded without one; pass corpus=")
+        ids = self._ids
+        if len(ids) == 0:
+            raise DataError("the corpus holds no word of the vocabulary: nothing to train on")
+        c = self.config
+        if resume and 0 < self.state["epochs_done"] < self.state["epochs_total"]:
+            first, total_epochs = self.state["epochs_done"], self.state["epochs_total"]
+        else:
+            first, total_epochs = 0, int(epochs or c.epochs)
+            self.state = {"epochs_done": 0, "epochs_total": total_epochs, "words_done": 0}
+        if epochs is not None and resume and int(epochs) != total_epochs:
+            raise ConfigError(f"resume: the checkpoint's run has {total_epochs} epochs, not {epochs}")
+        total_words = len(ids) * total_epochs
+        workers = c.workers or num_threads()
+        show = self.progress if progress is None else progress
+        summary = {"words": 0, "effective_words": 0, "seconds": 0.0, "loss": float("nan")}
+        with progress_bar(total_words, desc="word2vec", unit="w", enabled=show, unit_scale=True,
+                          initial=first * len(ids), leave=bool(show)) as bar:
+            for epoch in range(first, total_epochs):
+                stats = self._train_epoch(ids, epoch, total_epochs, total_words, workers, bar)
+                self.history.append(stats)
+                self.state["epochs_done"] = epoch + 1
+                self.state["words_done"] = (epoch + 1) * len(ids)
+                for key in ("words", "effective_words", "seconds"):
+                    summary[key] += stats[key]
+                summary["loss"] = stats["loss"]
+                if checkpoint is not None:
+                    self.save(checkpoint)
+                if on_epoch is not None:
+                    on_epoch(stats)
+        summary["words_per_second"] = summary["words"] / summary["seconds"] if summary["seconds"] else 0.0
+        summary["effective_words_per_second"] = (summary["effective_words"] / summary["seconds"]
+                                                 if summary["seconds"] else 0.0)
+        self._wv = None
+        return summary
+
+    def _train_epoch(self, ids: np.ndarray, epoch: int, total_epochs: int, total_words: int, workers: int,
+                     bar) -> dict:
+        c = self.config
+        words_before = epoch * len(ids)
+        acc = {"words": 0, "loss": 0.0, "pairs": 0, "shown": 0.0}
+        t0 = time.perf_counter()
+
+        def on_progress(words: int, eff: int, loss: float, pairs: int) -> None:
+            acc["words"] += words
+            acc["loss"] += loss
+            acc["pairs"] += pairs
+            bar.update(words)
+            now = time.perf_counter()
+            if now - acc["shown"] > 0.5:
+                acc["shown"] = now
+                done = (words_before + acc["words"]) / total_words
+                bar.set_postfix_str(
+                    f"epoch {epoch + 1}/{total_epochs} alpha {c.alpha - (c.alpha - c.min_alpha) * done:.5f} "
+                    f"loss {acc['loss'] / max(acc['pairs'], 1):.4f}", refresh=False)
+
+        kwargs = dict(epoch=epoch, words_before=words_before, total_words=total_words, on_progress=on_progress)
+        if c.trainer == "fast":
+            eff, loss, pairs = train_epoch_fast(self.W_in, self.W_out, ids, self.tables, c, workers=workers, **kwargs)
+        else:
+            from .torch_trainer import train_epoch_torch
+
+            eff, loss, pairs = train_epoch_torch(self.W_in, self.W_out, ids, self.tables, c, **kwargs)
+        seconds = time.perf_counter() - t0
+        stats = {"epoch": epoch + 1, "words": len(ids), "effective_words": int(eff), "seconds": seconds,
+                 "words_per_second": len(ids) / seconds if seconds else 0.0,
+                 "loss": loss / pairs if pairs else float("nan")}
+        log.info("epoch %d/%d: %d words (%d effective) in %.1fs, %.0f words/s, loss %.4f", epoch + 1,
+                 total_epochs, len(ids), eff, seconds, stats["words_per_second"], stats["loss"])
+        return stats
+
+    # ------------------------------------------------------------------ vectors
+    @property
+    def wv(self):
+        """The trained word vectors (``W_in``) as :class:`wordlab.vectors.KeyedVectors`."""
+        if self.vocab is None:
+            raise ConfigError("the model has no vocabulary yet: call build_vocab(corpus) first")
+        if self._wv is None:
+            from ..vectors import KeyedVectors
+
+            self._wv = KeyedVectors(list(self.vocab.itos), self.W_in, counts=self.vocab.counts)
+        return self._wv
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the whole model (weights, vocabulary, config, training state) as one ``.npz``, atomically."""
+        if self.vocab is None:
+            raise ConfigError("nothing to save: the model has no vocabulary yet")
+        meta = {"format": FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
+                "specials": list(self.vocab.specials), "total_words": self.vocab.total_words,
+                "state": self.state, "history": self.history}
+        with atomic_write(path, "wb") as f:
+            np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts,
+                     meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, progress: bool | None = None) -> "Word2Vec":
+        """Read what :meth:`save` wrote (no pickle). Raises :class:`CheckpointError` for other files."""
+        path = Path(path)
+        if not path.is_file():
+            raise CheckpointError(f"{path}: no such model file")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+                W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
+        except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise CheckpointError(f"{path}: not a readable wordlab word2vec model (truncated or foreign?): {first}") \
+                from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise CheckpointError(f"{path}: not a wordlab word2vec model (no {FORMAT!r} header)")
+        try:
+            config = Word2VecConfig(**meta["config"])
+        except (TypeError, ConfigError) as e:
+            raise CheckpointError(f"{path}: bad word2vec config: {e}") from None
+        words = meta["words"]
+        if not (len(words) == len(counts) == len(W_in) == len(W_out)) or W_in.shape[1] != config.vector_size:
+            raise CheckpointError(f"{path}: inconsistent model file ({len(words)} words, {len(counts)} counts, "
+                                  f"W_in {W_in.shape}, W_out {W_out.shape})")
+        model = cls(config=config, progress=progress)
+        model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
+        model.W_in = np.ascontiguousarray(W_in, np.float32)
+        model.W_out = np.ascontiguousarray(W_out, np.float32)
+        model.tables = SamplingTables.build(model.vocab.counts, model.vocab.total_words, config)
+        model.state = dict(meta.get("state") or model.state)
+        model.history = list(meta.get("history") or [])
+        return model
+
+    def set_corpus(self, corpus: CorpusLike) -> None:
+        """Encode ``corpus`` with the model's vocabulary for the next ``train()`` (e.g. after ``load``)."""
+        self._ids = self._encode(corpus)
+
+    def __repr__(self) -> str:
+        n = len(self.vocab) if self.vocab is not None else 0
+        return (f"Word2Vec({'skip-gram' if self.config.sg else 'CBOW'}, {n} words, "
+                f"dim={self.config.vector_size}, trainer={self.config.trainer})")
