@@ -17,8 +17,6 @@ import dataclasses
 import io
 import logging
 import os
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +94,8 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    except Exception as e:  # torch.load on garbage raises anything (KeyError, EOFError, UnpicklingError, ...)
+        first = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}" if str(e).strip() else type(e).__name__
         raise CheckpointError(f"{path}: not a readable wordlab checkpoint (truncated or corrupt?): {first}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a wordlab checkpoint (no {FORMAT!r} header)")
