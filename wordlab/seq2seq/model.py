@@ -1,0 +1,194 @@
+"""``Seq2Seq``: encoder + (attention) decoder, with DLfS-2's reversed input and peeky options.
+
+The variants of DLfS-2 ch. 7–8 are one class with flags:
+
+==================  ==============================================================
+plain seq2seq       ``Seq2SeqConfig()``  (Sutskever et al. 2014)
+reversed input      ``reverse_source=True``  (Sutskever et al. 2014, Section 3.3)
+peeky               ``peeky=True``  (Cho et al. 2014; DLfS-2 ``PeekySeq2seq``)
+attention           ``attention="dot"|"general"|"additive"``  (DLfS-2 ``AttentionSeq2seq``)
+==================  ==============================================================
+
+Reversal happens inside :meth:`Seq2Seq.encode` (so callers always pass the source in reading
+order) and the encoder outputs are flipped back afterwards: attention weight ``s`` always
+belongs to source token ``s``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..checkpoint import config_from_dict, load_checkpoint, save_checkpoint
+from ..errors import CheckpointError, ConfigError
+from ..text import Vocabulary
+from .data import Batch, DataConfig
+from .decoders import AttentionDecoder, Decoder
+from .encoders import CELLS, Encoder, State
+
+ATTENTIONS = ("none", "dot", "general", "additive")
+KIND = "seq2seq"
+
+
+@dataclass(frozen=True)
+class Seq2SeqConfig:
+    """Hyper-parameters of :class:`Seq2Seq` (DLfS-2 defaults for the date task: emb 16, hidden 256)."""
+
+    src_vocab: int
+    tgt_vocab: int
+    emb: int = 16
+    hidden: int = 256
+    cell: str = "lstm"
+    layers: int = 1
+    bidirectional: bool = False
+    attention: str = "none"
+    peeky: bool = False
+    reverse_source: bool = False
+    dropout: float = 0.0
+    teacher_forcing: float = 1.0
+    pad_id: int = 0
+    bos_id: int = 2
+    eos_id: int = 3
+
+    def __post_init__(self) -> None:
+        if self.attention not in ATTENTIONS:
+            raise ConfigError(f"attention must be one of {', '.join(ATTENTIONS)}, not {self.attention!r}")
+        if self.cell not in CELLS:
+            raise ConfigError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        for name in ("src_vocab", "tgt_vocab", "emb", "hidden", "layers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0.0 <= self.teacher_forcing <= 1.0:
+            raise ConfigError(f"teacher forcing ratio must be in [0, 1], got {self.teacher_forcing}")
+        if self.bidirectional and self.hidden % 2:
+            raise ConfigError(f"a bidirectional encoder needs an even hidden size, got {self.hidden}")
+
+
+class Encoded(NamedTuple):
+    """What the decoder needs from one encoded batch (computed once per source sentence)."""
+
+    memory: torch.Tensor              # (B, S, H) encoder outputs, in source reading order
+    mask: torch.Tensor                # (B, S) True = real token, False = padding
+    proj_keys: torch.Tensor | None    # (B, S, ·) attention key projection, or None
+    state: State                      # initial decoder state, (L, B, H) (an (h, c) pair for LSTM)
+    peek: torch.Tensor | None         # (B, H) encoder's final top-layer hidden vector (peeky), or None
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse the first ``lengths[b]`` positions of each row of ``x`` (B, S, ...); padding stays put."""
+    S = x.size(1)
+    pos = torch.arange(S, device=x.device).unsqueeze(0)               # (1, S)
+    L = lengths.to(x.device).unsqueeze(1)                             # (B, 1)
+    idx = torch.where(pos < L, L - 1 - pos, pos)                      # (B, S)
+    if x.dim() > 2:
+        idx = idx.unsqueeze(-1).expand(-1, -1, *x.shape[2:])
+    return x.gather(1, idx)
+
+
+def select_state(state: State, index: torch.Tensor) -> State:
+    """Pick batch rows ``index`` of a decoder state (beam search reordering)."""
+    if isinstance(state, tuple):
+        return tuple(s.index_select(1, index) for s in state)
+    return state.index_select(1, index)
+
+
+class Seq2Seq(nn.Module):
+    """Encoder–decoder for translation; see the module docstring for the variants."""
+
+    def __init__(self, cfg: Seq2SeqConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg.src_vocab, cfg.emb, cfg.hidden, cfg.cell, cfg.layers, cfg.bidirectional,
+                               cfg.dropout, cfg.pad_id)
+        common = dict(vocab_size=cfg.tgt_vocab, emb=cfg.emb, hidden=cfg.hidden, cell=cfg.cell, layers=cfg.layers,
+                      dropout=cfg.dropout, peeky=cfg.peeky, pad_id=cfg.pad_id)
+        self.decoder = Decoder(**common) if cfg.attention == "none" \
+            else AttentionDecoder(**common, attention=cfg.attention)
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
+        """Encode ``src`` (B, S) with real lengths ``lengths`` (B,)."""
+        lengths = lengths.to(src.device)
+        if self.cfg.reverse_source:
+            src = reverse_padded(src, lengths)
+        memory, state = self.encoder(src, lengths)                   # (B, S, H)
+        if self.cfg.reverse_source:
+            memory = reverse_padded(memory, lengths)                 # back to reading order
+        mask = torch.arange(src.size(1), device=src.device).unsqueeze(0) < lengths.unsqueeze(1)  # (B, S)
+        h = state[0] if isinstance(state, tuple) else state
+        peek = h[-1] if self.cfg.peeky else None                     # (B, H)
+        return Encoded(memory, mask, self.decoder.project_keys(memory), state, peek)
+
+    def decode(self, y: torch.Tensor, state: State, enc: Encoded) -> tuple[torch.Tensor, State, torch.Tensor | None]:
+        """``T`` decoder steps from tokens ``y`` (B, T): logits (B, T, V), state, weights (B, T, S) or None."""
+        return self.decoder(y, state, enc.memory, enc.mask, enc.proj_keys, enc.peek)
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        """Training logits (B, T, V) for the decoder inputs ``tgt_in`` (B, T) = ``<bos> y1 … yn``.
+
+        With ``teacher_forcing < 1`` (in training mode) each step feeds, with that probability, the
+        reference token, else the model's own previous prediction (Williams & Zipser 1989; the
+        PyTorch tutorial's ``teacher_forcing_ratio``); otherwise all steps run at once.
+        """
+        enc = self.encode(src, lengths)
+        ratio = self.cfg.teacher_forcing
+        if ratio >= 1.0 or not self.training:
+            logits, _, _ = self.decode(tgt_in, enc.state, enc)
+            return logits
+        state, y, steps = enc.state, tgt_in[:, :1], []
+        for t in range(tgt_in.size(1)):
+            logits, state, _ = self.decode(y, state, enc)            # (B, 1, V)
+            steps.append(logits)
+            if t + 1 < tgt_in.size(1):
+                own = logits.argmax(-1)                              # (B, 1)
+                use_ref = torch.rand(own.shape, device=own.device) < ratio
+                y = torch.where(use_ref, tgt_in[:, t + 1:t + 2], own)
+        return torch.cat(steps, dim=1)                               # (B, T, V)
+
+    def loss(self, batch: Batch) -> tuple[torch.Tensor, int]:
+        """Mean cross-entropy per target token (padding ignored) and the number of tokens."""
+        dev = next(self.parameters()).device
+        logits = self(batch.src.to(dev), batch.src_len, batch.tgt_in.to(dev))   # (B, T, V)
+        tgt = batch.tgt_out.to(dev)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=self.cfg.pad_id)
+        return loss, batch.tokens
+
+
+def save_model(path: str | Path, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary,
+               data: DataConfig, extra: dict | None = None) -> None:
+    """Write a ``seq2seq`` checkpoint: weights, config, both vocabularies, the data options."""
+    save_checkpoint(path, kind=KIND, config=model.cfg, state_dict=model.state_dict(),
+                    vocab=vocabs_payload(src_vocab, tgt_vocab), extra={"data": asdict(data), **(extra or {})})
+
+
+def vocabs_payload(src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> dict:
+    """Both vocabularies as the checkpoint's ``vocab`` entry."""
+    return {"source": src_vocab.to_dict(), "target": tgt_vocab.to_dict()}
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu"
+               ) -> tuple[Seq2Seq, Vocabulary, Vocabulary, DataConfig, dict]:
+    """Read a ``seq2seq`` checkpoint: (model in eval mode, source vocab, target vocab, data options, payload)."""
+    ck = load_checkpoint(path, kind=KIND, map_location=device)
+    cfg = config_from_dict(Seq2SeqConfig, ck["config"], source=str(path))
+    v = ck.get("vocab") or {}
+    if "source" not in v or "target" not in v:
+        raise CheckpointError(f"{path}: seq2seq checkpoint lacks its source/target vocabularies")
+    src_vocab = Vocabulary.from_dict(v["source"], source=str(path))
+    tgt_vocab = Vocabulary.from_dict(v["target"], source=str(path))
+    if len(src_vocab) != cfg.src_vocab or len(tgt_vocab) != cfg.tgt_vocab:
+        raise CheckpointError(f"{path}: vocabulary sizes {len(src_vocab)}/{len(tgt_vocab)} do not match the "
+                              f"model's {cfg.src_vocab}/{cfg.tgt_vocab}")
+    data = config_from_dict(DataConfig, (ck.get("extra") or {}).get("data", {}), source=str(path))
+    model = Seq2Seq(cfg)
+    try:
+        model.load_state_dict(ck["state_dict"])
+    except RuntimeError as e:
+        raise CheckpointError(f"{path}: weights do not fit the stored config: {str(e).splitlines()[0]}") from None
+    return model.to(device).eval(), src_vocab, tgt_vocab, data, ck
