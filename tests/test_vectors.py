@@ -124,3 +124,27 @@ def test_constructor_checks():
     kv = KeyedVectors(["a", "b"], np.eye(2))
     kv.vectors = np.array([[1.0, 1.0], [0.0, 2.0]])
     np.testing.assert_allclose(kv.get_vector("b", norm=True), [0.0, 1.0])  # cache cleared on assignment
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "sparse", "skewed"])
+def test_int8_search_index_returns_the_exact_top_k(kind):
+    rng = np.random.default_rng(11)
+    n, d = 20_000, 64
+    if kind == "gaussian":
+        vectors = rng.standard_normal((n, d))
+    elif kind == "sparse":  # a few large coordinates per row: coarse int8 steps, loose bounds
+        vectors = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.1)
+        vectors[:, 0] += 1e-3
+    else:  # one shared direction dominates: many scores crowd near the threshold
+        vectors = rng.standard_normal((n, d)) * 0.1 + 3.0
+    keys = [f"k{i}" for i in range(n)]
+    plain, indexed = KeyedVectors(keys, vectors), KeyedVectors(keys, vectors)
+    plain.search_index_min_size = 10**18
+    indexed.search_index_min_size, indexed.search_index_after = 0, 0
+    for i in range(0, 40, 3):
+        for restrict in (None, 5_000):
+            a = plain.most_similar(keys[i], topn=15, restrict_vocab=restrict)
+            b = indexed.most_similar(keys[i], topn=15, restrict_vocab=restrict)
+            assert [w for w, _ in a] == [w for w, _ in b]
+            np.testing.assert_allclose([s for _, s in a], [s for _, s in b], rtol=1e-6)
+    assert indexed._index  # the int8 path was really taken

@@ -8,7 +8,8 @@
 """
 
 from .formats import format_from_path, read_npz, read_word2vec, write_npz, write_word2vec
-from .keyed import KeyedVectors, top_k, unit_rows
+from .keyed import KeyedVectors
+from .search import top_k, unit_rows
 from .suggest import suggest
 
 __all__ = ["KeyedVectors", "read_word2vec", "write_word2vec", "read_npz", "write_npz", "format_from_path",
