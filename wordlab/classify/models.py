@@ -1,0 +1,94 @@
+"""Sentence classifiers: Kim's ``TextCNN`` and an ``MLP`` over mean-pooled embeddings (the baseline).
+
+Both read token ids ``(B, T)`` padded with id 0 (``<pad>``) plus lengths ``(B,)`` and return
+logits ``(B, K)``::
+
+    ids ─► WordEmbedding (rand | static | non-static | multichannel) ─► (B, T, C·D)
+        ├─ textcnn: TextCNN (widths 3,4,5 × 100, ReLU, max-over-time, dropout, max-norm) ─► (B, K)
+        └─ mlp:     mean over the T real positions ─► MLP([C·D, hidden..., K]) ─► (B, K)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+from ..layers.cnn import TextCNN, mean_over_time
+from ..layers.embedding import MODES, WordEmbedding
+from ..layers.mlp import MLP
+
+__all__ = ["MODELS", "ClassifierConfig", "SentenceClassifier"]
+
+MODELS = ("textcnn", "mlp")
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Hyper-parameters of :class:`SentenceClassifier` (Kim 2014's values by default)."""
+
+    model: str = "textcnn"
+    mode: str = "rand"
+    vocab_size: int = 0
+    embed_dim: int = 300
+    num_classes: int = 2
+    widths: tuple[int, ...] = (3, 4, 5)
+    maps: int = 100
+    dropout: float = 0.5
+    max_norm: float | None = 3.0
+    hidden: tuple[int, ...] = (100,)
+    activation: str = "relu"
+    clean: bool = True
+    tokenizer: str = "whitespace"
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ConfigError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        if self.mode not in MODES:
+            raise ConfigError(f"unknown embedding mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if self.num_classes < 2:
+            raise ConfigError(f"a classifier needs at least 2 classes, got {self.num_classes}")
+        if self.embed_dim < 1:
+            raise ConfigError(f"embed_dim must be >= 1, got {self.embed_dim}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        # checkpoints hand lists back; keep the dataclass hashable and comparable
+        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+
+
+class SentenceClassifier(nn.Module):
+    """Embedding + TextCNN or mean-pool MLP; see the module docstring.
+
+    ``weights``: initial embedding table ``(vocab_size, embed_dim)`` (required for the
+    static / non-static / multichannel modes, random ``±0.25`` rows for ``rand``).
+    """
+
+    def __init__(self, config: ClassifierConfig, weights: np.ndarray | torch.Tensor | None = None) -> None:
+        super().__init__()
+        c = config
+        if c.mode != "rand" and weights is None:
+            raise ConfigError(f"embedding mode {c.mode!r} needs pre-trained vectors (--vectors); use mode rand "
+                              f"to train without them")
+        self.config = c
+        self.embedding = WordEmbedding(c.vocab_size, c.embed_dim, c.mode, weights, padding_idx=0)
+        d = self.embedding.out_dim
+        if c.model == "textcnn":
+            self.head: nn.Module = TextCNN(d, c.num_classes, c.widths, c.maps, c.dropout, c.max_norm)
+        else:
+            self.head = MLP([d, *c.hidden, c.num_classes], activation=c.activation, dropout=c.dropout)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` ids, ``(B,)`` lengths → ``(B, K)`` logits."""
+        x = self.embedding(ids)  # (B, T, C·D)
+        if isinstance(self.head, TextCNN):
+            return self.head(x, lengths)
+        return self.head(mean_over_time(x.transpose(1, 2), lengths))  # (B, C·D) → (B, K)
+
+    def apply_max_norm(self) -> None:
+        """Kim's max-norm projection of the output layer (TextCNN only; no-op otherwise)."""
+        if isinstance(self.head, TextCNN):
+            self.head.apply_max_norm()
