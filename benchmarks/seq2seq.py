@@ -230,6 +230,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads (default 1: on a shared CPU, 2 spinning threads are many times slower)")
     ap.add_argument("--seed", type=int, default=0, help="random seed")
+    ap.add_argument("--results", default=str(RESULTS), help="JSON file to write (sections not run are kept)")
     ap.add_argument("--save", help="also write the trained fra→eng wordlab model to this checkpoint")
     args = ap.parse_args(argv)
     if not (DATA / "dlfs2").is_dir() or not (DATA / "tatoeba-eng-fra").is_dir():
@@ -239,9 +240,6 @@ def main(argv=None) -> int:
     only = set(args.only.split(","))
     out = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": args.threads,
                        "torch": torch.__version__}, "args": vars(args)}
-    if RESULTS.exists():
-        prev = json.loads(RESULTS.read_text())
-        out.update({k: v for k, v in prev.items() if k in ("date", "addition", "enfr") and k not in only})
     t_all = time.perf_counter()
     if "date" in only:
         print("date format (DLfS-2 ch. 7-8):", flush=True)
@@ -258,8 +256,12 @@ def main(argv=None) -> int:
         print("French -> English (tutorial filter):", flush=True)
         out["enfr"] = enfr(args.enfr_minutes, args.seed, args.beam, args.save)
     out["total_seconds"] = round(time.perf_counter() - t_all, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(RESULTS, json.dumps(out, indent=1))
+    results = Path(args.results)
+    if results.exists():  # keep the sections this run did not redo (read now: other runs may have written)
+        prev = json.loads(results.read_text())
+        out.update({k: v for k, v in prev.items() if k in ("date", "addition", "enfr") and k not in only})
+    results.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(results, json.dumps(out, indent=1))
     report(out)
     return 0
 
@@ -282,7 +284,7 @@ def report(out: dict) -> None:
                for m in (e["wordlab"], e["tutorial"])],
               ["model", "train s", "epochs", "params", "test BLEU", "exact"])
         print(f"BLEU ratio wordlab / tutorial: {e['bleu_ratio']:.2f} (wordlab greedy: {100 * e['wordlab']['bleu_greedy']:.2f})")
-    print(f"total {out.get('total_seconds')} s; results in {RESULTS.relative_to(ROOT)}")
+    print(f"total {out.get('total_seconds')} s (this run)")
 
 
 if __name__ == "__main__":
