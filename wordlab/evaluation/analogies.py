@@ -15,11 +15,12 @@ upper-cased and a form maps to its first (most frequent) key; questions with a w
 vocabulary are skipped (or counted wrong with ``dummy4unknown``); the three query keys are never the
 answer, and the answer is the best of the top five whose upper-cased form is not a query word.
 
-Instead of one matrix-vector product per question, a chunk of questions is answered with one
-matrix product against the restricted unit matrix, ``(C, d) @ (d, R) -> (C, R)``, where the chunk
-size C keeps that block under ``max_memory_mb``. Where the best and second-best candidates of a
-question are closer than float32 rounding can separate (gap < 1e-5), the question is re-scored
-with gensim's exact float arithmetic, so ties break as they do in gensim.
+Instead of one matrix-vector product per question, each block of candidates is scored against all
+of a chunk's distinct query words with one matrix product, and a compiled kernel combines those
+cosines per question (:mod:`.batched`); blocks are sized to stay under ``max_memory_mb``. Where the
+best and second-best candidates of a question are closer than float32 rounding can separate
+(relative gap < 1e-5), the question is re-scored with gensim's exact float arithmetic, so ties
+break as they do in gensim.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import numpy as np
 from wordlab.errors import ConfigError, DataError
 from wordlab.progress import progress_bar
 from wordlab.vectors import KeyedVectors
+
+from .batched import best_two
 
 logger = logging.getLogger(__name__)
 
@@ -150,58 +153,36 @@ def _section(name: str, correct: list, incorrect: list, skipped: int, method: st
 
 
 class _Solver:
-    """Answers blocks of questions (rows of canonical ids a, b, c, d) with matrix products."""
+    """Answers blocks of questions (rows of canonical ids a, b, c, d) with :func:`best_two`."""
 
     def __init__(self, kv: KeyedVectors, n_rows: int, form_index: np.ndarray, method: str, max_memory_mb: float):
         self.kv, self.n_rows, self.form, self.method = kv, n_rows, form_index, method
-        self.unit = kv.get_normed_vectors()[:n_rows]  # (R, d)
-        per_question = 4 * n_rows * (1 if method == "3cosadd" else 5)  # bytes of (C, R) blocks alive at once
-        self.chunk = max(1, int(max_memory_mb * 2**20 // per_question))
+        self.max_memory_mb = max_memory_mb
+        self.chunk = 4096  # questions per progress update
         self._norms: np.ndarray | None = None
 
     def solve(self, ids: np.ndarray, on_done=None) -> np.ndarray:
         """Boolean "predicted == expected" for each question row of ``ids`` (Q, 4)."""
         hits = np.zeros(len(ids), dtype=bool)
+        unit = self.kv.get_normed_vectors()
         for start in range(0, len(ids), self.chunk):
             block = ids[start:start + self.chunk]
-            scores = self._scores(block)  # (C, R)
-            hits[start:start + len(block)] = self._decide(scores, block)
+            best, top, second = best_two(unit, block, self.n_rows, self.method, self.max_memory_mb)
+            hits[start:start + len(block)] = self._decide(block, best, top, second)
             if on_done is not None:
                 on_done(len(block))
         return hits
 
-    def _scores(self, block: np.ndarray) -> np.ndarray:
-        unit = self.kv.get_normed_vectors()
-        a, b, c = unit[block[:, 0]], unit[block[:, 1]], unit[block[:, 2]]  # (C, d) each
-        if self.method == "3cosadd":
-            query = b + c - a
-            query /= np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-30)
-            return query @ self.unit.T  # (C, d) @ (d, R) -> (C, R)
-        uniq, inv = np.unique(block[:, :3], return_inverse=True)
-        inv = inv.reshape(-1, 3)
-        sims = unit[uniq] @ self.unit.T  # (U, R) cosines of every query word with every candidate
-        sims += 1
-        sims *= 0.5
-        scores = sims[inv[:, 1]] * sims[inv[:, 2]]  # (C, R)
-        scores /= sims[inv[:, 0]] + np.float32(1e-6)
-        return scores
-
-    def _decide(self, scores: np.ndarray, block: np.ndarray) -> np.ndarray:
-        rows = np.arange(len(block))
-        for j in range(3):  # the query keys themselves are never answers (ids are < R by construction)
-            scores[rows, block[:, j]] = -np.inf
+    def _decide(self, block: np.ndarray, best: np.ndarray, top: np.ndarray, second: np.ndarray) -> np.ndarray:
         hits = np.zeros(len(block), dtype=bool)
-        best = np.argmax(scores, axis=1)  # (C,)
-        top = scores[rows, best]
-        scores[rows, best] = -np.inf
-        second = scores.max(axis=1) if scores.shape[1] > 1 else np.full(len(block), -np.inf)
-        scores[rows, best] = top
+        close = (top - second) < TIE_GAP * np.maximum(1.0, np.abs(top))
         for q in range(len(block)):
             ia, ib, ic, id_ = (int(x) for x in block[q])
-            if top[q] - second[q] < TIE_GAP or self.form[best[q]] in (ia, ib, ic) or not np.isfinite(top[q]):
-                hits[q] = self._exact(ia, ib, ic, id_)  # rare: near-tie or a case variant of a query word
+            b = int(best[q])
+            if b < 0 or close[q] or self.form[b] in (ia, ib, ic):
+                hits[q] = self._exact(ia, ib, ic, id_)  # rare: near-tie, case variant of a query word, no candidate
             else:
-                hits[q] = self.form[best[q]] == id_
+                hits[q] = self.form[b] == id_
         return hits
 
     def _exact(self, ia: int, ib: int, ic: int, id_: int) -> bool:

@@ -1,0 +1,345 @@
+"""Benchmark: wordlab.vectors / wordlab.evaluation beside gensim 4 in the same run.
+
+Sections:
+
+* ``trained`` — word2vec vectors trained with gensim on ``wikimix/wikimix.txt.gz`` (CBOW, 100 dims,
+  window 5, min_count 5, 3 epochs, seed 1; cached in ``benchmarks/cache/``). Google analogy set
+  (``analogy/questions-words.txt``, 19,544 questions) at ``restrict_vocab`` 30,000 and 300,000:
+  wordlab's batched 3CosAdd against gensim's ``evaluate_word_analogies`` (all questions), and
+  wordlab's 3CosMul against a loop over gensim's ``most_similar_cosmul`` with the same conventions
+  (gensim has no 3CosMul evaluation). Accuracy and the per-section lists of correct questions must
+  be identical.
+* ``random`` — 300k x 300 random unit vectors with real-looking keys (the wikimix vocabulary by
+  frequency, then made-up words), the analogy words among the first 30,000 and given per-section
+  offsets so that accuracy is not zero. Analogies at both restricts: wordlab on all questions;
+  gensim on an evenly spaced subsample (``--gensim-questions``), its time extrapolated per question,
+  and wordlab re-run on the same subsample to compare the answers. ``most_similar`` latency
+  (p50/p99 over ``--queries`` random words, after warm-up) and loading the 300k x 300 word2vec
+  binary file (median of 3, alternating).
+
+Prints tables and writes ``benchmarks/results/vectors.json``. Data: ``$WORDLAB_DATA`` or
+``../shared/data`` beside the repository; "skipped" and exit 0 when absent.
+
+    python benchmarks/vectors.py [--only trained,random] [--gensim-questions 1500,150]
+                                 [--cosmul-questions 400,60] [--queries 200] [--size 300000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from wordlab.atomic import atomic_write_text
+from wordlab.evaluation import evaluate_word_analogies
+from wordlab.evaluation.analogies import restricted_vocab
+from wordlab.vectors import KeyedVectors
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / "cache"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
+
+
+def subsample(src: Path, dst: Path, n: int) -> int:
+    """Write every k-th question of ``src`` (section headers kept) to ``dst``; returns the count."""
+    lines = src.read_text().splitlines()
+    questions = [i for i, line in enumerate(lines) if not line.startswith(":") and len(line.split()) == 4]
+    step = max(1, len(questions) // n)
+    keep = set(questions[::step][:n])
+    out = [line for i, line in enumerate(lines) if line.startswith(":") or i in keep]
+    atomic_write_text(dst, "\n".join(out) + "\n")
+    return len(keep)
+
+
+def gensim_cosmul_eval(g, path: Path, restrict_vocab: int) -> tuple[float, list]:
+    """gensim's evaluate_word_analogies loop with most_similar_cosmul (restricted to the first R keys)."""
+    from gensim import matutils
+
+    ok_vocab = restricted_vocab(g, restrict_vocab, True)
+    n_rows = min(len(g), restrict_vocab)
+    sections, correct, total = [], 0, 0
+    for line in path.read_text().splitlines():
+        if line.startswith(": "):
+            sections.append([])
+            continue
+        words = line.upper().split()
+        if len(words) != 4 or not all(w in ok_vocab for w in words):
+            continue
+        a, b, c, expected = words
+        original, g.key_to_index = g.key_to_index, ok_vocab
+        try:  # gensim 4.4 ignores restrict_vocab in most_similar_cosmul: take all scores, cut to R here
+            dists = g.most_similar_cosmul(positive=[b, c], negative=[a], topn=None)[:n_rows]
+        finally:
+            g.key_to_index = original
+        exclude = {ok_vocab[a], ok_vocab[b], ok_vocab[c]}
+        order = matutils.argsort(dists, topn=5 + 3, reverse=True)
+        sims = [g.index_to_key[i] for i in order if i not in exclude][:5]
+        predicted = None
+        for word in sims:
+            predicted = word.upper()
+            if predicted not in {a, b, c}:
+                break
+        hit = predicted == expected
+        sections[-1].append(tuple(words) if hit else None)
+        correct += hit
+        total += 1
+    return (correct / total if total else 0.0), [[q for q in s if q] for s in sections]
+
+
+def correct_lists(sections: list[dict]) -> list[list]:
+    return [list(s["correct"]) for s in sections[:-1]]
+
+
+def timed(fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def analogy_rows(label: str, kv, g, questions: Path, restricts: list[int], gensim_n: int | None, cosmul_n: int | None,
+                 tmp: Path) -> list[dict]:
+    """Compare wordlab and gensim on the analogy file at each restrict; gensim on a subsample if n given."""
+    rows = []
+    for restrict in restricts:
+        for method in ("3cosadd", "3cosmul"):
+            (acc, secs), t_ours = timed(evaluate_word_analogies, kv, questions, restrict_vocab=restrict, method=method)
+            n_eval = len(secs[-1]["correct"]) + len(secs[-1]["incorrect"])
+            n_ref = gensim_n if method == "3cosadd" else cosmul_n
+            ref_file = questions
+            if n_ref:
+                ref_file = tmp / f"{label}-{method}-{restrict}-sample.txt"
+                subsample(questions, ref_file, n_ref)
+            if method == "3cosadd":
+                (g_acc, g_secs), t_ref = timed(g.evaluate_word_analogies, str(ref_file), restrict_vocab=restrict)
+                g_correct = correct_lists(g_secs)
+                g_n = len(g_secs[-1]["correct"]) + len(g_secs[-1]["incorrect"])
+            else:
+                (g_acc, g_correct), t_ref = timed(gensim_cosmul_eval, g, ref_file, restrict)
+                g_n = None
+            if n_ref:  # wordlab on the very same subsample, to compare answers question by question
+                s_acc, s_secs = evaluate_word_analogies(kv, ref_file, restrict_vocab=restrict, method=method)
+            else:
+                s_acc, s_secs = acc, secs
+            s_n = len(s_secs[-1]["correct"]) + len(s_secs[-1]["incorrect"])
+            identical = s_acc == g_acc and correct_lists(s_secs) == g_correct and (g_n is None or g_n == s_n)
+            ref_per_q = t_ref / max(1, s_n)
+            rows.append({
+                "vectors": label, "restrict_vocab": restrict, "method": method, "questions": n_eval,
+                "skipped": secs[-1]["skipped"], "accuracy": acc, "seconds": round(t_ours, 3),
+                "gensim_questions": s_n, "gensim_sampled": bool(n_ref), "gensim_accuracy_on_them": g_acc,
+                "wordlab_accuracy_on_them": s_acc, "gensim_seconds": round(t_ref, 3),
+                "gensim_seconds_all_questions": round(ref_per_q * n_eval, 3),
+                "speedup": round(ref_per_q * n_eval / t_ours, 1), "identical": bool(identical),
+                "gensim": "evaluate_word_analogies" if method == "3cosadd" else "most_similar_cosmul loop",
+            })
+            print(f"  {label} restrict={restrict} {method}: wordlab {t_ours:.2f}s acc {acc:.4f} | gensim "
+                  f"{t_ref:.2f}s on {s_n} q → {ref_per_q * n_eval:.1f}s for all | identical={identical}",
+                  file=sys.stderr, flush=True)
+    return rows
+
+
+def train_vectors(corpus: Path) -> Path:
+    """gensim word2vec on wikimix (cached)."""
+    from gensim.models import Word2Vec
+
+    path = CACHE / "wikimix-cbow100.bin"
+    if path.exists():
+        return path
+    print("  training gensim word2vec on wikimix (cached afterwards) ...", file=sys.stderr, flush=True)
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        tokens = f.read().split()
+    sentences = [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]  # gensim's max sentence length
+    model = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=0, epochs=3, workers=2, seed=1)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    KeyedVectors(model.wv.index_to_key, model.wv.vectors).save(path)
+    return path
+
+
+def made_up_words(n: int, taken: set, rng: np.random.Generator) -> list[str]:
+    """Real-looking fillers: 2-4 syllables, unique and outside ``taken``."""
+    onsets = list("bcdfghjklmnprstvwz") + ["br", "ch", "st", "tr", "sh", "pl", "gr"]
+    vowels = ["a", "e", "i", "o", "u", "ai", "ou", "ea"]
+    codas = ["", "", "n", "r", "s", "l", "t", "m", "ck", "nd"]
+    out: list[str] = []
+    seen = set(taken)
+    while len(out) < n:
+        k = int(rng.integers(2, 5))
+        parts = rng.integers(0, 1000, size=(k, 3))
+        w = "".join(onsets[p[0] % len(onsets)] + vowels[p[1] % len(vowels)] + codas[p[2] % len(codas)] for p in parts)
+        if w not in seen:
+            seen.add(w)
+            out.append(w)
+    return out
+
+
+def random_vectors(size: int, dim: int, corpus: Path, questions: Path, seed: int = 0) -> KeyedVectors:
+    """``size`` x ``dim`` random unit vectors, real-looking keys, analogy words in the first 30k with offsets."""
+    rng = np.random.default_rng(seed)
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        counts = Counter(f.read().split())
+    analogy_words, pairs = [], []
+    for line in questions.read_text().splitlines():
+        if line.startswith(":"):
+            pairs.append([])
+            continue
+        w = line.lower().split()
+        if len(w) == 4:
+            pairs[-1] += [(w[0], w[1]), (w[2], w[3])]
+            analogy_words += w
+    analogy_words = list(dict.fromkeys(analogy_words))
+    frequent = [w for w, _ in counts.most_common() if w not in set(analogy_words)]
+    head = frequent[:30000 - len(analogy_words)]
+    positions = rng.choice(30000, size=len(analogy_words), replace=False)
+    first: list[str | None] = [None] * 30000
+    for p, w in zip(positions, analogy_words):
+        first[p] = w
+    it = iter(head)
+    keys = [w if w is not None else next(it) for w in first]
+    rest = frequent[len(head):][: size - 30000]
+    keys += rest + made_up_words(size - len(keys) - len(rest), set(keys) | set(rest), rng)
+    vectors = rng.standard_normal((size, dim), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = {k: i for i, k in enumerate(keys)}
+    assigned: set[str] = set()
+    for section in pairs:  # y = x + section offset + noise, so some analogies are solvable
+        offset = rng.standard_normal(dim).astype(np.float32) / np.sqrt(dim) * 1.2
+        for x, y in dict.fromkeys(section):
+            if y not in assigned and x != y:
+                noise = rng.standard_normal(dim).astype(np.float32) / np.sqrt(dim) * 1.1
+                vectors[index[y]] = vectors[index[x]] + offset + noise
+                assigned.add(y)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return KeyedVectors(keys, vectors)
+
+
+def latency(fn, words: list[str], warmup: int = 3) -> dict:
+    for w in words[:warmup]:
+        fn(w, topn=10)
+    times = []
+    for w in words:
+        t0 = time.perf_counter()
+        fn(w, topn=10)
+        times.append(time.perf_counter() - t0)
+    return {"p50_ms": round(1e3 * float(np.percentile(times, 50)), 2),
+            "p99_ms": round(1e3 * float(np.percentile(times, 99)), 2), "queries": len(times)}
+
+
+def print_table(rows: list[list], headers: list[str]) -> None:
+    cells = [headers] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for j, r in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if j == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", default="trained,random", help="sections to run (default: trained,random)")
+    p.add_argument("--size", type=int, default=300000, help="rows of the random matrix (default: 300000)")
+    p.add_argument("--dim", type=int, default=300, help="dimension of the random vectors (default: 300)")
+    p.add_argument("--gensim-questions", default="1500,150",
+                   help="gensim 3CosAdd subsample on random vectors at restrict 30000,300000 (default: 1500,150)")
+    p.add_argument("--cosmul-questions", default="400,60",
+                   help="gensim most_similar_cosmul subsample at restrict 30000,300000 (default: 400,60)")
+    p.add_argument("--queries", type=int, default=200, help="most_similar queries for latency (default: 200)")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    data = data_dir()
+    questions, corpus = data / "analogy" / "questions-words.txt", data / "wikimix" / "wikimix.txt.gz"
+    for f in (questions, corpus):
+        if not f.exists():
+            print(f"skipped: {f} not found (set WORDLAB_DATA)")
+            return 0
+    try:
+        import gensim
+        from gensim.models import KeyedVectors as GensimKV
+    except ImportError:
+        print("skipped: gensim is not installed (pip install gensim)")
+        return 0
+    only = set(args.only.split(","))
+    tmp = CACHE / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    n_add = [int(x) for x in args.gensim_questions.split(",")]
+    n_mul = [int(x) for x in args.cosmul_questions.split(",")]
+    report: dict = {"machine": {"python": platform.python_version(), "numpy": np.__version__,
+                                "gensim": gensim.__version__, "cpus": os.cpu_count()},
+                    "command": " ".join(["python", "benchmarks/vectors.py", *(argv or sys.argv[1:])])}
+    t_start = time.perf_counter()
+    analogy: list[dict] = []
+    if "trained" in only:
+        path = train_vectors(corpus)
+        kv = KeyedVectors.load(path)
+        g = GensimKV.load_word2vec_format(str(path), binary=True)
+        report["trained"] = {"file": str(path.relative_to(ROOT)), "keys": len(kv), "dim": kv.vector_size}
+        for restrict in (30000, 300000):
+            analogy += analogy_rows("trained", kv, g, questions, [restrict], None, None, tmp)
+        del kv, g
+    if "random" in only:
+        print(f"  building {args.size} x {args.dim} random vectors ...", file=sys.stderr, flush=True)
+        kv = random_vectors(args.size, args.dim, corpus, questions)
+        path = CACHE / f"random-{args.size}x{args.dim}.bin"
+        kv.save(path)
+        loads = {"wordlab": [], "gensim": []}
+        for _ in range(3):
+            loaded, t = timed(KeyedVectors.load, path)
+            loads["wordlab"].append(t)
+            del loaded
+            g, t = timed(GensimKV.load_word2vec_format, str(path), binary=True)
+            loads["gensim"].append(t)
+        assert g.index_to_key == kv.index_to_key and np.array_equal(g.vectors, kv.vectors)
+        med = {k: float(np.median(v)) for k, v in loads.items()}
+        report["load_binary"] = {"file_mb": round(path.stat().st_size / 2**20, 1), "rows": args.size,
+                                 "wordlab_s": round(med["wordlab"], 3), "gensim_s": round(med["gensim"], 3),
+                                 "speedup": round(med["gensim"] / med["wordlab"], 2),
+                                 "all_s": {k: [round(t, 3) for t in v] for k, v in loads.items()}}
+        rng = np.random.default_rng(5)
+        words = [kv.index_to_key[i] for i in rng.integers(0, len(kv), args.queries)]
+        ours = latency(kv.most_similar, words)
+        theirs = latency(g.most_similar, words[: max(20, args.queries // 2)])
+        same = all([w for w, _ in kv.most_similar(q, topn=10)] == [w for w, _ in g.most_similar(q, topn=10)]
+                   for q in words[:20])
+        report["most_similar"] = {"rows": args.size, "dim": args.dim, "topn": 10, "wordlab": ours,
+                                  "gensim": theirs, "same_top10_on_20_queries": bool(same)}
+        analogy += analogy_rows("random", kv, g, questions, [30000], n_add[0], n_mul[0], tmp)
+        analogy += analogy_rows("random", kv, g, questions, [300000], n_add[1], n_mul[1], tmp)
+        path.unlink()
+    report["analogies"] = analogy
+    report["total_seconds"] = round(time.perf_counter() - t_start, 1)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(RESULTS / "vectors.json", json.dumps(report, indent=2) + "\n")
+
+    print("Analogies (Google set, 19,544 questions; gensim time extrapolated from a subsample where sampled)")
+    print_table([[r["vectors"], r["restrict_vocab"], r["method"], r["questions"], f"{100 * r['accuracy']:.2f}%",
+                  f"{r['seconds']:.2f}", f"{r['gensim_seconds_all_questions']:.1f}"
+                  + (f" ({r['gensim_questions']} q)" if r["gensim_sampled"] else ""),
+                  f"{r['speedup']}x", "yes" if r["identical"] else "NO"] for r in analogy],
+                ["vectors", "restrict", "method", "answered", "accuracy", "wordlab s", "gensim s", "speedup",
+                 "identical"])
+    if "most_similar" in report:
+        m = report["most_similar"]
+        print(f"\nmost_similar on {m['rows']:,} x {m['dim']} (topn=10): wordlab p50 {m['wordlab']['p50_ms']} ms, "
+              f"p99 {m['wordlab']['p99_ms']} ms | gensim p50 {m['gensim']['p50_ms']} ms, p99 {m['gensim']['p99_ms']} ms"
+              f" | same results: {m['same_top10_on_20_queries']}")
+        lb = report["load_binary"]
+        print(f"load word2vec binary ({lb['file_mb']} MB, {lb['rows']:,} rows): wordlab {lb['wordlab_s']} s, "
+              f"gensim {lb['gensim_s']} s → {lb['speedup']}x (median of 3)")
+    print(f"\ntotal {report['total_seconds']} s; wrote {RESULTS / 'vectors.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
