@@ -18,7 +18,7 @@ from wordlab import __version__
 from wordlab.errors import WordlabError
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
-COMMANDS = ["vocab", "vectors", "seq2seq", "classify"]
+COMMANDS = ["vocab", "vectors", "seq2seq", "classify", "lm"]
 # trainers under `wordlab train` (cli/train_<name>.py), each with register(subparsers)
 TRAIN_COMMANDS: list[str] = []
 

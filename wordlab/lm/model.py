@@ -1,0 +1,85 @@
+"""RNN language model: embedding → stacked RNN/LSTM/GRU with (locked) dropout → softmax.
+
+DLfS-2 ch. 5–6 (``Rnnlm`` → ``BetterRnnlm``) and the PyTorch ``word_language_model`` example,
+on ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN``. One single-layer RNN module per layer so that a locked
+dropout mask (Gal & Ghahramani 2016) can sit between layers, as in AWD-LSTM (Merity et al. 2017).
+
+    ids (B, T) ─► Embedding ─► drop_e ─► RNN₁ ─► drop ─► … ─► RNN_L ─► drop ─► [proj] ─► Linear ─► logits (B, T, V)
+
+The model is incremental: ``forward(ids, state)`` returns the new state, so generation feeds
+one token at a time and never recomputes the prefix.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..layers.recurrent import LockedDropout, State, make_rnn
+from .config import LMConfig
+
+
+class RNNLanguageModel(nn.Module):
+    """Word-level RNN language model; hyper-parameters in :class:`LMConfig`.
+
+    ``forward(ids (B, T), state) -> (logits (B, T, V), state)``; the state is a list with one
+    entry per layer (a ``(1, B, H)`` tensor, or an ``(h, c)`` pair for LSTM), ``None`` = zeros.
+    """
+
+    def __init__(self, cfg: LMConfig) -> None:
+        super().__init__()
+        self.config = cfg
+        self.embedding = nn.Embedding(cfg.vocab_size, cfg.emb_size)
+        drop = LockedDropout if cfg.variational else nn.Dropout
+        self.emb_drop = drop(cfg.emb_dropout)
+        self.rnns = nn.ModuleList(
+            make_rnn(cfg.cell, cfg.emb_size if i == 0 else cfg.hidden_size, cfg.hidden_size) for i in range(cfg.layers)
+        )
+        self.drops = nn.ModuleList(drop(cfg.dropout) for _ in range(cfg.layers))
+        out_size = cfg.hidden_size
+        # Weight tying needs the softmax input to have the embedding's size: project when it does not.
+        self.proj = nn.Linear(cfg.hidden_size, cfg.emb_size) if cfg.tie_weights and cfg.hidden_size != cfg.emb_size \
+            else None
+        if self.proj is not None:
+            out_size = cfg.emb_size
+        self.decoder = nn.Linear(out_size, cfg.vocab_size)
+        self.reset_parameters()
+        if cfg.tie_weights:
+            # Press & Wolf 2017 ("Using the Output Embedding to Improve Language Models", arXiv 1608.05859);
+            # Inan et al. 2017 ("Tying Word Vectors and Word Classifiers", arXiv 1611.01462).
+            self.decoder.weight = self.embedding.weight
+
+    def reset_parameters(self) -> None:
+        """Uniform ``±init_range`` for every weight, zero decoder bias (Zaremba et al. 2014, arXiv 1409.2329)."""
+        r = self.config.init_range
+        for name, p in self.named_parameters():
+            nn.init.uniform_(p, -r, r)
+        nn.init.zeros_(self.decoder.bias)
+
+    @property
+    def is_lstm(self) -> bool:
+        """Whether each layer's state is an ``(h, c)`` pair."""
+        return self.config.cell == "lstm"
+
+    def forward(self, ids: torch.Tensor, state: State = None) -> tuple[torch.Tensor, list]:
+        """Logits of the next word at every position, and the state after the last one."""
+        x = self.emb_drop(self.embedding(ids))  # (B, T, E)
+        new_state = []
+        for i, (rnn, drop) in enumerate(zip(self.rnns, self.drops)):
+            x, s = rnn(x, None if state is None else state[i])  # (B, T, H)
+            x = drop(x)
+            new_state.append(s)
+        if self.proj is not None:
+            x = self.proj(x)  # (B, T, E)
+        return self.decoder(x), new_state  # (B, T, V)
+
+    def init_state(self, batch_size: int) -> list:
+        """The all-zero state for ``batch_size`` sequences."""
+        w = self.decoder.bias
+        H = self.config.hidden_size
+        zeros = lambda: w.new_zeros(1, batch_size, H)  # noqa: E731  (1, B, H)
+        return [(zeros(), zeros()) if self.is_lstm else zeros() for _ in self.rnns]
+
+    def num_parameters(self) -> int:
+        """Trainable parameters (a tied matrix counted once)."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)

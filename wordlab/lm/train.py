@@ -1,0 +1,161 @@
+"""Training a language model with the shared loop :func:`wordlab.training.fit`.
+
+:class:`LMTask` is the ``Task`` the loop drives: truncated-BPTT windows over the batchified
+training stream, the hidden state carried from window to window (detached), and reset only at
+the start of an epoch. The carried state is part of :meth:`LMTask.state_dict`, so a run killed
+mid-epoch and resumed continues from exactly the same state.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..checkpoint import load_checkpoint
+from ..errors import CheckpointError
+from ..tensor import device as get_device
+from ..training import FitResult, TrainConfig, fit, resume_path
+from ..layers.recurrent import detach_state, state_from_plain, state_to_plain
+from .config import LMConfig
+from .data import LMData, batchify, bptt_windows, num_windows
+from .model import RNNLanguageModel
+from .perplexity import nll
+
+log = logging.getLogger(__name__)
+
+
+class LMTask:
+    """BPTT batches of one id stream for :func:`wordlab.training.fit` (unit: tokens).
+
+    Parameters
+    ----------
+    train, valid: id arrays (``valid`` may be ``None``: no validation metrics).
+    batch_size, bptt: training streams and window length.
+    eval_batch_size: streams for validation (10, as in the PyTorch example).
+    eval_limit: at most this many validation windows (``None``: the whole text).
+    """
+
+    unit = "tok"
+    perplexity = True
+
+    def __init__(self, train: np.ndarray, valid: np.ndarray | None, *, batch_size: int = 20, bptt: int = 35,
+                 eval_batch_size: int = 10, eval_limit: int | None = None, lstm: bool = True,
+                 device: torch.device | str = "cpu") -> None:
+        self.dev = torch.device(device)
+        self.data = batchify(train, batch_size).to(self.dev)  # (B, L)
+        self.valid = valid
+        self.bptt = bptt
+        self.eval_batch_size = eval_batch_size
+        self.eval_limit = eval_limit
+        self.lstm = lstm
+        self.state = None
+
+    def num_batches(self, epoch: int) -> int:
+        return num_windows(self.data, self.bptt)
+
+    def batches(self, epoch: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        if start == 0:
+            self.state = None  # each epoch starts from the zero state
+        yield from bptt_windows(self.data, self.bptt, start)
+
+    def train_step(self, model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        x, y = batch  # (B, t), (B, t)
+        logits, state = model(x, self.state)  # (B, t, V)
+        self.state = detach_state(state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+        return loss, y.numel()
+
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        if self.valid is None:
+            return {}
+        total, count = nll(model, self.valid, batch_size=self.eval_batch_size, bptt=self.bptt, limit=self.eval_limit)
+        loss = total / count
+        return {"valid_loss": loss, "valid_ppl": math.exp(loss)}
+
+    def state_dict(self) -> dict:
+        return {"hidden": state_to_plain(self.state)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.state = state_from_plain(state.get("hidden"), self.lstm, self.dev)
+
+
+@dataclass
+class LMTrainResult:
+    """What :func:`train_language_model` returns."""
+
+    model: RNNLanguageModel
+    fit: FitResult
+    metrics: dict = field(default_factory=dict)
+
+
+def train_language_model(
+    data: LMData,
+    model_cfg: LMConfig,
+    train_cfg: TrainConfig,
+    *,
+    batch_size: int = 20,
+    bptt: int = 35,
+    eval_batch_size: int = 10,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    device: str | torch.device = "auto",
+    extra: dict | None = None,
+    progress: bool | None = None,
+) -> LMTrainResult:
+    """Train an :class:`RNNLanguageModel` on ``data.train``; validate on ``data.valid`` each epoch.
+
+    The best model (lowest validation loss, or training loss without ``valid``) is written to
+    ``out`` and restored at the end; ``metrics`` then holds ``valid_ppl`` / ``test_ppl`` of it.
+    ``resume`` continues from ``out``'s ``.resume.pt``, which must hold the same vocabulary and config.
+    """
+    dev = get_device(device)
+    if model_cfg.vocab_size != len(data.vocab):
+        raise CheckpointError(f"model config has vocab_size {model_cfg.vocab_size} but the vocabulary has "
+                              f"{len(data.vocab)} words")
+    if resume:
+        _check_resumable(out, data, model_cfg)
+    torch.manual_seed(train_cfg.seed)
+    model = RNNLanguageModel(model_cfg).to(dev)
+    dry = train_cfg.dry_run
+    task = LMTask(data.train, data.valid, batch_size=batch_size, bptt=bptt, eval_batch_size=eval_batch_size,
+                  eval_limit=dry, lstm=model.is_lstm, device=dev)
+    monitor = "valid_loss" if data.valid is not None else "loss"
+    if train_cfg.monitor != monitor:
+        train_cfg = replace(train_cfg, monitor=monitor)
+    extra = {"batch_size": batch_size, "bptt": bptt, **(extra or {})}
+    result = fit(model, task, train_cfg, out=out, kind="lm", model_config=model_cfg, vocab=data.vocab,
+                 extra=extra, resume=resume, restore_best=True, progress=progress)
+    metrics: dict = {}
+    limit = dry
+    for name, ids in (("valid", data.valid), ("test", data.test)):
+        if ids is not None:
+            total, count = nll(model, ids, batch_size=eval_batch_size, bptt=bptt, limit=limit)
+            metrics[f"{name}_ppl"] = math.exp(total / count)
+            metrics[f"{name}_tokens"] = count
+    return LMTrainResult(model, result, metrics)
+
+
+def _check_resumable(out: str | os.PathLike | None, data: LMData, model_cfg: LMConfig) -> None:
+    if out is None:
+        return
+    path = resume_path(out)
+    ck = load_checkpoint(path, kind="lm")
+    words = (ck.get("vocab") or {}).get("words")
+    if words != data.vocab.itos:
+        n = len(words) if isinstance(words, list) else 0
+        raise CheckpointError(f"{path}: was trained with another vocabulary ({n} words) than the training files "
+                              f"give now ({len(data.vocab)}); resume with the same --train files and options")
+    saved = ck.get("config") or {}
+    now = {k: v for k, v in model_cfg.__dict__.items()}
+    diff = sorted(k for k in now if saved.get(k) != now[k])
+    if diff:
+        raise CheckpointError(f"{path}: was trained with other model options ({', '.join(diff)} differ); "
+                              f"resume with the same options")
