@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from wordlab.errors import ConfigError
@@ -103,6 +104,8 @@ def run_train(args: argparse.Namespace) -> int:
         set_threads(args.threads)
     dev = device(args.device)
     pairs = read_pairs(args.pairs, data)
+    if data.format == "dlfs2":
+        data = replace(data, source_width=max(len(s) for s, _ in pairs))
     sp = _split(len(pairs), data, args.valid, args.test, args.seed)
     train_pairs = [pairs[i] for i in sp["train"]]
     valid_pairs = [pairs[i] for i in sp["valid"]]
@@ -130,7 +133,7 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"pairs {len(pairs):,} (train {len(train_pairs):,}, valid {len(valid_pairs):,}, test {len(sp['test']):,}); "
           f"vocabulary source {len(src):,}, target {len(tgt):,}", file=sys.stderr)
     res = fit(model, task, tcfg, out=args.output, kind=KIND, model_config=cfg, vocab=vocabs_payload(src, tgt),
-              extra={"data": data.__dict__.copy(), "split": {"valid": args.valid, "test": args.test, "seed": args.seed}},
+              extra={"data": asdict(data), "split": {"valid": args.valid, "test": args.test, "seed": args.seed}},
               resume=args.resume, restore_best=True, progress=args.progress)
     last = res.history[-1]
     print(f"trained {len(res.history)} epoch(s), {res.steps:,} steps ({res.stopped}); "
@@ -144,7 +147,7 @@ def run_eval(args: argparse.Namespace) -> int:
     translator = Translator.load(args.model, device(args.device))
     data = translator.data
     if args.format and args.format != data.format:
-        data = DataConfig(format=args.format, char=data.char, swap=data.swap, tutorial=data.tutorial)
+        data = replace(data, format=args.format)
         translator.data = data
     pairs = read_pairs(args.pairs, data)
     if args.split != "all":

@@ -53,6 +53,8 @@ def test_dlfs2_format_is_character_level_fixed_width(tmp_path):
     f.write_text("16+75  _91  \n52+607 _659 \n", encoding="utf-8")
     pairs = read_pairs(f, DataConfig(format="dlfs2"))
     assert pairs[0] == (list("16+75  "), list("91  ")) and pairs[1][1] == list("659 ")
+    # sentences given to translate are padded to the training width, as the file's questions are
+    assert DataConfig(format="dlfs2", source_width=7).tokenize_source("3+4") == list("3+4    ")
 
 
 @pytest.mark.parametrize("content, fmt, match", [

@@ -61,11 +61,17 @@ def test_dlfs2_format_trains_character_level(tmp_path, capsys):
     f.write_text("".join(f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) + "\n" for a in range(12) for b in range(5)))
     model = tmp_path / "add.pt"
     assert main(["-q", "seq2seq", "train", "--pairs", str(f), "--format", "dlfs2", "--reverse", "--peeky",
-                 "--hidden", "16", "--epochs", "1", "--dry-run", "-o", str(model)]) == 0
+                 "--attention", "dot", "--hidden", "16", "--epochs", "1", "--dry-run", "-o", str(model)]) == 0
     capsys.readouterr()
     assert main(["-q", "seq2seq", "eval", str(model), "--pairs", str(f), "--split", "test"]) == 0
     out = capsys.readouterr().out
     assert "pairs     6 (test)" in out and "BLEU" not in out  # character level: accuracy only
+    png = tmp_path / "add.png"
+    assert main(["-q", "translate", str(model), "3+4", "--show-attention", str(png)]) == 0
+    assert png.exists()
+    from wordlab.seq2seq import Translator
+
+    assert Translator.load(model).translate(["3+4"])[0].attention.shape[1] == 7  # padded to the file's width
 
 
 def test_bad_input_one_line_errors(tmp_path, pairs_file, capsys):

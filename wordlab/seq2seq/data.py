@@ -42,7 +42,8 @@ class DataConfig:
 
     ``tutorial=True`` applies the PyTorch tutorial's ``normalizeString`` to both sides and keeps
     only pairs with fewer than ``max_length`` words on each side whose English side (the file's
-    first column) starts with one of :data:`ENG_PREFIXES`.
+    first column) starts with one of :data:`ENG_PREFIXES`. ``source_width`` (DLfS-2 files: the
+    fixed question width) pads sentences given to ``translate`` the way the training file was padded.
     """
 
     format: str = "tsv"
@@ -50,6 +51,7 @@ class DataConfig:
     swap: bool = False
     tutorial: bool = False
     max_length: int = MAX_LENGTH
+    source_width: int = 0
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -67,6 +69,13 @@ class DataConfig:
         if self.tutorial:
             text = normalize_string(text)
         return list(text) if self.is_char else text.split()
+
+    def tokenize_source(self, text: str) -> list[str]:
+        """A source sentence → tokens; at character level padded with spaces to ``source_width``
+        (DLfS-2 files are fixed width, so a model trained on them expects the padding)."""
+        if self.is_char and self.source_width:
+            text = text.ljust(self.source_width)
+        return self.tokenize(text)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         """Tokens → text (joined without spaces at character level)."""

@@ -71,7 +71,7 @@ class Translator:
     def translate(self, sentences: Sequence[str], beam: int = 1, max_len: int = 50,
                   length_penalty: float = 1.0) -> list[Translation]:
         """Translate raw sentences (tokenized and normalised the way the training pairs were)."""
-        sources = [self.data.tokenize(s) for s in sentences]
+        sources = [self.data.tokenize_source(s) for s in sentences]
         hyps = self.search_tokens(sources, beam, max_len, length_penalty)
         out = []
         for s, h in zip(sources, hyps):
