@@ -4,11 +4,13 @@ Order is deterministic: specials first (in the order given), then words by count
 descending, ties broken by first occurrence in the corpus — the order gensim and the
 word2vec C tool use, so id 0.. are the most frequent words.
 
-Counting is one streaming pass: each token is mapped to a *provisional* id (its
-first-occurrence rank) by a dict lookup that runs in C for known words, and counts are
-``np.bincount`` of those ids. Memory is bounded by the vocabulary, not the corpus.
-:func:`scan_and_encode` keeps the provisional ids too, so a model gets its vocabulary
-and its id array from a single read of the corpus.
+Counting is one streaming pass; memory is bounded by the vocabulary, not the corpus.
+Words get *provisional* ids in order of first occurrence: ``collections.Counter`` (a C
+loop) when only counts are needed, a dict lookup per token + ``np.bincount`` when
+:func:`scan_and_encode` also keeps the ids, so a model gets its vocabulary and its id
+array from a single read. A large :class:`~wordlab.text.reader.Corpus` with the
+whitespace tokenizer goes through the compiled splitter of :mod:`wordlab.text.fastcount`
+instead (same words, counts and ids).
 """
 
 from __future__ import annotations
