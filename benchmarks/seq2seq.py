@@ -232,7 +232,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="random seed")
     ap.add_argument("--results", default=str(RESULTS), help="JSON file to write (sections not run are kept)")
     ap.add_argument("--save", help="also write the trained fra→eng wordlab model to this checkpoint")
+    ap.add_argument("--report", action="store_true", help="only print the tables of the --results file")
     args = ap.parse_args(argv)
+    if args.report:
+        report(json.loads(Path(args.results).read_text()))
+        return 0
     if not (DATA / "dlfs2").is_dir() or not (DATA / "tatoeba-eng-fra").is_dir():
         print(f"skipped: benchmark data not found under {DATA} (set WORDLAB_DATA)")
         return 0
@@ -273,18 +277,18 @@ def report(out: dict) -> None:
         if key in out:
             print(title)
             table([[r["variant"], r["epochs"], " / ".join(f"{100 * a:.2f}%" for a in r["test_accuracy_per_epoch"][-5:]),
-                    f"{100 * r['test_accuracy']:.2f}%", r["train_seconds"]] for r in out[key]],
+                    f"{100 * r['test_accuracy']:.2f}%", f"{r['train_seconds']:.0f}"] for r in out[key]],
                   ["model", "epochs", "accuracy by epoch (last 5)", "final", "train s"])
     if "enfr" in out:
         e = out["enfr"]
         print(f"French -> English, tutorial filter, {e['train']} train / {e['test']} test pairs, "
               f"{e['minutes_each']} min training each")
-        table([[m["model"], m["train_seconds"], m["epochs"] if isinstance(m["epochs"], int) else f"{m['epochs']:.1f}",
+        table([[m["model"], f"{m['train_seconds']:.0f}", m["epochs"] if isinstance(m["epochs"], int) else f"{m['epochs']:.1f}",
                 m["parameters"], f"{100 * m['bleu']:.2f}", f"{100 * m['accuracy']:.2f}%"]
                for m in (e["wordlab"], e["tutorial"])],
               ["model", "train s", "epochs", "params", "test BLEU", "exact"])
         print(f"BLEU ratio wordlab / tutorial: {e['bleu_ratio']:.2f} (wordlab greedy: {100 * e['wordlab']['bleu_greedy']:.2f})")
-    print(f"total {out.get('total_seconds')} s (this run)")
+    print(f"benchmark wall time: {out.get('total_seconds')} s")
 
 
 if __name__ == "__main__":
