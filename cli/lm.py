@@ -91,6 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--allow-unk", action="store_true", help="allow sampling <unk> (banned by default)")
     g.add_argument("--stop-at-eos", action="store_true", help="stop at the end of the sentence")
     g.add_argument("--seed", type=int, default=None, help="random seed (reproducible samples)")
+    g.add_argument("--int8", action="store_true",
+                   help="int8 weights (dynamic quantization; CPU only): several times faster, slightly different")
     g.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N (default cpu)")
     g.set_defaults(func=run_generate)
 
@@ -161,9 +163,11 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     """``wordlab lm generate``."""
-    from wordlab.lm import SamplingConfig, generate, load_lm, render
+    from wordlab.lm import SamplingConfig, generate, load_lm, quantize_int8, render
 
-    model, vocab, _ = load_lm(args.model, device=args.device)
+    model, vocab, _ = load_lm(args.model, device="cpu" if args.int8 else args.device)
+    if args.int8:
+        model = quantize_int8(model)
     cfg = SamplingConfig(max_tokens=args.max_tokens, greedy=args.greedy, temperature=args.temperature,
                          top_k=args.top_k, top_p=args.top_p, repetition_penalty=args.repetition_penalty,
                          banned=tuple(args.ban), allow_unk=args.allow_unk, stop_at_eos=args.stop_at_eos,

@@ -13,7 +13,7 @@ from wordlab.errors import ConfigError
 from wordlab.layers.recurrent import LockedDropout, detach_state
 from wordlab.lm import (LMConfig, RNNLanguageModel, SamplingConfig, batchify, bptt_windows, generate, generate_ids,
                         nll, perplexity, top_p_mask)
-from wordlab.lm.generate import filter_logits
+from wordlab.lm.generate import filter_logits, next_word_distribution
 from wordlab.text import EOS, UNK, Vocabulary
 
 
@@ -165,6 +165,17 @@ def test_filter_logits_against_naive():
     assert out.tolist() == pytest.approx(naive)
 
 
+@pytest.mark.parametrize("opts", [dict(top_p=0.8), dict(top_k=7), dict(top_k=12, top_p=0.6, temperature=0.7),
+                                  dict(repetition_penalty=1.8, temperature=1.3), dict()])
+def test_sampling_distribution_is_softmax_of_filtered_logits(opts):
+    logits = torch.randn(50, generator=torch.Generator().manual_seed(3)) * 2
+    cfg = SamplingConfig(**opts)
+    ref = torch.softmax(filter_logits(logits, cfg, banned_ids=[2, 5], context=[1, 4, 4]), -1)
+    probs, ids = next_word_distribution(logits, cfg, torch.tensor([2, 5]), [1, 4, 4])
+    got = torch.zeros(50).index_put_((ids,), probs)
+    assert torch.allclose(got, ref, atol=1e-6)
+
+
 def test_top_k_1_equals_greedy_and_seeded_sampling_is_reproducible():
     model, vocab = _model(), _vocab()
     greedy = generate(model, vocab, "w1 w2", max_tokens=25, greedy=True)
@@ -218,3 +229,13 @@ def test_export_keyed_vectors():
     kv = embeddings_to_keyed_vectors(model, vocab)
     assert len(kv) == 30 and kv.vector_size == 12
     assert np.allclose(kv["w5"], model.embedding.weight[vocab["w5"]].detach().numpy())
+
+
+def test_int8_generation_stays_close_to_fp32():
+    model = _model(V=30, E=16, H=16)
+    q = __import__("wordlab.lm", fromlist=["quantize_int8"]).quantize_int8(model)
+    x = torch.randint(0, 30, (2, 9), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        a, b = torch.log_softmax(model(x)[0], -1), torch.log_softmax(q(x)[0], -1)
+    assert (a - b).abs().max() < 0.05
+    assert len(generate(q, _vocab(), "w1", max_tokens=10, seed=0)) == 10

@@ -2,7 +2,7 @@
 
 from .config import LMConfig
 from .data import LMData, batchify, bptt_windows, load_lm_data
-from .generate import SamplingConfig, generate, generate_ids, render, top_p_mask
+from .generate import SamplingConfig, generate, generate_ids, quantize_int8, render, top_p_mask
 from .load import embeddings_to_keyed_vectors, load_lm
 from .model import RNNLanguageModel
 from .perplexity import nll, perplexity
@@ -10,6 +10,6 @@ from .train import LMTask, train_language_model
 
 __all__ = [
     "LMConfig", "RNNLanguageModel", "LMData", "batchify", "bptt_windows", "load_lm_data",
-    "SamplingConfig", "generate", "generate_ids", "render", "top_p_mask",
+    "SamplingConfig", "generate", "generate_ids", "quantize_int8", "render", "top_p_mask",
     "embeddings_to_keyed_vectors", "load_lm", "nll", "perplexity", "LMTask", "train_language_model",
 ]

@@ -1,0 +1,265 @@
+"""Benchmark: RNN language models on Penn Treebank — quality, training speed, generation speed.
+
+Sections (``--only quality,speed,generate``; all by default):
+
+* ``quality`` — summarises a PTB training run made with the CLI (its ``--json`` output and model
+  file; ``--run-quality`` starts that run itself, which takes ``--minutes``): config, per-epoch
+  validation perplexity, final valid/test perplexity (``wordlab lm eval``'s computation: eval
+  batch 10, BPTT 35, state carried over the whole text), and a sample generated from the model.
+* ``speed`` — training tokens/s of ``wordlab`` (``LMTask`` on the shared ``wordlab.training.fit``
+  loop) beside the PyTorch ``word_language_model`` example's model and loop, re-implemented
+  minimally below (``RNNModel``: Embedding → dropout → 2-layer nn.LSTM → dropout → Linear; plain
+  SGD ``p.data.add_(p.grad, alpha=-lr)`` after ``clip_grad_norm_``, ``repackage_hidden``), for the
+  same config (2×200 LSTM, BPTT 35, batch 20, dropout 0.2, lr 20, clip 0.25) on the same PTB
+  training windows. The two alternate for ``--rounds`` rounds of ``--steps`` windows each
+  (timings on a shared machine are noisy); the ratio of medians is reported.
+* ``generate`` — sampling speed (temperature 0.8, top-p 0.9, incremental state) of a 2×650 LSTM
+  with PTB's 10,000-word vocabulary on the CPU.
+
+Prints tables and writes ``benchmarks/results/lm.json``. Data: ``$WORDLAB_DATA`` or
+``../shared/data`` beside the repository; "skipped" and exit 0 when absent.
+
+    python benchmarks/lm.py [--only quality,speed,generate] [--threads 1] [--steps 40] [--rounds 3]
+                            [--run-dir benchmarks/results/lm] [--run-quality --minutes 55]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
+RESULTS = ROOT / "benchmarks" / "results" / "lm.json"
+
+from wordlab.atomic import atomic_write_text  # noqa: E402
+from wordlab.lm import (LMConfig, RNNLanguageModel, SamplingConfig, generate, generate_ids, load_lm,  # noqa: E402
+                        load_lm_data, perplexity, quantize_int8, render)
+from wordlab.lm.train import LMTask  # noqa: E402
+from wordlab.training import TrainConfig, fit  # noqa: E402
+
+# The quality run (the command in the report); --run-quality starts it.
+QUALITY_ARGS = ["--model", "lstm", "--layers", "2", "--emb", "512", "--hidden", "512", "--dropout", "0.4",
+                "--emb-dropout", "0.1", "--tie", "--bptt", "35", "--batch", "64", "--optimizer", "adam", "--lr", "3e-3",
+                "--clip", "0.25", "--schedule", "cosine", "--epochs", "3", "--checkpoint-every", "100",
+                "--threads", "1", "--seed", "1", "--json"]
+
+
+def table(rows: list[list], headers: list[str]) -> None:
+    cells = [headers] + [[f"{c:.2f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    w = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for j, r in enumerate(cells):
+        print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
+        if j == 0:
+            print("  ".join("-" * x for x in w))
+
+
+# ---------------------------------------------------------------- the PyTorch example, minimally
+class RNNModel(nn.Module):
+    """pytorch/examples word_language_model/model.py (LSTM branch): encoder, rnn, decoder, dropout."""
+
+    def __init__(self, ntoken: int, ninp: int, nhid: int, nlayers: int, dropout: float = 0.5) -> None:
+        super().__init__()
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=dropout)
+        self.decoder = nn.Linear(nhid, ntoken)
+        self.nhid, self.nlayers = nhid, nlayers
+        nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
+        nn.init.zeros_(self.decoder.bias)
+        nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
+
+    def forward(self, input, hidden):
+        emb = self.drop(self.encoder(input))
+        output, hidden = self.rnn(emb, hidden)
+        output = self.drop(output)
+        decoded = self.decoder(output).view(-1, self.decoder.out_features)
+        return nn.functional.log_softmax(decoded, dim=1), hidden
+
+    def init_hidden(self, bsz):
+        weight = next(self.parameters())
+        return (weight.new_zeros(self.nlayers, bsz, self.nhid), weight.new_zeros(self.nlayers, bsz, self.nhid))
+
+
+def repackage_hidden(h):
+    return h.detach() if isinstance(h, torch.Tensor) else tuple(repackage_hidden(v) for v in h)
+
+
+def reference_train(train_ids: np.ndarray, ntokens: int, steps: int, bptt: int = 35, bsz: int = 20,
+                    lr: float = 20.0, clip: float = 0.25) -> float:
+    """The example's ``train()`` for ``steps`` windows; returns tokens/s of the loop."""
+    data = torch.from_numpy(train_ids.astype(np.int64))
+    nbatch = data.size(0) // bsz
+    data = data.narrow(0, 0, nbatch * bsz).view(bsz, -1).t().contiguous()  # batchify: (L, B)
+    torch.manual_seed(1)
+    model = RNNModel(ntokens, 200, 200, 2, 0.2)
+    model.train()
+    criterion = nn.NLLLoss()
+    hidden = model.init_hidden(bsz)
+    total_loss, tokens = 0.0, 0
+    t0 = time.perf_counter()
+    for batch, i in enumerate(range(0, data.size(0) - 1, bptt)):
+        if batch >= steps:
+            break
+        seq_len = min(bptt, len(data) - 1 - i)
+        inp, target = data[i:i + seq_len], data[i + 1:i + 1 + seq_len].view(-1)
+        model.zero_grad()
+        hidden = repackage_hidden(hidden)
+        output, hidden = model(inp, hidden)
+        loss = criterion(output, target)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        for p in model.parameters():
+            p.data.add_(p.grad, alpha=-lr)
+        total_loss += loss.item()
+        tokens += target.numel()
+    return tokens / (time.perf_counter() - t0)
+
+
+def wordlab_train(train_ids: np.ndarray, ntokens: int, steps: int) -> float:
+    """The same config through ``LMTask`` + ``wordlab.training.fit``; tokens/s of the training loop."""
+    cfg = LMConfig(vocab_size=ntokens, cell="lstm", layers=2, emb_size=200, hidden_size=200, dropout=0.2,
+                   emb_dropout=0.2, variational=False, tie_weights=False, init_range=0.1)
+    torch.manual_seed(1)
+    model = RNNLanguageModel(cfg)
+    task = LMTask(train_ids, None, batch_size=20, bptt=35, lstm=True)
+    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps), progress=False)
+    return res.history[0]["tok_per_s"]
+
+
+def bench_speed(args, out: dict) -> None:
+    path = DATA / "ptb" / "ptb.train.txt"
+    if not path.exists():
+        print(f"speed: skipped: {path} not found")
+        return
+    data = load_lm_data(path, progress=False)
+    V = len(data.vocab)
+    ours, ref = [], []
+    for r in range(args.rounds):
+        ref.append(reference_train(data.train, V, args.steps))
+        ours.append(wordlab_train(data.train, V, args.steps))
+        print(f"  round {r + 1}: pytorch example {ref[-1]:,.0f} tok/s, wordlab {ours[-1]:,.0f} tok/s", flush=True)
+    m_ours, m_ref = statistics.median(ours), statistics.median(ref)
+    print("\nTraining speed, PTB, 2×200 LSTM, BPTT 35, batch 20, SGD lr 20, clip 0.25 "
+          f"({args.rounds} alternating rounds × {args.steps} windows, {torch.get_num_threads()} thread(s))")
+    table([["PyTorch word_language_model (re-implemented)", round(m_ref), [round(x) for x in ref]],
+           ["wordlab LMTask + training.fit", round(m_ours), [round(x) for x in ours]]],
+          ["loop", "median tok/s", "rounds"])
+    print(f"ratio wordlab / example = {m_ours / m_ref:.3f}  (target >= 1.0)")
+    out["speed"] = {"config": "2x200 LSTM, bptt 35, batch 20, dropout 0.2, SGD lr 20, clip 0.25, PTB train",
+                    "steps_per_round": args.steps, "rounds": args.rounds, "threads": torch.get_num_threads(),
+                    "wordlab_tok_s": ours, "example_tok_s": ref, "wordlab_median": m_ours, "example_median": m_ref,
+                    "ratio": m_ours / m_ref}
+
+
+def bench_generate(args, out: dict) -> None:
+    V, n = 10000, args.gen_tokens
+    torch.manual_seed(0)
+    model = RNNLanguageModel(LMConfig(vocab_size=V, cell="lstm", layers=2, emb_size=650, hidden_size=650,
+                                      dropout=0.5, tie_weights=True)).eval()
+    cfg = SamplingConfig(max_tokens=n, temperature=0.8, top_p=0.9, seed=1)
+    rows, res = [], {}
+    for name, m in (("fp32", model), ("int8 (quantize_int8)", quantize_int8(model))):
+        generate_ids(m, [1, 2, 3], SamplingConfig(max_tokens=5, seed=0))  # warm-up
+        rates, cpu = [], []
+        for _ in range(3):
+            t0, c0 = time.perf_counter(), time.process_time()
+            ids = generate_ids(m, [1, 2, 3], cfg, banned=[0])
+            rates.append(len(ids) / (time.perf_counter() - t0))
+            cpu.append(len(ids) / (time.process_time() - c0))
+        rows.append([f"wordlab generate_ids, {name}", round(statistics.median(rates)),
+                     round(statistics.median(cpu)), [round(r) for r in rates]])
+        res[name.split()[0]] = {"wall_tok_s": rates, "cpu_tok_s": cpu, "median": statistics.median(rates),
+                                "median_per_cpu_second": statistics.median(cpu)}
+    print(f"\nGeneration, 2×650 LSTM, |V| = {V:,}, CPU, {torch.get_num_threads()} thread(s), temperature 0.8, "
+          f"top-p 0.9, {n} tokens × 3 (one stream, incremental state)")
+    table(rows, ["", "median tok/s (wall)", "tok per CPU-second", "runs (wall)"])
+    print("target >= 500 tok/s")
+    out["generate"] = {"model": "2x650 LSTM tied, V=10000", "tokens": n, "threads": torch.get_num_threads(), **res}
+
+
+def bench_quality(args, out: dict) -> None:
+    ptb = DATA / "ptb"
+    if not (ptb / "ptb.train.txt").exists():
+        print(f"quality: skipped: {ptb} not found")
+        return
+    run = Path(args.run_dir)
+    model_path, json_path = run / "ptb-lm.pt", run / "ptb_train.json"
+    cmd = [sys.executable, "-m", "wordlab.cli", "-q", "lm", "train", "--train", str(ptb / "ptb.train.txt"),
+           "--valid", str(ptb / "ptb.valid.txt"), "--test", str(ptb / "ptb.test.txt"), *QUALITY_ARGS,
+           "--max-minutes", str(args.minutes), "-o", str(model_path)]
+    if args.run_quality:
+        run.mkdir(parents=True, exist_ok=True)
+        with open(json_path, "w") as f:
+            subprocess.run(cmd, stdout=f, check=True)
+    if not json_path.exists():
+        print(f"quality: no run in {run}; start it with --run-quality (about {args.minutes} minutes), or:\n  "
+              + " ".join(cmd))
+        return
+    res = json.loads(json_path.read_text())
+    s, hist = res["summary"], res["history"]
+    print("\nQuality, PTB (Mikolov), test perplexity of the best-validation model")
+    table([[r["epoch"], r["steps"], r["train_ppl"], r.get("valid_ppl", math.nan), f"{r['lr']:.2e}",
+            round(r["tok_per_s"]), round(r["seconds"])] for r in hist],
+          ["epoch", "steps", "train ppl", "valid ppl", "lr", "tok/s", "seconds"])
+    print(f"valid ppl {s['valid_ppl']:.2f}  test ppl {s['test_ppl']:.2f}  (target <= 100)  "
+          f"stopped: {s['stopped']}  minutes: {s['seconds'] / 60:.1f}")
+    sample = ""
+    if model_path.exists():
+        model, vocab, _ = load_lm(model_path, device="cpu")
+        toks = generate(model, vocab, "the company said", SamplingConfig(max_tokens=60, temperature=0.8, top_p=0.9,
+                                                                         seed=1))
+        sample = "the company said " + render(toks)
+        print("\nsample (prompt 'the company said', temperature 0.8, top-p 0.9, seed 1):\n" + sample)
+        test = load_lm_data(ptb / "ptb.train.txt", test=ptb / "ptb.test.txt", vocab=vocab, progress=False).test
+        s["test_ppl_int8"] = perplexity(quantize_int8(model), test)
+        print(f"\ntest ppl with int8 weights (the fast generation path): {s['test_ppl_int8']:.2f}")
+    out["quality"] = {"command": " ".join(cmd), "summary": s, "curve": [
+        {k: r.get(k) for k in ("epoch", "steps", "train_ppl", "valid_ppl", "lr", "tok_per_s", "seconds")}
+        for r in hist], "sample": sample}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", default="quality,speed,generate", help="comma-separated sections")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: the CPU is shared)")
+    p.add_argument("--steps", type=int, default=40, help="training windows per speed round (default 40)")
+    p.add_argument("--rounds", type=int, default=3, help="alternating speed rounds (default 3)")
+    p.add_argument("--gen-tokens", type=int, default=500, help="tokens per generation run (default 500)")
+    p.add_argument("--run-dir", default=str(ROOT / "benchmarks" / "results" / "lm"),
+                   help="where the PTB quality run writes ptb-lm.pt and ptb_train.json")
+    p.add_argument("--run-quality", action="store_true", help="run the PTB quality training now (long)")
+    p.add_argument("--minutes", type=float, default=55, help="time budget of the quality run (default 55)")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    only = set(args.only.split(","))
+    out: dict = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
+                             "cpu_count": os.cpu_count(), "threads": args.threads,
+                             "cuda": torch.cuda.is_available()}}
+    if "speed" in only:
+        bench_speed(args, out)
+    if "generate" in only:
+        bench_generate(args, out)
+    if "quality" in only:
+        bench_quality(args, out)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(RESULTS, json.dumps(out, indent=1))
+    print(f"\nwrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
