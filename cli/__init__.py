@@ -18,9 +18,9 @@ from wordlab import __version__
 from wordlab.errors import WordlabError
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
-COMMANDS = ["vocab", "vectors", "seq2seq", "classify", "lm"]
+COMMANDS = ["vocab", "classify", "lm", "vectors", "seq2seq"]
 # trainers under `wordlab train` (cli/train_<name>.py), each with register(subparsers)
-TRAIN_COMMANDS: list[str] = []
+TRAIN_COMMANDS: list[str] = ["word2vec"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version (0) and usage errors (2) return instead of exiting
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
