@@ -120,15 +120,11 @@ class KeyedVectors:
 
     def get_index(self, key: Key, default: int | None = None) -> int:
         """Row of ``key``; an int in range is its own index; unknown → ``default`` or KeyError with suggestions."""
-        index = self.key_to_index.get(key, -1) if isinstance(key, str) or not isinstance(key, (int, np.integer)) \
-            else -1
+        index = self.key_to_index.get(key, -1)  # type: ignore[arg-type]
         if index >= 0:
             return index
-        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-            if key in self.key_to_index:
-                return self.key_to_index[key]  # type: ignore[index]
-            if 0 <= key < len(self):
-                return int(key)
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool) and 0 <= key < len(self):
+            return int(key)
         if default is not None:
             return default
         raise KeyError(oov_message(key, self.key_to_index, self.index_to_key))
