@@ -219,7 +219,7 @@ def random_vectors(size: int, dim: int, corpus: Path, questions: Path, seed: int
         offset = rng.standard_normal(dim).astype(np.float32) / np.sqrt(dim) * 1.2
         for x, y in dict.fromkeys(section):
             if y not in assigned and x != y:
-                noise = rng.standard_normal(dim).astype(np.float32) / np.sqrt(dim) * 1.1
+                noise = rng.standard_normal(dim).astype(np.float32) / np.sqrt(dim) * 3.0
                 vectors[index[y]] = vectors[index[x]] + offset + noise
                 assigned.add(y)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)

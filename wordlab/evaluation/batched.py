@@ -21,8 +21,10 @@ import numpy as np
 
 from wordlab.vectors.search import _run_split
 
+CACHE_BYTES = 4 * 2**20  # target size of one (W, B) block of cosines
 
-@numba.njit(cache=True, nogil=True, fastmath=False)
+
+@numba.njit(cache=True, nogil=True)
 def _combine(ra, rb, rc, ia, ib, ic, best_i, best_v, second_v, sims, col0, cosmul):  # pragma: no cover
     """Update best/second of questions (rows ra/rb/rc of ``sims``; query columns ia/ib/ic) over one block."""
     width = sims.shape[1]
@@ -30,17 +32,19 @@ def _combine(ra, rb, rc, ia, ib, ic, best_i, best_v, second_v, sims, col0, cosmu
     eps = np.float32(1e-6)
     for q in range(ra.shape[0]):
         a, b, c = sims[ra[q]], sims[rb[q]], sims[rc[q]]
+        sv = second_v[q]
+        above = 0  # a count, not a max: LLVM vectorises this reduction (it does not vectorise float max)
         if cosmul:
             for j in range(width):
-                tmp[j] = b[j] * c[j] / (a[j] + eps)
+                v = b[j] * c[j] / (a[j] + eps)
+                tmp[j] = v
+                above += v > sv
         else:
             for j in range(width):
-                tmp[j] = b[j] + c[j] - a[j]
-        top = tmp[0]
-        for j in range(1, width):
-            top = max(top, tmp[j])
-        sv = second_v[q]
-        if not top > sv:
+                v = b[j] + c[j] - a[j]
+                tmp[j] = v
+                above += v > sv
+        if above == 0:
             continue  # nothing in this block beats the current second best (the common case)
         bv, bi = best_v[q], best_i[q]
         for j in range(width):
@@ -74,7 +78,9 @@ def best_two(unit: np.ndarray, ids: np.ndarray, n_rows: int, method: str,
     ra, rb, rc = (np.ascontiguousarray(inv[:, j]) for j in range(3))
     ia, ib, ic = (np.ascontiguousarray(ids[:, j], dtype=np.int64) for j in range(3))
     query = unit[words]  # (W, d)
-    width = int(max(256, min(n_rows, max_memory_mb * 2**20 // (4 * len(words)))))
+    # a block of S small enough to stay in cache while every question reads three of its rows
+    budget = min(max_memory_mb * 2**20, CACHE_BYTES)
+    width = int(max(256, min(n_rows, budget // (4 * len(words)))))
     cosmul = method == "3cosmul"
     for col0 in range(0, n_rows, width):
         col1 = min(n_rows, col0 + width)
