@@ -9,7 +9,9 @@ Sections:
   wordlab's 3CosMul against a loop over gensim's ``most_similar_cosmul`` with the same conventions
   (gensim has no 3CosMul evaluation; ``--trained-cosmul-questions`` subsample). The vectors have
   fewer than 30,000 keys, so restrict_vocab 30,000 and 300,000 are the same run. Accuracy and the
-  per-section lists of correct questions must be identical.
+  per-section lists of correct questions must be identical. Word pairs: every file in ``similarity/``
+  (WS-353, SimLex-999, MEN, RW, ...): Pearson, Spearman and OOV ratio beside gensim's
+  ``evaluate_word_pairs``.
 * ``random`` — 300k x 300 random unit vectors with real-looking keys (the wikimix vocabulary by
   frequency, then made-up words), the analogy words among the first 30,000 and given per-section
   offsets so that accuracy is not zero. Analogies at both restricts: wordlab on all questions;
@@ -41,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from wordlab.atomic import atomic_write_text
-from wordlab.evaluation import evaluate_word_analogies
+from wordlab.evaluation import evaluate_word_analogies, evaluate_word_pairs
 from wordlab.evaluation.analogies import restricted_vocab
 from wordlab.vectors import KeyedVectors
 
@@ -149,6 +151,19 @@ def analogy_rows(label: str, kv, g, questions: Path, restricts: list[int], gensi
             print(f"  {label} restrict={restrict} {method}: wordlab {t_ours:.2f}s acc {acc:.4f} | gensim "
                   f"{t_ref:.2f}s on {s_n} q → {ref_per_q * n_eval:.1f}s for all | identical={identical}",
                   file=sys.stderr, flush=True)
+    return rows
+
+
+def pair_rows(kv, g, folder: Path) -> list[dict]:
+    """evaluate_word_pairs on every similarity file, wordlab beside gensim (must be bit-identical)."""
+    rows = []
+    for f in sorted(folder.glob("*.t*")) if folder.is_dir() else []:
+        (ours, t_ours) = timed(evaluate_word_pairs, kv, f)
+        (theirs, t_ref) = timed(g.evaluate_word_pairs, str(f))
+        same = tuple(ours[0]) == tuple(theirs[0]) and tuple(ours[1]) == tuple(theirs[1]) and ours[2] == theirs[2]
+        rows.append({"file": f.name, "pearson": float(ours[0][0]), "spearman": float(ours[1][0]),
+                     "oov_percent": round(ours[2], 2), "gensim_spearman": float(theirs[1][0]),
+                     "wordlab_s": round(t_ours, 4), "gensim_s": round(t_ref, 4), "identical": bool(same)})
     return rows
 
 
@@ -290,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         report["trained"] = {"file": str(path.relative_to(ROOT)), "keys": len(kv), "dim": kv.vector_size,
                              "note": "fewer than 30,000 keys, so restrict_vocab 30000 and 300000 are the same run"}
         analogy += analogy_rows("trained", kv, g, questions, [30000], None, args.trained_cosmul_questions, tmp)
+        report["word_pairs"] = pair_rows(kv, g, data / "similarity")
         del kv, g
     if "random" in only:
         print(f"  building {args.size} x {args.dim} random vectors ...", file=sys.stderr, flush=True)
@@ -332,6 +348,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['speedup']}x", "yes" if r["identical"] else "NO"] for r in analogy],
                 ["vectors", "restrict", "method", "answered", "accuracy", "wordlab s", "gensim s", "speedup",
                  "identical"])
+    if report.get("word_pairs"):
+        print("\nWord pairs (trained vectors; Spearman and OOV must equal gensim's bit for bit)")
+        print_table([[r["file"], f"{r['pearson']:.4f}", f"{r['spearman']:.4f}", f"{r['oov_percent']:.1f}%",
+                      "yes" if r["identical"] else "NO"] for r in report["word_pairs"]],
+                    ["file", "pearson", "spearman", "oov", "identical to gensim"])
     if "most_similar" in report:
         m = report["most_similar"]
         print(f"\nmost_similar on {m['rows']:,} x {m['dim']} (topn=10): wordlab p50 {m['wordlab']['p50_ms']} ms, "

@@ -100,7 +100,7 @@ def evaluate_word_pairs(kv: KeyedVectors, pairs: str | os.PathLike, delimiter: s
         raise DataError(f"{pairs}: only {len(gold)} pairs with known words; need at least 3 to correlate")
     spearman = stats.spearmanr(gold, model)
     pearson = stats.pearsonr(gold, model)
-    oov_ratio = 100.0 * oov / len(gold) if dummy4unknown else 100.0 * oov / (len(gold) + oov)
+    oov_ratio = float(oov) / (len(gold) if dummy4unknown else len(gold) + oov) * 100  # gensim's order of ops
     logger.debug("%s: Pearson %.4f, Spearman %.4f, %.1f%% pairs with unknown words",
                 pairs, pearson[0], spearman[0], oov_ratio)
     return pearson, spearman, oov_ratio
