@@ -33,11 +33,7 @@ class Decoder(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.rnn = CELLS[cell](emb + peek, hidden, num_layers=layers, batch_first=True,
                                dropout=dropout if layers > 1 else 0.0)
-        self.out = nn.Linear(self.out_features(hidden) + peek, vocab_size)
-
-    def out_features(self, hidden: int) -> int:
-        """Size of the vector the output layer reads (before the peek vector)."""
-        return hidden
+        self.out = nn.Linear(hidden + peek, vocab_size)
 
     def forward(self, y: torch.Tensor, state: State, memory: torch.Tensor | None = None,
                 mask: torch.Tensor | None = None, proj_keys: torch.Tensor | None = None,
@@ -60,8 +56,9 @@ class Decoder(nn.Module):
             h = torch.cat([h, p], dim=-1)                                # (B, T, H'+H)
         return self.out(h), state, weights                               # (B, T, V)
 
-    def attend(self, h, memory, mask, proj_keys):
-        """No attention: the RNN output goes straight to the output layer."""
+    def attend(self, h: torch.Tensor, memory: torch.Tensor | None, mask: torch.Tensor | None,
+               proj_keys: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """No attention: the RNN output (B, T, H) goes straight to the output layer."""
         return h, None
 
     def project_keys(self, memory: torch.Tensor) -> torch.Tensor | None:
@@ -78,7 +75,8 @@ class AttentionDecoder(Decoder):
         self.attention = Attention(attention, query_size=hidden, key_size=hidden)
         self.combine = nn.Linear(2 * hidden, hidden)                     # Luong Eq. 5: W_c [c_t; h_t]
 
-    def attend(self, h, memory, mask, proj_keys):
+    def attend(self, h: torch.Tensor, memory: torch.Tensor | None, mask: torch.Tensor | None,
+               proj_keys: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``h̃_t = tanh(W_c [c_t; h_t])`` with ``c_t`` the attention context of ``h_t``."""
         context, weights = self.attention(h, memory, mask=mask, proj_keys=proj_keys)  # (B, T, H), (B, T, S)
         return torch.tanh(self.combine(torch.cat([context, h], dim=-1))), weights    # (B, T, H)
