@@ -106,3 +106,31 @@ def test_max_per_input_samples_entries():
     x = _x(40, 30)
     rep = gradcheck(torch.sin, x, max_per_input=50)
     assert rep.ok and rep.checked == 50
+
+
+# ------------------------------------------- the other helpers' layers pass it too (attention, NS loss)
+
+
+@pytest.mark.parametrize("kind", ["dot", "general", "additive"])
+def test_attention_passes_gradcheck_with_a_padding_mask(kind):
+    from wordlab.layers.attention import Attention
+
+    torch.manual_seed(0)
+    att = Attention(kind, query_size=4, key_size=4)
+    query, keys = _x(2, 3, 4), _x(2, 5, 4, seed=1)
+    mask = torch.tensor([[True] * 5, [True, True, False, False, False]])
+    rep = gradcheck(att, (query, keys, mask))  # checks context and weights, query, keys and W_a/U_a/v_a
+    assert rep.ok, str(rep)
+    assert {r["input"] for r in rep.per_input} >= {"input 0", "input 1"}
+
+
+def test_negative_sampling_loss_passes_gradcheck():
+    from wordlab.layers.negative_sampling import NegativeSamplingLoss
+
+    torch.manual_seed(0)
+    loss = NegativeSamplingLoss(nn.Embedding(7, 3), k=2)
+    h = _x(4, 3)
+    target, negatives = torch.tensor([1, 2, 3, 6]), torch.tensor([[0, 5], [4, 4], [2, 1], [3, 0]])
+    rep = gradcheck(loss, (h, target, negatives))
+    assert rep.ok, str(rep)
+    assert rep.checked == 7 * 3 + 4 * 3  # the output table and h

@@ -203,6 +203,17 @@ def test_embedding_matrix_rows_by_word_oov_uniform_pad_zero():
     assert rand.shape == (6, 5) and not found.any()
 
 
+def test_embedding_matrix_standardize_removes_the_common_direction():
+    g = np.random.default_rng(1)
+    vecs = (g.normal(size=(50, 6)) + 3.0).astype(np.float32)  # every vector shares the offset 3
+    kv = KeyedVectors([f"w{i}" for i in range(50)], vecs)
+    m, found = embedding_matrix(["<pad>"] + kv.index_to_key, kv, standardize=True, padding_idx=0)
+    rows = m[1:]
+    want = (vecs - vecs.mean(0)) * (0.25 / np.sqrt(3) / (vecs - vecs.mean(0)).std())
+    assert np.allclose(rows, want, atol=1e-6) and found[1:].all()
+    assert abs(rows.mean()) < 1e-6 and rows.std() == pytest.approx(0.25 / np.sqrt(3), rel=1e-4)
+
+
 @pytest.mark.parametrize("mode", ["rand", "static", "non-static", "multichannel"])
 def test_word_embedding_modes(mode):
     weights, _ = embedding_matrix(["<pad>", "<unk>", "good", "bad", "movie", "plot"], _kv())

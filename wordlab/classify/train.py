@@ -33,8 +33,8 @@ from .models import ClassifierConfig, SentenceClassifier
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_vocab", "pretrained_weights", "encode_texts", "pad_batch", "ClassificationTask", "split_dev", "predict_proba",
-           "train_classifier"]
+__all__ = ["build_vocab", "pretrained_weights", "encode_texts", "pad_batch", "ClassificationTask", "split_dev",
+           "predict_proba", "train_classifier"]
 
 KIND = "classifier"
 
@@ -44,11 +44,11 @@ def build_vocab(texts: Sequence[list[str]], min_count: int = 1) -> Vocabulary:
     return Vocabulary.build(iter(texts), min_count=min_count, specials=(PAD, UNK))
 
 
-def pretrained_weights(vocab: Vocabulary, vectors, dim: int | None = None, seed: int = 0
-                       ) -> tuple[np.ndarray, float]:
+def pretrained_weights(vocab: Vocabulary, vectors, dim: int | None = None, seed: int = 0,
+                       standardize: bool = False) -> tuple[np.ndarray, float]:
     """Embedding table for ``vocab`` from a ``KeyedVectors`` (OOV rows ``U(±0.25)``, ``<pad>`` zero) and the
-    fraction of non-special words found in the vectors."""
-    matrix, found = embedding_matrix(vocab.itos, vectors, dim, seed=seed, padding_idx=0)
+    fraction of non-special words found in the vectors (``standardize``: see ``embedding_matrix``)."""
+    matrix, found = embedding_matrix(vocab.itos, vectors, dim, seed=seed, padding_idx=0, standardize=standardize)
     words = len(vocab) - len(vocab.specials)
     coverage = float(found.sum()) / max(words, 1)
     log.info("vectors cover %d of %d vocabulary words (%.1f%%); the rest start uniform in ±0.25",
@@ -178,8 +178,8 @@ def train_classifier(
     ``out`` writes the best model as a ``"classifier"`` checkpoint with vocabulary and label names.
     """
     if len(set(data.labels.tolist())) < 2:
-        raise ConfigError(f"training data has only the label(s) {sorted(set(data.label_names[i] for i in data.labels))}; "
-                          f"a classifier needs at least two")
+        present = sorted({data.label_names[i] for i in data.labels})
+        raise ConfigError(f"training data has only the label(s) {present}; a classifier needs at least two")
     if dev is None and dev_fraction > 0:
         tr, dv = split_dev(len(data), dev_fraction, train_config.seed)
         data, dev = data.subset(tr), data.subset(dv)

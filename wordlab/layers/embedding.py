@@ -33,12 +33,19 @@ MODES = ("rand", "static", "non-static", "multichannel")
 
 
 def embedding_matrix(words: Sequence[str], vectors: Any | None, dim: int | None = None, *, scale: float = 0.25,
-                     seed: int = 0, padding_idx: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+                     seed: int = 0, padding_idx: int | None = 0, standardize: bool = False
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Rows for ``words`` (a vocabulary's ``itos``) from ``vectors`` (a ``KeyedVectors``), by word.
 
     Returns ``(matrix (V, D) float32, found (V,) bool)``: row ``i`` is ``vectors[words[i]]`` when the
     word is there, else uniform in ``±scale`` (seeded); the ``padding_idx`` row is zero.
     ``dim`` must equal ``vectors.vector_size`` when both are given (:class:`ConfigError` otherwise).
+
+    ``standardize``: first subtract the mean of all the vectors and rescale them so their entries
+    have the standard deviation of ``U(±scale)`` (``scale / sqrt(3)``). Vectors trained on a small
+    corpus share a large common direction (rare words point almost the same way); removing it
+    (cf. Mu & Viswanath 2018, "All-but-the-Top", arXiv 1702.01417) keeps rare words apart, and the
+    rescaling puts found and random rows on the same scale, which was Kim's reason for ``±0.25``.
     """
     if vectors is not None:
         vdim = int(vectors.vector_size)
@@ -55,7 +62,11 @@ def embedding_matrix(words: Sequence[str], vectors: Any | None, dim: int | None 
         index = vectors.key_to_index
         rows = np.fromiter((index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
         found = rows >= 0
-        matrix[found] = np.asarray(vectors.vectors, dtype=np.float32)[rows[found]]
+        table = np.asarray(vectors.vectors, dtype=np.float32)
+        if standardize:
+            centred = table - table.mean(axis=0, keepdims=True)
+            table = centred * np.float32(scale / np.sqrt(3.0) / max(float(centred.std()), 1e-12))
+        matrix[found] = table[rows[found]]
     if padding_idx is not None:
         matrix[padding_idx] = 0.0
         found[padding_idx] = False

@@ -1,0 +1,223 @@
+"""MR sentence polarity, k-fold CV: Kim's TextCNN on wordlab's own word2vec vectors vs CNN-rand and an MLP.
+
+    .venv/bin/python benchmarks/classify.py                       # 10 folds, every setting
+    .venv/bin/python benchmarks/classify.py --run-folds rand=3    # fewer folds for a costly setting
+
+Data: ``../shared/data/mr/`` (Pang & Lee 2005) and ``../shared/data/wikimix/wikimix.txt.gz`` (3.5M words)
+beside the repository, or ``$WORDLAB_DATA``; absent → "skipped" and exit 0. The word vectors
+are trained once with ``wordlab.word2vec.Word2Vec`` (skip-gram) and cached under
+``benchmarks/cache/``. Protocol as Kim 2014 (arXiv 1408.5882): seeded 10-fold CV, 10 % of
+each training part as dev set for early stopping, Adadelta, batch 50, widths 3/4/5 × 100
+maps, dropout 0.5, max-norm 3; the vocabulary covers all MR sentences (no labels used).
+Kim's anchors (300-d GoogleNews vectors, 100 billion words): CNN-rand 76.1, CNN-static 81.0,
+CNN-non-static 81.5. Writes a table and ``benchmarks/results/classify.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from wordlab.atomic import atomic_write_text  # noqa: E402
+from wordlab.classify import ClassifierConfig, cross_validate, read_mr  # noqa: E402
+from wordlab.classify.train import build_vocab, pretrained_weights  # noqa: E402
+from wordlab.tensor import set_threads  # noqa: E402
+from wordlab.training import TrainConfig  # noqa: E402
+from wordlab.vectors import KeyedVectors  # noqa: E402
+
+log = logging.getLogger("benchmarks.classify")
+
+# setting name → (model, embedding mode, vectors source)
+SETTINGS = {
+    "cnn-static": ("textcnn", "static", "wordlab"),
+    "cnn-non-static": ("textcnn", "non-static", "wordlab"),
+    "cnn-rand": ("textcnn", "rand", None),
+    "mlp-non-static": ("mlp", "non-static", "wordlab"),
+    "mlp-rand": ("mlp", "rand", None),
+    "cnn-static-gensim": ("textcnn", "static", "gensim"),  # reference vectors (not run by default)
+}
+KIM = {"cnn-rand": 76.1, "cnn-static": 81.0, "cnn-non-static": 81.5}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
+
+
+def train_vectors(source: str, corpus: Path, dim: int, epochs: int, threads: int) -> tuple[KeyedVectors, dict]:
+    """Skip-gram vectors on ``corpus`` (cached in benchmarks/cache/); returns them and how they were made."""
+    params = dict(vector_size=dim, sg=1, window=5, min_count=5, negative=5, epochs=epochs, sample=1e-3, seed=1)
+    cache = ROOT / "benchmarks" / "cache" / f"{corpus.name.split('.')[0]}-{source}-sg-d{dim}-e{epochs}.npz"
+    info = {"source": source, "corpus": str(corpus), "cache": str(cache.relative_to(ROOT)), **params}
+    if cache.exists():
+        kv = KeyedVectors.load(cache)
+        meta = cache.with_suffix(".json")
+        if meta.exists():
+            info.update(json.loads(meta.read_text())["train"])
+        info["cached"] = True
+        return kv, info
+    t0 = time.perf_counter()
+    if source == "wordlab":
+        from wordlab.word2vec import Word2Vec
+
+        kv = Word2Vec(str(corpus), workers=threads, **params).wv
+    else:
+        import gensim
+        from gensim.models import Word2Vec as GensimWord2Vec
+        from gensim.models.word2vec import LineSentence
+
+        g = GensimWord2Vec(LineSentence(str(corpus)), workers=threads, **params)
+        kv = KeyedVectors(list(g.wv.index_to_key), g.wv.vectors)
+        info["gensim"] = gensim.__version__
+    train = {"train_seconds": round(time.perf_counter() - t0, 1), "words_in_vocab": len(kv)}
+    info.update(train)
+    kv.save(cache)
+    atomic_write_text(cache.with_suffix(".json"), json.dumps({"train": train, "params": params}))
+    info["cached"] = False
+    return kv, info
+
+
+def parse_run_folds(text: str | None, folds: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in (text or "").split(","):
+        if part.strip():
+            name, _, n = part.partition("=")
+            out[name.strip()] = int(n)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--settings", default="cnn-static,cnn-non-static,cnn-rand,mlp-non-static",
+                    help=f"comma-separated, from {', '.join(SETTINGS)}")
+    ap.add_argument("--folds", type=int, default=10, help="k of k-fold CV (default: 10)")
+    ap.add_argument("--run-folds", default=None, help="e.g. 'cnn-rand=3,mlp-non-static=5': run only the first N folds")
+    ap.add_argument("--dim", type=int, default=100, help="word-vector / embedding dimension (default: 100)")
+    ap.add_argument("--w2v-epochs", type=int, default=5, help="word2vec epochs (default: 5)")
+    ap.add_argument("--epochs", type=int, default=15, help="max classifier epochs per fold (default: 15)")
+    ap.add_argument("--early-stop", type=int, default=4, help="epochs without better dev accuracy (default: 4)")
+    ap.add_argument("--threads", type=int, default=None, help="torch / word2vec threads (default: all cores)")
+    ap.add_argument("--seed", type=int, default=0, help="fold and initialisation seed")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "classify.json"), help="JSON output")
+    ap.add_argument("--merge", nargs="+", metavar="JSON", help="only combine the JSON of earlier runs into --out")
+    args = ap.parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("wordlab.training").setLevel(logging.WARNING)
+
+    d = data_dir()
+    mr, corpus = d / "mr", d / "wikimix" / "wikimix.txt.gz"
+    if not (mr / "rt-polarity.pos").exists() or not corpus.exists():
+        print(f"skipped: MR or wikimix not found under {d} (set WORDLAB_DATA)")
+        return 0
+    threads = set_threads(args.threads)
+    names = [s.strip() for s in args.settings.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SETTINGS]
+    if unknown:
+        ap.error(f"unknown settings {unknown}; choose from {', '.join(SETTINGS)}")
+    run_folds = parse_run_folds(args.run_folds, args.folds)
+
+    data = read_mr(mr / "rt-polarity.pos", mr / "rt-polarity.neg", clean=True)
+    vocab = build_vocab(data.texts)
+    vectors: dict[str, tuple] = {}
+    tcfg = TrainConfig(epochs=args.epochs, optimizer="adadelta", lr=1.0, early_stop=args.early_stop,
+                       monitor="dev_acc", mode="max", seed=args.seed)
+    results = {}
+    for name in names:
+        model, mode, source = SETTINGS[name]
+        weights = None
+        if source is not None:
+            if source not in vectors:
+                kv, info = train_vectors(source, corpus, args.dim, args.w2v_epochs, threads)
+                w, cov = pretrained_weights(vocab, kv, seed=args.seed)
+                info["mr_word_coverage"] = round(cov, 4)
+                vectors[source] = (w, info)
+                log.info("%s vectors: %s", source, info)
+            weights = vectors[source][0]
+        cfg = ClassifierConfig(model=model, mode=mode, vocab_size=len(vocab), embed_dim=args.dim,
+                               num_classes=2, hidden=(100,))
+        log.info("%s: %d folds", name, run_folds.get(name, args.folds))
+        t0 = time.perf_counter()
+        cv = cross_validate(data, vocab, cfg, tcfg, folds=args.folds, run_folds=run_folds.get(name),
+                            weights=weights, seed=args.seed, progress=False)
+        cv["seconds"] = round(time.perf_counter() - t0, 1)
+        cv["vectors"] = None if source is None else vectors[source][1]
+        results[name] = cv
+        log.info("%s: accuracy %.2f ± %.2f over %d folds, %.1f s per fold", name, 100 * cv["accuracy"],
+                 100 * cv["accuracy_std"], cv["folds_run"], cv["seconds_per_fold"])
+
+    payload = {"benchmark": "classify-mr", "commands": ["benchmarks/classify.py " + " ".join(
+                   argv if argv is not None else sys.argv[1:])],
+               "machine": {"cpu_threads": threads, "platform": platform.platform(), "torch": torch.__version__,
+                           "load_average_at_end": os.getloadavg()},
+               "data": {"sentences": len(data), "vocabulary": len(vocab)},
+               "folds": args.folds, "dim": args.dim, "train_config": tcfg.__dict__, "kim2014": KIM,
+               "vectors": {src: info for src, (_, info) in vectors.items()}, "results": results}
+    print_report(payload)
+    atomic_write_text(args.out, json.dumps(payload, indent=1))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def print_report(payload: dict) -> None:
+    """The table of a results payload (one run, or several merged)."""
+    print(f"MR ({payload['data']['sentences']:,} sentences, vocabulary {payload['data']['vocabulary']:,}), "
+          f"{payload['folds']}-fold CV, {payload['dim']}-d embeddings, {payload['machine']['cpu_threads']} thread(s) "
+          f"per run, torch {payload['machine']['torch']}")
+    for src, info in payload["vectors"].items():
+        print(f"vectors: {src} skip-gram d={info['vector_size']} window {info['window']} negative {info['negative']} "
+              f"{info['epochs']} epochs on {Path(info['corpus']).name}: {info.get('words_in_vocab', '?')} words, "
+              f"trained in {info.get('train_seconds', '?')} s; they cover {100 * info['mr_word_coverage']:.1f}% "
+              f"of MR's word types")
+    headers = ["setting", "folds", "accuracy %", "± std", "macro-F1 %", "Kim 2014 %", "s / fold", "epochs / fold"]
+    rows = []
+    for name, cv in payload["results"].items():
+        rows.append([name, f"{cv['folds_run']}/{cv['folds_total']}", 100 * cv["accuracy"], 100 * cv["accuracy_std"],
+                     100 * cv["macro_f1"], payload["kim2014"].get(name, "-"), cv["seconds_per_fold"],
+                     sum(r["epochs"] for r in cv["folds"]) / cv["folds_run"]])
+    print()
+    widths = [max(len(h), *(len(_fmt(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(_fmt(c).rjust(w) if i else _fmt(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+
+
+def merge(paths: list[str], out: str) -> int:
+    """Combine the JSON of several runs (e.g. settings run side by side) into one table and file."""
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    payload = dict(parts[0])
+    payload.pop("command", None)
+    payload["commands"] = [c for p in parts for c in p.get("commands", [p.get("command")])]
+    payload["machine"] = dict(parts[0]["machine"], load_average_at_end=[p["machine"].get("load_average_at_end")
+                                                                          for p in parts])
+    payload["vectors"] = {v["source"]: v for p in parts for cv in p["results"].values()
+                          if (v := cv.get("vectors"))}
+    if "data" not in payload:
+        mr = data_dir() / "mr"
+        data = read_mr(mr / "rt-polarity.pos", mr / "rt-polarity.neg", clean=True)
+        payload["data"] = {"sentences": len(data), "vocabulary": len(build_vocab(data.texts))}
+    payload["results"] = {k: v for p in parts for k, v in p["results"].items()}
+    print_report(payload)
+    atomic_write_text(out, json.dumps(payload, indent=1))
+    print(f"\nwrote {out}")
+    return 0
+
+
+def _fmt(c) -> str:
+    return f"{c:.2f}" if isinstance(c, float) else str(c)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
