@@ -1,0 +1,161 @@
+"""Sparse word–context co-occurrence counts from an id array (DLfS-2 §2.3 at real scale).
+
+For a corpus ``w_1 … w_N`` (word ids) and a window ``L``, the symmetric co-occurrence
+matrix is
+
+    C[a, b] = Σ_i Σ_{1 ≤ d ≤ L} weight(d) · ([w_i = a, w_{i+d} = b] + [w_i = b, w_{i+d} = a])
+
+— every word is a context of the words up to ``L`` positions to its left and to its right,
+which is what DLfS-2's ``create_co_matrix`` counts. Weights: ``"uniform"`` (1), ``"harmonic"``
+(``1/d``, GloVe), and with ``dynamic_window=True`` also ``(L - d + 1) / L``, word2vec's
+randomly shrunk window in expectation (Levy, Goldberg & Dagan 2015, §3.2 "dynamic context window").
+
+The count is vectorised per offset and streamed over the id array in chunks: for each chunk
+and offset ``d`` the pairs ``(w_i, w_{i+d})`` become int64 codes ``w_i · V + w_{i+d}``; the
+chunk's codes are reduced with ``np.unique`` (a sort) into a small sparse matrix that is added
+to the running total. Peak memory is the total's non-zeros plus one chunk, not the corpus.
+
+Subsampling (``subsample=t``) removes frequent tokens before windowing with word2vec's keep
+probability (:func:`wordlab.text.keep_probability`) — the "dirty" subsampling of Levy et al.,
+which widens the effective window.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import ConfigError, DataError
+from ..progress import progress_bar
+from ..text import keep_probability
+
+log = logging.getLogger(__name__)
+
+WEIGHTINGS = ("uniform", "harmonic")
+CHUNK_TOKENS = 1 << 21
+
+
+def offset_weights(window: int, weighting: str = "uniform", dynamic_window: bool = False) -> np.ndarray:
+    """Weight of a context at distance ``d = 1..window`` (float64, shape ``(window,)``)."""
+    check_window(window)
+    if weighting not in WEIGHTINGS:
+        raise ConfigError(f"weighting must be one of {', '.join(WEIGHTINGS)}, not {weighting!r}")
+    d = np.arange(1, window + 1, dtype=np.float64)
+    w = 1.0 / d if weighting == "harmonic" else np.ones(window)
+    if dynamic_window:
+        w = w * (window - d + 1) / window
+    return w
+
+
+def check_window(window: int) -> None:
+    """One-line :class:`ConfigError` unless ``window`` is an integer ≥ 1."""
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ConfigError(f"window must be an integer >= 1, got {window!r}")
+
+
+def subsample_ids(ids: np.ndarray, sample: float, counts: np.ndarray | None = None,
+                  total_words: int | None = None, seed: int = 0) -> np.ndarray:
+    """``ids`` with each token kept with word2vec's probability ``min(1, (√(c/t) + 1)·t/c)``, ``t = sample·total``."""
+    if counts is None:
+        counts = np.bincount(ids, minlength=int(ids.max()) + 1 if len(ids) else 0)
+    keep = keep_probability(counts, sample, total_words if total_words is not None else int(np.sum(counts)))
+    rng = np.random.default_rng(seed)
+    return ids[rng.random(len(ids), dtype=np.float32) < keep[ids]]
+
+
+def _check_ids(ids: np.ndarray, vocab_size: int) -> np.ndarray:
+    ids = np.asarray(ids)
+    if ids.ndim != 1:
+        raise DataError(f"ids must be a 1-D array of word ids, got shape {ids.shape}")
+    if ids.size and not np.issubdtype(ids.dtype, np.integer):
+        raise DataError(f"ids must be integers, got dtype {ids.dtype}")
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
+        raise ConfigError(f"vocab_size must be an integer >= 1, got {vocab_size!r}")
+    if ids.size:
+        lo, hi = int(ids.min()), int(ids.max())
+        if lo < 0 or hi >= vocab_size:
+            bad = lo if lo < 0 else hi
+            pos = int(np.flatnonzero(ids == bad)[0])
+            raise DataError(f"ids[{pos}] = {bad} is outside the vocabulary 0..{vocab_size - 1}")
+    return ids
+
+
+def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting: str = "uniform",
+                 dynamic_window: bool = False, subsample: float | None = None, counts: np.ndarray | None = None,
+                 total_words: int | None = None, seed: int = 0, chunk_tokens: int = CHUNK_TOKENS,
+                 progress: bool | None = None) -> sp.csr_matrix:
+    """Symmetric co-occurrence matrix of a corpus given as word ids.
+
+    Parameters
+    ----------
+    ids: 1-D integer array, the corpus as word ids ``0 .. vocab_size-1`` (one stream; windows
+        cross line ends, as in word2vec).
+    vocab_size: ``V``, the matrix is ``V × V``.
+    window: contexts up to ``window`` positions left and right (``≥ 1``).
+    weighting: ``"uniform"`` (each context counts 1) or ``"harmonic"`` (``1/d``).
+    dynamic_window: also weight by ``(window - d + 1) / window`` (word2vec's shrunk window, in expectation).
+    subsample: word2vec subsampling threshold (e.g. ``1e-5``); ``None``/0 keeps every token.
+    counts, total_words: word counts and corpus size for subsampling (default: from ``ids``).
+    seed: seeds the subsampling draw.
+    chunk_tokens: tokens per chunk (memory per chunk ≈ ``window · chunk_tokens · 16`` bytes).
+
+    Returns
+    -------
+    ``scipy.sparse.csr_matrix`` (float32, ``V × V``, symmetric, canonical: sorted indices, no duplicates).
+    """
+    offsets = offset_weights(window, weighting, dynamic_window)
+    ids = _check_ids(ids, vocab_size)
+    if chunk_tokens < 1:
+        raise ConfigError(f"chunk_tokens must be >= 1, got {chunk_tokens}")
+    if subsample:
+        if subsample < 0:
+            raise ConfigError(f"subsample must be >= 0, got {subsample}")
+        ids = subsample_ids(ids, subsample, counts, total_words, seed)
+    V = int(vocab_size)
+    n = len(ids)
+    uniform = bool(np.all(offsets == 1.0))
+    total = sp.csr_matrix((V, V), dtype=np.float64)  # float64 sums stay exact past 2**24
+    with progress_bar(n, desc="counting co-occurrences", unit="tok", enabled=progress, unit_scale=True) as bar:
+        for start in range(0, n, chunk_tokens):
+            stop = min(start + chunk_tokens, n)
+            part = _chunk_counts(ids, start, stop, V, offsets, uniform)
+            if part is not None:
+                total = total + part  # canonical csr + csr: a linear merge
+            bar.update(stop - start)
+    sym = (total + total.T).tocsr().astype(np.float32)  # C = A + Aᵀ: right and left contexts
+    del total
+    sym.sum_duplicates()
+    sym.sort_indices()
+    log.info("co-occurrence: %d tokens, window %d, %d non-zeros", n, window, sym.nnz)
+    return sym
+
+
+def _chunk_counts(ids: np.ndarray, start: int, stop: int, V: int, offsets: np.ndarray,
+                  uniform: bool) -> sp.csr_matrix | None:
+    """Counts of the pairs ``(ids[i], ids[i+d])`` for ``start ≤ i < stop`` and ``d = 1..len(offsets)``."""
+    n = len(ids)
+    x = ids[start:min(stop + len(offsets), n)].astype(np.int64)  # the chunk plus its right overhang
+    codes, weights = [], []
+    for d, w in enumerate(offsets, start=1):
+        m = min(stop, n - d) - start  # pairs whose right end is still inside the corpus
+        if m <= 0:
+            break
+        codes.append(x[:m] * V + x[d:d + m])  # (m,) pair codes w·V + c
+        if not uniform:
+            weights.append(np.full(m, w))
+    if not codes:
+        return None
+    all_codes = np.concatenate(codes)
+    if uniform:
+        uniq, cnt = np.unique(all_codes, return_counts=True)
+        data = cnt.astype(np.float64)
+    else:
+        uniq, inverse = np.unique(all_codes, return_inverse=True)
+        data = np.bincount(inverse, weights=np.concatenate(weights), minlength=len(uniq))
+    rows, cols = np.divmod(uniq, V)
+    # uniq is sorted, so (rows, cols) is already in csr order: build indptr directly
+    indptr = np.zeros(V + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=V), out=indptr[1:])
+    return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(V, V))
