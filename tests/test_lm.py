@@ -239,3 +239,13 @@ def test_int8_generation_stays_close_to_fp32():
         a, b = torch.log_softmax(model(x)[0], -1), torch.log_softmax(q(x)[0], -1)
     assert (a - b).abs().max() < 0.05
     assert len(generate(q, _vocab(), "w1", max_tokens=10, seed=0)) == 10
+
+
+def test_draw_follows_the_distribution_and_never_picks_zero_mass():
+    from wordlab.lm.generate import draw
+
+    probs = torch.tensor([0.5, 0.0, 0.2, 0.3, 0.0])
+    g = torch.Generator().manual_seed(0)
+    counts = np.bincount([draw(probs, g) for _ in range(20000)], minlength=5)
+    assert counts[1] == counts[4] == 0
+    assert np.allclose(counts / 20000, probs.numpy(), atol=0.015)

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -104,6 +105,21 @@ def filter_logits(logits: torch.Tensor, cfg: SamplingConfig, banned_ids: Sequenc
     return logits
 
 
+def _sort_descending(probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``probs.sort(descending=True)``; on the CPU through numpy's SIMD argsort (several times faster)."""
+    if probs.device.type != "cpu":
+        return probs.sort(descending=True)
+    order = torch.from_numpy(np.argsort(-probs.numpy()))
+    return probs[order], order
+
+
+def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> int:
+    """Index drawn with probability ``probs[i] / sum(probs)`` (inverse CDF: one uniform, one binary search)."""
+    cdf = probs.double().cumsum(0)
+    u = torch.rand((), generator=generator, dtype=torch.float64) * cdf[-1]
+    return min(int(torch.searchsorted(cdf, u, right=True)), probs.numel() - 1)
+
+
 def next_word_distribution(logits: torch.Tensor, cfg: SamplingConfig, banned: torch.Tensor | None = None,
                            context: Iterable[int] = ()) -> tuple[torch.Tensor, torch.Tensor]:
     """The distribution :func:`filter_logits` defines, as ``(probabilities, ids)`` of the kept words only.
@@ -120,7 +136,7 @@ def next_word_distribution(logits: torch.Tensor, cfg: SamplingConfig, banned: to
         # 10k words costs more than the LSTM step) and sort everything only when they hold < p.
         p_sorted, order = probs.topk(min(V, 256))
         if p_sorted.numel() < V and float(p_sorted.sum()) < cfg.top_p:
-            p_sorted, order = probs.sort(descending=True)
+            p_sorted, order = _sort_descending(probs)
     else:
         return probs, torch.arange(V, device=probs.device)
     if cfg.top_k and cfg.top_k < V:
@@ -176,7 +192,7 @@ def generate_ids(model: nn.Module, context: Sequence[int], cfg: SamplingConfig,
             nxt = int(_penalize(last.cpu(), cfg, banned_t, history).argmax())
         else:
             probs, ids = next_word_distribution(last.cpu(), cfg, banned_t, history)
-            nxt = int(ids[torch.multinomial(probs, 1, generator=gen)])
+            nxt = int(ids[draw(probs, gen)])
         out.append(nxt)
         history.append(nxt)
         if cfg.stop_at_eos and nxt == eos_id:
