@@ -16,7 +16,8 @@ sample=1e-3, min_count=5, workers=2, sg and CBOW.
 * numba compile time, cold (empty cache) and warm (cached).
 
 Both tools read the same uncompressed file written to a temporary folder, one sentence per
-line, lines longer than 1000 words cut into 1000-word lines (the C tool's sentence limit).
+line, lines longer than 1000 words cut into 1000-word lines (the C tool's sentence limit); wordlab reads
+it with ``eos=True`` so that, as for gensim, windows stop at line ends.
 This matters: gensim's ``corpus_file`` reader silently trains only the first 10,000 effective
 words of each batch, so the 1.17M-word first line of wikimix (text8-head) would be almost
 entirely skipped, and lines of 10,000 words lose ~27 % of their words.
@@ -65,12 +66,13 @@ def write_lines(src: Path, dst: Path, copies: int) -> int:
 
 
 def run_wordlab(path: Path, sg: int, epochs: int, workers: int, trainer: str = "fast"):
+    from wordlab.text import read_corpus
     from wordlab.word2vec import Word2Vec
 
     t0 = time.perf_counter()
     model = Word2Vec(config=None, progress=False, cache_dir=False, sg=sg, epochs=epochs, workers=workers,
                      trainer=trainer, **COMMON)
-    model.build_vocab(str(path))
+    model.build_vocab(read_corpus(path, eos=True))  # a line is a sentence, as for gensim
     t1 = time.perf_counter()
     summary = model.train()
     t2 = time.perf_counter()
@@ -178,7 +180,7 @@ def main() -> int:
                     theirs.append(run_gensim(files[5], sg, 1, W)[1])
                     ours.append(run_wordlab(files[5], sg, 1, W)[1])
                 o, g = best(ours), best(theirs)
-                words = o["words"]  # in-vocabulary corpus words, the same numerator for both tools
+                words = sizes[5]  # corpus words (whitespace tokens), the same numerator for both tools
                 ratio = g["seconds"] / o["seconds"]
                 results[f"throughput_{name}"] = {"wordlab": ours, "gensim": theirs, "words": words,
                                                  "ratio": ratio}
@@ -196,7 +198,7 @@ def main() -> int:
                 gm, g = run_gensim(files[1], sg, 5, W)
                 gq = evaluate(list(gm.wv.index_to_key), gm.wv.vectors)
                 om, o = run_wordlab(files[1], sg, 5, W)
-                oq = evaluate(list(om.vocab.itos), om.W_in)
+                oq = evaluate(list(om.wv.index_to_key), om.wv.vectors)
                 d_acc, d_rho = oq["analogy"] - gq["analogy"], oq["ws353"] - gq["ws353"]
                 results[f"quality_{name}"] = {"wordlab": dict(oq, **o), "gensim": dict(gq, **g)}
                 rows.append([f"{name} 5 epochs: Google analogy acc % (30k)", 100 * oq["analogy"], 100 * gq["analogy"],

@@ -143,7 +143,7 @@ def test_subsampling_probability_formula_and_kernel_rate():
     ids = rng.choice(len(counts), size=200_000, p=counts / total).astype(np.int32)
     W_in, W_out = _weights(V=len(counts), D=4)
     eff, _, _ = train_job(W_in, W_out, ids, tables.sample_int, tables.accept, tables.alias, 1, 2, 2, 0.0, 0.0,
-                          0, len(ids), 10_000, 7, 0)
+                          0, len(ids), 10_000, 7, 0, -1)
     expected = keep[ids].sum()
     assert abs(eff - expected) < 4 * np.sqrt(expected)
 
@@ -174,6 +174,19 @@ def test_overfits_two_word_clusters(sg, trainer):
     within, between = _separation(model)
     assert within > 0.6 and between < within - 0.5, (within, between)
     assert np.isfinite(model.history[-1]["loss"]) and model.history[-1]["loss"] < model.history[0]["loss"]
+
+
+@pytest.mark.parametrize("trainer", ["fast", "torch"])
+def test_windows_stop_at_sentence_ends(trainer):
+    """One-word sentences have no context at all: nothing is trained unless windows cross sentence ends."""
+    sentences = [["x"], ["y"], ["z"]] * 200
+    kw = dict(sg=1, trainer=trainer, vector_size=8, window=5, min_count=1, sample=0, epochs=2, workers=1)
+    with_ends = Word2Vec(sentences, **kw)
+    fresh = Word2Vec(**kw).build_vocab(sentences)
+    assert with_ends.eos_id >= 0 and "<eos>" not in with_ends.wv and len(with_ends.wv) == 3
+    assert np.array_equal(with_ends.W_in, fresh.W_in) and not with_ends.W_out.any()
+    stream = Word2Vec([sum(sentences, [])], **kw)  # one long sentence: x, y, z are each other's context
+    assert stream.W_out.any() and not np.array_equal(stream.W_in[:3], fresh.W_in[:3])
 
 
 def test_one_worker_is_bit_reproducible_and_seed_matters():

@@ -38,16 +38,21 @@ class SamplingTables:
     alias: np.ndarray  # (V,) int32
     noise: np.ndarray  # (V,) float64, the noise distribution itself
 
+    eos: int = -1  # the sentence-boundary id (never trained, never drawn as noise), -1 for none
+
     @classmethod
-    def build(cls, counts: np.ndarray, total_words: int, config: Word2VecConfig) -> "SamplingTables":
+    def build(cls, counts: np.ndarray, total_words: int, config: Word2VecConfig, eos: int = -1) -> "SamplingTables":
         """Tables for a vocabulary's ``counts`` (``total_words`` = tokens seen, pruned ones included)."""
         from .kernel import alias_table
 
         keep = keep_probability(counts, config.sample, total_words).astype(np.float64)
         sample_int = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.int64)
-        noise = noise_distribution(counts, config.ns_exponent)
+        noise_counts = np.array(counts, dtype=np.int64)
+        if eos >= 0:
+            noise_counts[eos] = 0
+        noise = noise_distribution(noise_counts, config.ns_exponent)
         accept, alias = alias_table(noise)
-        return cls(sample_int, accept, alias, noise)
+        return cls(sample_int, accept, alias, noise, eos)
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -90,7 +95,8 @@ def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, table
                 eff, loss, pairs = train_job(
                     W_in, W_out, chunk, tables.sample_int, tables.accept, tables.alias, config.sg,
                     config.negative, config.window, config.alpha, config.min_alpha,
-                    words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, j), LOSS_EVERY)
+                    words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, j), LOSS_EVERY,
+                    tables.eos)
                 results.put((len(chunk), eff, loss, pairs))
         except BaseException as e:  # re-raised in the calling thread
             results.put(e)

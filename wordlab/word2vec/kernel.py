@@ -210,8 +210,11 @@ def cbow_update(W_in, W_out, ctx, m, outs, nout, alpha, h, e, want_loss):
 
 @njit(**_JIT)
 def train_job(W_in, W_out, ids, sample_int, accept, alias, sg, negative, window, alpha0, alpha1,
-              word_offset, total_words, max_sentence, seed, loss_every):
+              word_offset, total_words, max_sentence, seed, loss_every, eos):
     """Train on ``ids`` (one job). Returns ``(effective_words, loss_sum, loss_pairs)``.
+
+    A sentence ends at the id ``eos`` (never trained; -1 for none) or after ``max_sentence`` words;
+    windows never cross a sentence end.
 
     ``word_offset`` is the number of words trained before this job (all epochs), ``total_words``
     the number to train in all; α at a sentence is ``alpha0 - (alpha0 - alpha1) * done / total``.
@@ -234,16 +237,20 @@ def train_job(W_in, W_out, ids, sample_int, accept, alias, sg, negative, window,
     loss_sum = 0.0
     loss_pairs = 0
     tick = 0
-    start = 0
-    while start < n_total:
+    k = 0
+    while k < n_total:
+        start = k
         stop = min(start + max_sentence, n_total)
         done = (word_offset + start) / total_words
         if done > 1.0:
             done = 1.0
         alpha = np.float32(alpha0 - (alpha0 - alpha1) * done)
         n = 0
-        for k in range(start, stop):  # subsampling
+        while k < stop:  # one sentence: up to the boundary token or max_sentence words, subsampled
             w = ids[k]
+            k += 1
+            if w == eos:
+                break
             if sample_int[w] < (np.int64(1) << 32):
                 state = _next(state)
                 if sample_int[w] <= _rand32(state):
@@ -288,5 +295,4 @@ def train_job(W_in, W_out, ids, sample_int, accept, alias, sg, negative, window,
                 if want:
                     loss_sum += loss
                     loss_pairs += 1
-        start = stop
     return effective, loss_sum, loss_pairs

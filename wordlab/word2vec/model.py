@@ -8,8 +8,10 @@ Usage mirrors gensim::
     model.build_vocab(more, update=True);  model.train(more)              # incremental
 
 A corpus is a path (or list of paths, or a :class:`~wordlab.text.Corpus`), read as one
-token stream, or a list of token lists. Training treats the stream as "sentences" of
-``batch_words`` words; line breaks are not boundaries (read with ``eos=True`` to mark them).
+token stream, or a list of token lists. Training cuts the stream into "sentences" of at most
+``batch_words`` words; a corpus read with ``eos=True`` (``read_corpus(path, eos=True)``, the
+CLI's ``--eos``) also ends a sentence at every line end, as gensim's ``LineSentence`` and the
+C tool do; windows never cross a sentence end. Lists of token lists are one sentence each.
 
 The model file is one ``.npz`` (``allow_pickle=False``): ``W_in``, ``W_out``, ``counts`` and
 ``meta`` (UTF-8 JSON: format, config, words, training state), written atomically.
@@ -30,7 +32,7 @@ from ..atomic import atomic_write
 from ..errors import CheckpointError, ConfigError, DataError
 from ..progress import progress_bar
 from ..tensor import num_threads
-from ..text import Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
+from ..text import EOS, Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
 from .config import Word2VecConfig
 from .fast_trainer import SamplingTables, train_epoch_fast
 from .modules import init_input_vectors
@@ -56,7 +58,9 @@ def as_corpus(corpus: CorpusLike) -> Corpus | list[list[str]]:
 
 
 def _chunks(corpus: Corpus | list[list[str]]) -> Iterable[list[str]]:
-    return corpus.chunks() if isinstance(corpus, Corpus) else iter(corpus)
+    if isinstance(corpus, Corpus):
+        return corpus.chunks()
+    return (list(sentence) + [EOS] for sentence in corpus)  # each list is a sentence
 
 
 def _name(corpus: Corpus | list[list[str]]) -> str:
@@ -126,7 +130,7 @@ class Word2Vec:
             self._ids = ids
             self.state = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
             self.history = []
-        self.tables = SamplingTables.build(self.vocab.counts, self.vocab.total_words, c)
+        self.tables = SamplingTables.build(self.vocab.counts, self.vocab.total_words, c, self.eos_id)
         self._wv = None
         log.info("vocabulary: %d words (min_count=%d), %d training tokens", len(self.vocab), c.min_count,
                  len(self._ids))
@@ -163,7 +167,7 @@ class Word2Vec:
         corpus = as_corpus(corpus)
         if isinstance(corpus, Corpus):
             return encode_corpus(corpus, self.vocab, unknown="drop", cache_dir=self.cache_dir, progress=self.progress)
-        parts = [self.vocab.encode(tokens, unknown="drop") for tokens in corpus]
+        parts = [self.vocab.encode(tokens, unknown="drop") for tokens in _chunks(corpus)]
         return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
     # ------------------------------------------------------------------ training
@@ -244,7 +248,7 @@ class Word2Vec:
         else:
             from .torch_trainer import train_epoch_torch
 
-            eff, loss, pairs = train_epoch_torch(self.W_in, self.W_out, ids, self.tables, c, **kwargs)
+            eff, loss, pairs = train_epoch_torch(self.W_in, self.W_out, ids, self.tables, c, workers=workers, **kwargs)
         seconds = time.perf_counter() - t0
         stats = {"epoch": epoch + 1, "words": len(ids), "effective_words": int(eff), "seconds": seconds,
                  "words_per_second": len(ids) / seconds if seconds else 0.0,
@@ -255,14 +259,23 @@ class Word2Vec:
 
     # ------------------------------------------------------------------ vectors
     @property
+    def eos_id(self) -> int:
+        """Id of ``<eos>`` (a corpus read with ``eos=True``): a sentence boundary, not a word; -1 if none."""
+        return -1 if self.vocab is None else self.vocab.stoi.get(EOS, -1)
+
+    @property
     def wv(self):
-        """The trained word vectors (``W_in``) as :class:`wordlab.vectors.KeyedVectors`."""
+        """The trained word vectors (``W_in``) as :class:`wordlab.vectors.KeyedVectors` (``<eos>`` left out)."""
         if self.vocab is None:
             raise ConfigError("the model has no vocabulary yet: call build_vocab(corpus) first")
         if self._wv is None:
             from ..vectors import KeyedVectors
 
-            self._wv = KeyedVectors(list(self.vocab.itos), self.W_in, counts=self.vocab.counts)
+            keys, vectors, counts = list(self.vocab.itos), self.W_in, self.vocab.counts
+            if self.eos_id >= 0:
+                del keys[self.eos_id]
+                vectors, counts = np.delete(vectors, self.eos_id, 0), np.delete(counts, self.eos_id)
+            self._wv = KeyedVectors(keys, vectors, counts=counts)
         return self._wv
 
     # ------------------------------------------------------------------ files
@@ -305,7 +318,7 @@ class Word2Vec:
         model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
         model.W_in = np.ascontiguousarray(W_in, np.float32)
         model.W_out = np.ascontiguousarray(W_out, np.float32)
-        model.tables = SamplingTables.build(model.vocab.counts, model.vocab.total_words, config)
+        model.tables = SamplingTables.build(model.vocab.counts, model.vocab.total_words, config, model.eos_id)
         model.state = dict(meta.get("state") or model.state)
         model.history = list(meta.get("history") or [])
         return model

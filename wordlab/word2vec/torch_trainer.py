@@ -26,16 +26,18 @@ from .fast_trainer import ProgressFn, SamplingTables, job_seed
 from .modules import CBOW, SkipGram
 
 
-def skipgram_pairs(n: int, rw: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(centre, context)`` of every pair with ``|centre - context| <= rw[centre]``, sorted by centre."""
+def skipgram_pairs(n: int, rw: np.ndarray, window: int, seg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(centre, context)`` of every pair with ``|centre - context| <= rw[centre]`` in the same
+    sentence (``seg``: sentence number of each position), sorted by centre."""
+    seg = np.zeros(n, np.int64) if seg is None else seg
     centres, contexts = [], []
     for d in range(1, window + 1):
         i = np.arange(n - d)
-        i = i[rw[i] >= d]  # context to the right
+        i = i[(rw[i] >= d) & (seg[i] == seg[i + d])]  # context to the right
         centres.append(i)
         contexts.append(i + d)
         i = np.arange(d, n)
-        i = i[rw[i] >= d]  # context to the left
+        i = i[(rw[i] >= d) & (seg[i] == seg[i - d])]  # context to the left
         centres.append(i)
         contexts.append(i - d)
     c = np.concatenate(centres)
@@ -44,23 +46,36 @@ def skipgram_pairs(n: int, rw: np.ndarray, window: int) -> tuple[np.ndarray, np.
     return c[order], x[order]
 
 
-def cbow_contexts(n: int, rw: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Context positions (n, 2*window) (clipped into range) and their mask (valid = within ``rw``)."""
+def cbow_contexts(n: int, rw: np.ndarray, window: int, seg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Context positions (n, 2*window) (clipped into range) and their mask (valid = within ``rw``, same sentence)."""
+    seg = np.zeros(n, np.int64) if seg is None else seg
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])  # (C,)
     pos = np.arange(n)[:, None] + offsets[None, :]  # (n, C)
-    mask = (pos >= 0) & (pos < n) & (np.abs(offsets)[None, :] <= rw[:, None])
-    return np.clip(pos, 0, max(n - 1, 0)), mask
+    clipped = np.clip(pos, 0, max(n - 1, 0))
+    mask = (pos >= 0) & (pos < n) & (np.abs(offsets)[None, :] <= rw[:, None]) & (seg[clipped] == seg[:, None])
+    return clipped, mask
 
 
 def train_epoch_torch(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tables: SamplingTables,
                       config: Word2VecConfig, *, epoch: int, words_before: int, total_words: int,
-                      on_progress: ProgressFn | None = None,
+                      on_progress: ProgressFn | None = None, workers: int = 0,
                       device: str | torch.device = "auto") -> tuple[int, float, int]:
     """One pass over ``ids`` in mini-batches; updates ``W_in`` / ``W_out`` in place.
 
-    Returns ``(effective words, loss sum, loss pairs)`` like the fast trainer.
+    Returns ``(effective words, loss sum, loss pairs)`` like the fast trainer. ``workers``: torch's
+    CPU threads during the epoch (0 = leave as is).
     """
     dev = get_device(device)
+    threads = torch.get_num_threads()
+    if workers:  # `workers` intra-op threads (an oversubscribed OpenMP pool is slower than one thread)
+        torch.set_num_threads(workers)
+    try:
+        return _train_epoch(W_in, W_out, ids, tables, config, epoch, words_before, total_words, on_progress, dev)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train_epoch(W_in, W_out, ids, tables, config, epoch, words_before, total_words, on_progress, dev):
     V, D = W_in.shape
     module = (SkipGram if config.sg else CBOW)(V, D, W_in, W_out).to(dev)
     opt = torch.optim.SGD(module.parameters(), lr=config.alpha)
@@ -76,7 +91,10 @@ def train_epoch_torch(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tabl
     for j, s in enumerate(range(0, len(ids), step)):
         rng = np.random.default_rng(job_seed(config.seed, epoch, j))
         chunk = ids[s:s + step]
-        sent = chunk[rng.random(len(chunk)) < keep[chunk]].astype(np.int64)
+        kept = chunk[(rng.random(len(chunk)) < keep[chunk]) | (chunk == tables.eos)].astype(np.int64)
+        boundary = kept == tables.eos
+        seg = np.cumsum(boundary)[~boundary]  # sentence number of each word
+        sent = kept[~boundary]
         n = len(sent)
         rw = window - rng.integers(0, window, n)
         negs = np.minimum(np.searchsorted(cdf, rng.random((n, k)), side="right"), V - 1)  # (n, k)
@@ -86,7 +104,7 @@ def train_epoch_torch(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tabl
             group["lr"] = config.alpha - (config.alpha - config.min_alpha) * done
         loss_sum, pairs = 0.0, 0
         if config.sg:
-            centre, context = skipgram_pairs(n, rw, window)
+            centre, context = skipgram_pairs(n, rw, window, seg)
             bounds = np.searchsorted(centre, np.arange(0, n + config.batch_size, config.batch_size))
             for a, b in zip(bounds[:-1], bounds[1:]):
                 if a == b:
@@ -96,10 +114,10 @@ def train_epoch_torch(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tabl
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
-                loss_sum += float(loss)
+                loss_sum += float(loss.detach())
                 pairs += b - a
         else:
-            pos, mask = cbow_contexts(n, rw, window)
+            pos, mask = cbow_contexts(n, rw, window, seg)
             rows = np.flatnonzero(mask.any(1))
             for a in range(0, len(rows), config.batch_size):
                 r = rows[a:a + config.batch_size]
@@ -108,7 +126,7 @@ def train_epoch_torch(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tabl
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
-                loss_sum += float(loss)
+                loss_sum += float(loss.detach())
                 pairs += len(r)
         effective += n
         loss_total += loss_sum
