@@ -157,6 +157,8 @@ def read_word2vec(path: PathLike, binary: bool = False, limit: int | None = None
     if binary and Path(path).suffix.lower() not in _COMPRESSED and Path(path).is_file() \
             and Path(path).stat().st_size > 0:
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if hasattr(mmap, "MADV_SEQUENTIAL"):
+                data.madvise(mmap.MADV_SEQUENTIAL)  # read ahead: records are parsed front to back
             return _read_binary(path, data, limit, unicode_errors, progress)  # no copy of the whole file
     data = _read_all(path)
     if binary:
