@@ -168,3 +168,10 @@ def test_interrupted_write_is_atomic(tmp_path, kv, monkeypatch):
         kv.save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["v.bin"]
+
+
+@pytest.mark.parametrize("name", ["empty.bin", "empty.txt", "empty.npz"])
+def test_zero_vectors_round_trip(tmp_path, name):
+    KeyedVectors([], np.zeros((0, 4), np.float32)).save(tmp_path / name)
+    kv = KeyedVectors.load(tmp_path / name)
+    assert len(kv) == 0 and kv.vector_size == 4

@@ -121,6 +121,8 @@ def _parse_header(path: PathLike, data: bytes | mmap.mmap) -> tuple[int, int, in
 
 def _decode_words(path: PathLike, raw: list[bytes], unicode_errors: str, where: Callable[[int], str]) -> list[str]:
     """Decode all words at once; on failure name the record/line of the bad word."""
+    if not raw:
+        return []
     try:
         return b"\n".join(raw).decode("utf-8", errors=unicode_errors).split("\n")
     except UnicodeDecodeError as e:
@@ -172,7 +174,7 @@ def _read_binary(path: PathLike, data: bytes | mmap.mmap, limit: int | None, uni
     n = count if limit is None else min(count, max(0, int(limit)))
     rb = 4 * dim
     vectors = np.empty((n, dim), dtype=np.float32)  # (n, d)
-    out = memoryview(vectors).cast("B")
+    out = memoryview(vectors.reshape(-1).view(np.uint8))  # flat bytes of the (n, d) result
     find, size = data.find, len(data)
     raw: list[bytes] = []
     append = raw.append
