@@ -36,7 +36,7 @@ def attention_heatmap(weights: np.ndarray, source: Sequence[str], output: Sequen
         raise ConfigError(f"attention weights have shape {weights.shape}, expected "
                           f"({len(output)} outputs, {len(source)} source tokens)")
     plt = _pyplot()
-    shown = [repr(t)[1:-1] if t.strip() == "" else t for t in source]  # make spaces visible (character level)
+    shown = ["␣" if t == " " else t for t in source]  # make spaces visible (character level)
     fig, ax = plt.subplots(figsize=(max(3.0, 0.45 * len(source) + 1.5), max(2.5, 0.4 * len(output) + 1.2)))
     im = ax.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(len(source)), labels=shown, rotation=90)
