@@ -20,7 +20,7 @@ from wordlab.errors import WordlabError
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
 COMMANDS = ["vocab", "classify", "lm", "vectors", "seq2seq"]
 # trainers under `wordlab train` (cli/train_<name>.py), each with register(subparsers)
-TRAIN_COMMANDS: list[str] = ["word2vec"]
+TRAIN_COMMANDS: list[str] = ["word2vec", "ppmi"]
 
 
 def build_parser() -> argparse.ArgumentParser:
