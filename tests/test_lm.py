@@ -249,3 +249,14 @@ def test_draw_follows_the_distribution_and_never_picks_zero_mass():
     counts = np.bincount([draw(probs, g) for _ in range(20000)], minlength=5)
     assert counts[1] == counts[4] == 0
     assert np.allclose(counts / 20000, probs.numpy(), atol=0.015)
+
+
+@pytest.mark.parametrize("variational", [True, False])
+def test_init_state_equals_none_state(variational):
+    torch.manual_seed(0)
+    model = RNNLanguageModel(LMConfig(vocab_size=20, layers=3, emb_size=8, hidden_size=8, dropout=0.3,
+                                      variational=variational)).eval()
+    x = torch.randint(0, 20, (2, 5))
+    with torch.no_grad():
+        assert torch.equal(model(x)[0], model(x, model.init_state(2))[0])
+    assert len(model.rnns) == (3 if variational else 1)

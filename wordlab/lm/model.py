@@ -1,7 +1,7 @@
 """RNN language model: embedding → stacked RNN/LSTM/GRU with (locked) dropout → softmax.
 
 DLfS-2 ch. 5–6 (``Rnnlm`` → ``BetterRnnlm``) and the PyTorch ``word_language_model`` example,
-on ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN``. One single-layer RNN module per layer so that a locked
+on ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN``. With variational dropout, one single-layer module per layer so a locked
 dropout mask (Gal & Ghahramani 2016) can sit between layers, as in AWD-LSTM (Merity et al. 2017).
 
     ids (B, T) ─► Embedding ─► drop_e ─► RNN₁ ─► drop ─► … ─► RNN_L ─► drop ─► [proj] ─► Linear ─► logits (B, T, V)
@@ -23,19 +23,28 @@ class RNNLanguageModel(nn.Module):
     """Word-level RNN language model; hyper-parameters in :class:`LMConfig`.
 
     ``forward(ids (B, T), state) -> (logits (B, T, V), state)``; the state is a list with one
-    entry per layer (a ``(1, B, H)`` tensor, or an ``(h, c)`` pair for LSTM), ``None`` = zeros.
+    entry per recurrent module (a ``(layers, B, H)`` tensor, or an ``(h, c)`` pair for LSTM),
+    ``None`` = zeros. With ``variational=True`` there is one single-layer module per layer (locked
+    masks between them); otherwise one fused ``layers``-deep module, as in the PyTorch example.
     """
 
     def __init__(self, cfg: LMConfig) -> None:
         super().__init__()
         self.config = cfg
         self.embedding = nn.Embedding(cfg.vocab_size, cfg.emb_size)
-        drop = LockedDropout if cfg.variational else nn.Dropout
-        self.emb_drop = drop(cfg.emb_dropout)
-        self.rnns = nn.ModuleList(
-            make_rnn(cfg.cell, cfg.emb_size if i == 0 else cfg.hidden_size, cfg.hidden_size) for i in range(cfg.layers)
-        )
-        self.drops = nn.ModuleList(drop(cfg.dropout) for _ in range(cfg.layers))
+        if cfg.variational:
+            # one module per layer, a locked mask between layers
+            self.emb_drop = LockedDropout(cfg.emb_dropout)
+            self.rnns = nn.ModuleList(
+                make_rnn(cfg.cell, cfg.emb_size if i == 0 else cfg.hidden_size, cfg.hidden_size)
+                for i in range(cfg.layers))
+            self.drops = nn.ModuleList(LockedDropout(cfg.dropout) for _ in range(cfg.layers))
+        else:
+            # Zaremba et al.'s per-step dropout: one fused multi-layer module drops between its layers itself
+            self.emb_drop = nn.Dropout(cfg.emb_dropout)
+            self.rnns = nn.ModuleList([make_rnn(cfg.cell, cfg.emb_size, cfg.hidden_size, cfg.layers,
+                                                dropout=cfg.dropout if cfg.layers > 1 else 0.0)])
+            self.drops = nn.ModuleList([nn.Dropout(cfg.dropout)])
         out_size = cfg.hidden_size
         # Weight tying needs the softmax input to have the embedding's size: project when it does not.
         self.proj = nn.Linear(cfg.hidden_size, cfg.emb_size) if cfg.tie_weights and cfg.hidden_size != cfg.emb_size \
@@ -75,10 +84,13 @@ class RNNLanguageModel(nn.Module):
 
     def init_state(self, batch_size: int) -> list:
         """The all-zero state for ``batch_size`` sequences."""
-        w = self.decoder.bias
+        w = self.embedding.weight
         H = self.config.hidden_size
-        zeros = lambda: w.new_zeros(1, batch_size, H)  # noqa: E731  (1, B, H)
-        return [(zeros(), zeros()) if self.is_lstm else zeros() for _ in self.rnns]
+        out = []
+        for rnn in self.rnns:
+            zeros = lambda: w.new_zeros(rnn.num_layers, batch_size, H)  # noqa: E731  (layers, B, H)
+            out.append((zeros(), zeros()) if self.is_lstm else zeros())
+        return out
 
     def num_parameters(self) -> int:
         """Trainable parameters (a tied matrix counted once)."""
