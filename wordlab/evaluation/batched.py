@@ -16,16 +16,14 @@ keeps S under ``max_memory_mb``; W x R x d multiply-adds replace Q x R x d.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from wordlab.vectors.search import _run_split
+from wordlab.vectors.search import _run_split, jit
 
 CACHE_BYTES = 4 * 2**20  # target size of one (W, B) block of cosines
 
 
-@numba.njit(cache=True, nogil=True)
-def _combine(ra, rb, rc, ia, ib, ic, best_i, best_v, second_v, sims, col0, cosmul):  # pragma: no cover
+def _combine(ra, rb, rc, ia, ib, ic, best_i, best_v, second_v, sims, col0, cosmul):  # pragma: no cover - jit
     """Update best/second of questions (rows ra/rb/rc of ``sims``; query columns ia/ib/ic) over one block."""
     width = sims.shape[1]
     tmp = np.empty(width, dtype=np.float32)
@@ -88,6 +86,6 @@ def best_two(unit: np.ndarray, ids: np.ndarray, n_rows: int, method: str,
         if cosmul:
             sims += 1
             sims *= 0.5
-        _run_split(_combine, n_q, (ra, rb, rc, ia, ib, ic, best_i, best_v, second_v),
+        _run_split(jit(_combine), n_q, (ra, rb, rc, ia, ib, ic, best_i, best_v, second_v),
                    (sims, col0, cosmul), min_rows=64)
     return best_i, best_v, second_v

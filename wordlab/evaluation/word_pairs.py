@@ -17,8 +17,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
-from scipy.linalg import blas
 
 from wordlab.errors import DataError
 from wordlab.vectors import KeyedVectors
@@ -62,6 +60,8 @@ def read_word_pairs(path: str | os.PathLike, delimiter: str | None = None,
 
 def _unitvec(v: np.ndarray) -> np.ndarray:
     """gensim's ``matutils.unitvec`` for a float32 vector (double-precision norm and scaling)."""
+    from scipy.linalg import blas
+
     veclen = blas.dnrm2(v)
     return blas.dscal(1.0 / veclen, v).astype(v.dtype) if veclen > 0.0 else v
 
@@ -75,6 +75,8 @@ def evaluate_word_pairs(kv: KeyedVectors, pairs: str | os.PathLike, delimiter: s
     are scipy result objects (indexable as pairs), ``oov_ratio`` is the percentage of pairs with a
     word outside the first ``restrict_vocab`` keys (skipped, or scored 0.0 with ``dummy4unknown``).
     """
+    from scipy import stats  # imported here: scipy.stats takes a second to import
+
     triples = read_word_pairs(pairs, delimiter, case_insensitive)
     ok_vocab = restricted_vocab(kv, restrict_vocab, case_insensitive)
     gold, model, oov = [], [], 0

@@ -42,38 +42,47 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         part = np.arange(scores.shape[0])
     return part[np.argsort(-scores[part], kind="stable")]
 
-try:  # numba is a declared dependency; without it the index is simply not used
-    import numba
+def _int8_scores(codes, scale, out, q):  # pragma: no cover - compiled by jit()
+    n, d = codes.shape
+    for i in range(n):
+        acc = np.float32(0.0)
+        for j in range(d):
+            acc += np.float32(codes[i, j]) * q[j]
+        out[i] = acc * scale[i]
 
-    @numba.njit(fastmath=True, cache=True, nogil=True)
-    def _int8_scores(codes, scale, out, q):  # pragma: no cover - compiled
-        n, d = codes.shape
-        for i in range(n):
-            acc = np.float32(0.0)
-            for j in range(d):
-                acc += np.float32(codes[i, j]) * q[j]
-            out[i] = acc * scale[i]
 
-    @numba.njit(cache=True, nogil=True)
-    def _quantize(unit, codes, scale, error):  # pragma: no cover - compiled
-        n, d = unit.shape
-        for i in range(n):
-            peak = 0.0
-            for j in range(d):
-                peak = max(peak, abs(unit[i, j]))
-            s = np.float32(peak / 127.0) if peak > 0 else np.float32(1.0)
-            scale[i] = s
-            err = 0.0
-            for j in range(d):
-                c = min(127.0, max(-127.0, np.rint(unit[i, j] / s)))
-                codes[i, j] = np.int8(c)
-                r = np.float64(unit[i, j]) - np.float64(s) * c
-                err += r * r
-            error[i] = np.sqrt(err)
+def _quantize(unit, codes, scale, error):  # pragma: no cover - compiled by jit()
+    n, d = unit.shape
+    for i in range(n):
+        peak = 0.0
+        for j in range(d):
+            peak = max(peak, abs(unit[i, j]))
+        s = np.float32(peak / 127.0) if peak > 0 else np.float32(1.0)
+        scale[i] = s
+        err = 0.0
+        for j in range(d):
+            c = min(127.0, max(-127.0, np.rint(unit[i, j] / s)))
+            codes[i, j] = np.int8(c)
+            r = np.float64(unit[i, j]) - np.float64(s) * c
+            err += r * r
+        error[i] = np.sqrt(err)
 
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
+
+_JITTED: dict = {}
+
+
+def jit(fn, **options):
+    """``numba.njit(cache=True, nogil=True, **options)(fn)``, compiled on first use (numba imports in ~1 s,
+    so ``import wordlab.vectors`` stays cheap); None when numba is not installed."""
+    if fn not in _JITTED:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is a declared dependency
+            _JITTED[fn] = None
+        else:
+            _JITTED[fn] = numba.njit(cache=True, nogil=True, **options)(fn)
+    return _JITTED[fn]
+
 
 _POOL: ThreadPoolExecutor | None = None
 
@@ -117,14 +126,14 @@ class Int8Index:
         self.codes = np.empty((n, d), dtype=np.int8)  # (n, d)
         self.scale = np.empty(n, dtype=np.float32)  # (n,)
         error = np.empty(n, dtype=np.float64)  # (n,) exact ||x - s c||
-        _run_split(_quantize, n, (unit, self.codes, self.scale, error), ())
+        _run_split(jit(_quantize), n, (unit, self.codes, self.scale, error), ())
         self.error = (error * (1 + 1e-6) + ROUNDING_SLACK).astype(np.float32)
 
     def approx_scores(self, q: np.ndarray, n_rows: int) -> np.ndarray:
         """``s_i (q · c_i)`` for the first ``n_rows`` rows, float32 ``(n_rows,)``."""
         out = np.empty(n_rows, dtype=np.float32)
-        _run_split(_int8_scores, n_rows, (self.codes, self.scale, out), (np.ascontiguousarray(q, dtype=np.float32),),
-                   min_rows=50000)
+        q = np.ascontiguousarray(q, dtype=np.float32)
+        _run_split(jit(_int8_scores, fastmath=True), n_rows, (self.codes, self.scale, out), (q,), min_rows=50000)
         return out
 
     def search(self, unit: np.ndarray, q: np.ndarray, k: int, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +152,7 @@ class Int8Index:
 
 def build_index(unit: np.ndarray) -> Int8Index | None:
     """An :class:`Int8Index` of ``unit``, or None when numba is missing."""
-    if not HAVE_NUMBA:
+    if jit(_quantize) is None or jit(_int8_scores, fastmath=True) is None:
         return None
     logger.debug("building int8 search index for %s vectors", unit.shape)
     return Int8Index(unit)
