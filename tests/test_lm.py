@@ -260,3 +260,27 @@ def test_init_state_equals_none_state(variational):
     with torch.no_grad():
         assert torch.equal(model(x)[0], model(x, model.init_state(2))[0])
     assert len(model.rnns) == (3 if variational else 1)
+
+
+def test_time_budget_stop_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
+    """`--max-minutes` cuts an epoch short; `--resume` finishes that epoch, as if never stopped."""
+    from dataclasses import replace
+
+    from wordlab.lm import LMTask
+    from wordlab.training import TrainConfig, fit
+
+    ids = np.random.default_rng(0).integers(0, 30, 3000)
+    cfg = TrainConfig(epochs=2, optimizer="adam", lr=0.01, schedule="cosine", seed=2, monitor="valid_loss")
+
+    def run(out, c, resume=False):
+        model = _model(dropout=0.2)
+        task = LMTask(ids, ids[:500], batch_size=4, bptt=10, lstm=True)
+        res = fit(model, task, c, out=out, kind="lm", model_config=model.config, resume=resume, progress=False)
+        return model, res
+
+    full, ref = run(tmp_path / "a.pt", cfg)
+    _, cut = run(tmp_path / "b.pt", replace(cfg, max_minutes=1e-9))
+    assert cut.stopped == "time_budget" and cut.history[-1]["partial"] and cut.history[-1]["steps"] == 1
+    resumed, res = run(tmp_path / "b.pt", cfg, resume=True)
+    assert [r["valid_loss"] for r in res.history] == [r["valid_loss"] for r in ref.history]
+    assert all(torch.equal(a, b) for a, b in zip(full.state_dict().values(), resumed.state_dict().values()))

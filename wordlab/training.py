@@ -238,6 +238,8 @@ def fit(
         result.best, result.best_epoch, result.history = p["best"], p["best_epoch"], list(p["history"])
         run_loss, run_units, run_steps = p["run_loss"], p["run_units"], p["run_steps"]
         elapsed_before = p.get("elapsed", 0.0)
+        if start_step and result.history and result.history[-1].get("partial"):
+            result.history.pop()  # the row of an epoch cut short by a time budget; it is redone now
         if hasattr(task, "load_state_dict") and p.get("task"):
             task.load_state_dict(p["task"])
         set_rng_state(ck["rng"])
@@ -305,6 +307,9 @@ def fit(
         if show_ppl:
             row["train_ppl"] = math.exp(min(train_loss, 50))
         row.update(metrics)
+        partial = result.stopped == "time_budget" and step < n  # the budget cut this epoch short
+        if partial:
+            row["partial"] = True
         monitored = metrics.get(cfg.monitor, train_loss if cfg.monitor in ("loss", "train_loss") else None)
         if monitored is None:
             raise ConfigError(f"monitor {cfg.monitor!r} is not among the evaluation metrics {sorted(metrics)}")
@@ -320,16 +325,19 @@ def fit(
                                 state_dict=model.state_dict(),
                                 progress={"epoch": epoch + 1, "best": monitored, "monitor": cfg.monitor},
                                 extra=extra)
-        if cfg.schedule == "plateau":
+        if cfg.schedule == "plateau" and not partial:
             scheduler.step(monitored)
         if cfg.early_stop is not None and result.best_epoch is not None \
                 and epoch + 1 - result.best_epoch >= cfg.early_stop:
             result.stopped = "early_stop"
         if cfg.dry_run:
             result.stopped = "dry_run"
-        epoch += 1
-        start_step = 0
-        snapshot(epoch, 0)
+        if partial:  # --resume finishes this epoch where the budget stopped it (its row is then replaced)
+            snapshot(epoch, step)
+        else:
+            epoch += 1
+            start_step = 0
+            snapshot(epoch, 0)
         if out is not None:
             atomic_write_text(history_path(out), json.dumps(result.history, indent=1))
         if result.stopped == "completed" and over_budget():
