@@ -20,7 +20,7 @@ Prints tables and writes ``benchmarks/results/lm.json``. Data: ``$WORDLAB_DATA``
 ``../shared/data`` beside the repository; "skipped" and exit 0 when absent.
 
     python benchmarks/lm.py [--only quality,speed,generate] [--threads 1] [--steps 40] [--rounds 3]
-                            [--run-dir benchmarks/results/lm] [--run-quality --minutes 55]
+                            [--run-dir benchmarks/results/lm/budget55] [--run-quality --minutes 55]
 """
 
 from __future__ import annotations
@@ -225,7 +225,8 @@ def bench_quality(args, out: dict) -> None:
             round(r["tok_per_s"]), round(r["seconds"])] for r in hist],
           ["epoch", "steps", "train ppl", "valid ppl", "lr", "tok/s", "seconds"])
     print(f"valid ppl {s['valid_ppl']:.2f}  test ppl {s['test_ppl']:.2f}  (target <= 100)  "
-          f"stopped: {s['stopped']}  minutes: {s['seconds'] / 60:.1f}")
+          f"stopped: {s['stopped']}  training minutes (sum over epochs, evaluation excluded): "
+          f"{sum(r['seconds'] for r in hist) / 60:.1f}")
     sample = ""
     if model_path.exists():
         model, vocab, _ = load_lm(model_path, device="cpu")
@@ -248,7 +249,7 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=30, help="training windows per speed round (default 30)")
     p.add_argument("--rounds", type=int, default=6, help="alternating speed rounds (default 6)")
     p.add_argument("--gen-tokens", type=int, default=500, help="tokens per generation run (default 500)")
-    p.add_argument("--run-dir", default=str(ROOT / "benchmarks" / "results" / "lm"),
+    p.add_argument("--run-dir", default=str(ROOT / "benchmarks" / "results" / "lm" / "budget55"),
                    help="where the PTB quality run writes ptb-lm.pt and ptb_train.json")
     p.add_argument("--run-quality", action="store_true", help="run the PTB quality training now (long)")
     p.add_argument("--minutes", type=float, default=55, help="time budget of the quality run (default 55)")
@@ -265,7 +266,12 @@ def main() -> int:
     if "quality" in only:
         bench_quality(args, out)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(RESULTS, json.dumps(out, indent=1))
+    try:  # keep the sections not run this time
+        merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    except ValueError:
+        merged = {}
+    merged.update(out)
+    atomic_write_text(RESULTS, json.dumps(merged, indent=1))
     print(f"\nwrote {RESULTS}")
     return 0
 
