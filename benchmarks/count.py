@@ -218,7 +218,10 @@ def part_scale(res: dict, repeat: int) -> None:
 
 
 def part_dense(res: dict) -> None:
-    out = run_child("dense", "10000")
+    try:  # one BLAS thread: on this shared 2-core machine a threaded LAPACK SVD was many times slower
+        out = run_child("dense", "10000", env={"OPENBLAS_NUM_THREADS": "1"}, timeout=1500)
+    except subprocess.TimeoutExpired:
+        out = {"vocab": 10000, "timed_out_after_s": 1500}
     V = 78389
     out["dense_matrix_gib_at_78k_words"] = round(V * V * 4 / 2**30, 1)
     res["dense"] = out
@@ -232,18 +235,19 @@ def print_tables(res: dict) -> None:
         s = res["scale"]
         print(f"\n## scale: wikimix x{s['repeat']} ({s['tokens']:,} tokens, {s['words']:,} words), window 5, dim 300")
         st = s.get("stages", {})
-        print_table([[s["solver"], s["words"], s["nnz_cooccurrence"], s["nnz_ppmi"], st.get("vocab"), st.get("count"),
-                      st.get("ppmi"), st.get("svd"), s["seconds"], s["peak_rss_mb"], s["load_average_1min_before"]]],
+        print_table([[s["solver"], s["words"], s["nnz_cooccurrence"], s["nnz_ppmi"]]
+                     + [f"{x:.1f}" for x in (st.get("vocab"), st.get("count"), st.get("ppmi"), st.get("svd"),
+                                              s["seconds"], s["peak_rss_mb"], s["load_average_1min_before"])]],
                     ["solver", "words", "nnz C", "nnz PPMI", "tokenise s", "count s", "ppmi s", "svd s", "total s",
                      "peak RSS MiB", "load avg"])
     if "solvers" in res:
         print(f"\n## SVD solvers on {res['solvers']['corpus']} ({res['solvers']['words']:,} words)")
-        print_table([[r["solver"], r["n_iter"], r["seconds"], r["ws353"], r["analogy_3cosadd"]]
+        print_table([[r["solver"], r["n_iter"], f"{r['seconds']:.1f}", r["ws353"], r["analogy_3cosadd"]]
                      for r in res["solvers"]["rows"]], ["solver", "n_iter", "seconds", "WS353 rho", "analogy"])
     if "quality" in res:
         q = res["quality"]
         print(f"\n## quality: {q['corpus']} ({q['words']:,} words)")
-        print_table([[r["method"], r["seconds"], r["ws353"], r["simlex"], r["analogy_3cosadd"], r["analogy_3cosmul"]]
+        print_table([[r["method"], f"{r['seconds']:.1f}", r["ws353"], r["simlex"], r["analogy_3cosadd"], r["analogy_3cosmul"]]
                      for r in q["rows"]], ["method", "seconds", "WS353 rho", "SimLex rho", "3CosAdd", "3CosMul"])
         print(f"WS353 PPMI-SVD minus SGNS: {q['ws353_gap_vs_sgns']:+.4f} (goal: >= -0.02)")
     if "knobs" in res:
@@ -255,9 +259,13 @@ def print_tables(res: dict) -> None:
     if "dense" in res:
         d = res["dense"]
         print(f"\n## dense DLfS-2 vs sparse, {d['vocab']:,}-word vocabulary, {d['tokens']:,} tokens (text8-head)")
-        print_table([["sparse (wordlab.count)", d["sparse_count_s"], d["sparse_ppmi_s"], d["sparse_svd_s"],
-                      d["sparse_peak_rss_mb"]],
-                     ["dense (DLfS-2)", d["dense_count_s"], d["dense_ppmi_s"], d["dense_svd_s"], d["dense_peak_rss_mb"]]],
+        if "timed_out_after_s" in d:
+            print(f"dense run timed out after {d['timed_out_after_s']} s")
+            return
+        print_table([["sparse (wordlab.count)"] + [f"{d[k]:.1f}" for k in ("sparse_count_s", "sparse_ppmi_s",
+                                                                         "sparse_svd_s", "sparse_peak_rss_mb")],
+                     ["dense (DLfS-2)"] + [f"{d[k]:.1f}" for k in ("dense_count_s", "dense_ppmi_s", "dense_svd_s",
+                                                                  "dense_peak_rss_mb")]],
                     ["method", "count s", "ppmi s", "svd s", "peak RSS MiB"])
         print(f"dense matrix at 78k words: {d['dense_matrix_gib_at_78k_words']} GiB float32")
 
@@ -303,6 +311,14 @@ def main() -> int:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         from wordlab.atomic import atomic_write_text
 
+        # re-read: parts may run in parallel processes; each updates only its own sections
+        current = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        for key in (part, "commands", "load_average_1min"):
+            if key in ("commands", "load_average_1min"):
+                current.setdefault(key, {})[part] = res[key][part]
+            else:
+                current[key] = res[key]
+        res = {**current}
         atomic_write_text(RESULTS, json.dumps(res, indent=2) + "\n")
     print_tables(res)
     return 0
