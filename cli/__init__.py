@@ -18,13 +18,29 @@ from wordlab import __version__
 from wordlab.errors import WordlabError
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
-COMMANDS = ["vocab", "classify", "lm", "vectors", "seq2seq"]
+COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify"]
 # trainers under `wordlab train` (cli/train_<name>.py), each with register(subparsers)
 TRAIN_COMMANDS: list[str] = ["word2vec", "ppmi"]
+# which module registers each verb: a run imports only the module of its verb (torch is slow to import)
+VERBS = {
+    "vocab": "vocab", "similar": "vectors", "analogy": "vectors", "eval": "vectors", "convert": "vectors",
+    "query": "vectors", "train": "train", "lm": "lm", "seq2seq": "seq2seq", "translate": "seq2seq",
+    "classify": "classify",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The root parser with every verb registered."""
+def _register_train(sub: argparse._SubParsersAction, only: str | None = None) -> None:
+    train = sub.add_parser("train", help="train word vectors from a corpus (word2vec, ppmi)",
+                           description="Train word vectors from a corpus.")
+    train_sub = train.add_subparsers(dest="method", metavar="METHOD")
+    train_sub.required = True
+    for name in TRAIN_COMMANDS:
+        if only is None or only == name:
+            importlib.import_module(f"{__name__}.train_{name}").register(train_sub)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The root parser; with ``argv`` naming a verb, only that verb's module is imported."""
     parser = argparse.ArgumentParser(
         prog="wordlab",
         description="Word vectors (PPMI-SVD, word2vec), their evaluation, language models and translation.",
@@ -33,21 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"{__name__}.{name}").register(sub)
-    if TRAIN_COMMANDS:
-        train = sub.add_parser("train", help="train word vectors from a corpus",
-                               description="Train word vectors from a corpus.")
-        train_sub = train.add_subparsers(dest="method", metavar="METHOD")
-        train_sub.required = True
-        for name in TRAIN_COMMANDS:
-            importlib.import_module(f"{__name__}.train_{name}").register(train_sub)
+    words = [a for a in (argv or []) if not a.startswith("-")]
+    verb = words[0] if words and words[0] in VERBS else None
+    modules = [VERBS[verb]] if verb else ([] if "--version" in (argv or []) else COMMANDS)
+    for name in modules:
+        if name == "train":
+            method = words[1] if verb == "train" and len(words) > 1 and words[1] in TRAIN_COMMANDS else None
+            _register_train(sub, method)
+        else:
+            importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version (0) and usage errors (2) return instead of exiting
