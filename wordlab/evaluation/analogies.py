@@ -34,6 +34,7 @@ import numpy as np
 
 from wordlab.errors import ConfigError, DataError
 from wordlab.progress import progress_bar
+from wordlab.text.reader import open_binary
 from wordlab.vectors import KeyedVectors
 
 from .batched import best_two
@@ -63,7 +64,7 @@ def read_analogies(path: str | os.PathLike, case_insensitive: bool = True) -> li
     if not path.is_file():
         raise DataError(f"{path}: no such analogy file")
     sections: list[AnalogySection] = []
-    with open(path, "rb") as f:
+    with open_binary(path) as f:  # plain, .gz, .bz2 or .xz
         for line_no, raw in enumerate(f, 1):
             try:
                 line = raw.decode("utf-8")

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from wordlab.errors import DataError
+from wordlab.text.reader import open_binary
 from wordlab.vectors import KeyedVectors
 
 from .analogies import restricted_vocab
@@ -33,7 +34,7 @@ def read_word_pairs(path: str | os.PathLike, delimiter: str | None = None,
     if not path.is_file():
         raise DataError(f"{path}: no such word-pair file")
     pairs = []
-    with open(path, "rb") as f:
+    with open_binary(path) as f:  # plain, .gz, .bz2 or .xz
         for line_no, raw in enumerate(f, 1):
             try:
                 line = raw.decode("utf-8")
