@@ -135,7 +135,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"summary": summary, "history": res.fit.history})
         return 0
-    rows = [[r["epoch"], r["steps"], round(r["train_ppl"], 2), round(r.get("valid_ppl", math.nan), 2), r["lr"],
+    rows = [[r["epoch"], r["steps"], round(r["train_ppl"], 2), round(r["valid_ppl"], 2) if "valid_ppl" in r else "-", r["lr"],
              round(r["tok_per_s"]), r["seconds"]] for r in res.fit.history]
     print_table(rows, ["epoch", "steps", "train ppl", "valid ppl", "lr", "tok/s", "seconds"])
     print()
