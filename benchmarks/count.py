@@ -40,7 +40,19 @@ TEXT8 = ROOT / "corpora" / "text8-head.gz"
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak RSS of this process in MiB: ``getrusage`` (Linux KiB), but not more than the kernel's ``VmHWM``.
+
+    After fork + exec Linux carries the parent's ``ru_maxrss`` over into the child, so a child started
+    by a parent holding 2 GB reports at least 2 GB; ``VmHWM`` belongs to the child's own address space.
+    """
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return min(rss, int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return rss
 
 
 # ----------------------------------------------------------------------------- children (own process, own RSS)
