@@ -13,6 +13,7 @@ from wordlab.errors import ConfigError
 from .common import add_corpus_args, corpus_from_args, peak_rss_mb
 
 _VECTOR_SUFFIXES = (".bin", ".txt", ".vec", ".w2v", ".npz")
+_PROBES = ("king", "france", "computer", "water", "music", "good")  # default neighbour queries, when present
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"time        {seconds:.1f} s (vocabulary {s['vocab']:.1f}, count {s['count']:.1f}, ppmi {s['ppmi']:.1f}, "
           f"svd {s['svd']:.1f}), peak RSS {peak_rss_mb():,.0f} MiB")
     print(f"saved       {out} (+ {json_path.name})")
-    show = args.show if args.show else [w for w in kv.index_to_key[:200] if w.isalpha()][10:14]
+    probes = [w for w in _PROBES if w in kv.key_to_index and kv.key_to_index[w] < 20000]
+    show = args.show if args.show else (probes or [w for w in kv.index_to_key[:200] if w.isalpha()][10:14])[:4]
     for word in show:
         if word not in kv:
             print(f"  {word}: not in vocabulary")
