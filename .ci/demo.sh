@@ -32,3 +32,13 @@ $W -q seq2seq train --pairs corpora/dlfs2-date.txt.gz --format dlfs2 --reverse -
 $W -q seq2seq eval "$OUT/date.pt" --pairs corpora/dlfs2-date.txt.gz --format dlfs2 --split test --examples 3
 $W -q translate "$OUT/date.pt" "september 27, 1994" "2/10/93" "Tuesday, March 3, 2026" \
     --show-attention "$OUT/date-attention.png"
+
+step "6. an LSTM language model on the first 1.5 MB of text8-head, then sampled text (top-p, temperature)"
+zcat corpora/text8-head.gz | head -c 1500000 > "$OUT/lm-train.txt"
+$W -q lm train --train "$OUT/lm-train.txt" --no-eos --max-vocab 3000 --layers 1 --emb 128 --hidden 128 --tie \
+    --dropout 0.1 --batch 32 --bptt 20 --optimizer adam --lr 3e-3 --epochs 3 --max-minutes 1 --threads 1 \
+    -o "$OUT/lm.pt"
+$W -q lm generate "$OUT/lm.pt" --prompt "the history of" -n 50 --temperature 0.8 --top-p 0.9 \
+    --repetition-penalty 1.3 --seed 1
+
+printf '\n== done in %s s; outputs in %s\n' "$(( $(date +%s) - t0 ))" "$OUT"
