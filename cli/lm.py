@@ -62,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="train only a few steps (default 3) and validate on as many windows, for CI")
     t.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default auto)")
+    t.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                   help="training arithmetic: bf16 autocast is ~1.9x faster on CPUs with AVX512-BF16 and on "
+                        "CUDA; weights and evaluation stay float32 (default fp32)")
     t.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
     t.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
     t.add_argument("-o", "--output", required=True, help="model file to write (e.g. lm.pt)")
@@ -121,7 +124,7 @@ def run_train(args: argparse.Namespace) -> int:
                        weight_decay=args.weight_decay, clip=args.clip or None, schedule=args.schedule,
                        lr_decay=args.lr_decay, patience=args.patience, early_stop=args.early_stop,
                        max_minutes=args.max_minutes, dry_run=args.dry_run, checkpoint_every=args.checkpoint_every,
-                       seed=args.seed)
+                       seed=args.seed, precision=args.precision)
     if args.bptt < 1 or args.batch < 1 or args.eval_batch < 1:
         raise ConfigError("--bptt, --batch and --eval-batch must be >= 1")
     t0 = time.perf_counter()

@@ -113,3 +113,29 @@ def test_dry_run_and_bad_config():
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ConfigError, match="monitor"):
         fit(_model(), Regression(), TrainConfig(epochs=1, monitor="bleu"))
+
+
+def test_bf16_precision_autocasts_the_training_forward_only():
+    """precision="bf16": the training forward runs in bfloat16, weights and evaluation stay float32."""
+    seen = []
+
+    class Recording(Regression):
+        def train_step(self, model, batch):
+            x, y = batch
+            out = model(x)
+            seen.append(out.dtype)
+            return nn.functional.mse_loss(out.float(), y), len(x)
+
+        def evaluate(self, model):
+            out = model(self.X)
+            seen.append(("eval", out.dtype))
+            return {"valid_loss": nn.functional.mse_loss(out, self.y).item()}
+
+    task, model = Recording(), _model()
+    before = Regression.evaluate(task, model)["valid_loss"]
+    res = fit(model, task, TrainConfig(epochs=4, lr=0.01, monitor="valid_loss", precision="bf16"))
+    assert seen[0] == torch.bfloat16 and ("eval", torch.float32) in seen
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert res.history[-1]["valid_loss"] < 0.1 * before
+    with pytest.raises(ConfigError, match="precision"):
+        TrainConfig(precision="fp16")

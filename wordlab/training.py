@@ -38,7 +38,7 @@ from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint, save_checkpoint
 from .errors import CheckpointError, ConfigError
 from .progress import progress_bar
-from .tensor import rng_state, set_rng_state, set_seed
+from .tensor import PRECISIONS, autocast, rng_state, set_rng_state, set_seed
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ class TrainConfig:
     validation metric has not improved for ``patience + 1`` epochs (the PyTorch
     word-language-model example anneals by 4 after every epoch without improvement);
     ``"cosine"`` anneals from ``lr`` to ``min_lr`` over all steps (Loshchilov & Hutter 2017).
+    ``precision="bf16"`` runs the training forward pass under bfloat16 autocast
+    (:func:`wordlab.tensor.autocast`); evaluation is always float32.
     """
 
     epochs: int = 10
@@ -73,6 +75,7 @@ class TrainConfig:
     dry_run: int | None = None
     checkpoint_every: int = 0
     seed: int = 0
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -89,6 +92,8 @@ class TrainConfig:
             raise ConfigError(f"lr_decay is a divisor and must be >= 1, got {self.lr_decay}")
         if self.mode not in ("min", "max"):
             raise ConfigError(f"mode must be min or max, not {self.mode!r}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.dry_run is not None and self.dry_run < 1:
             raise ConfigError(f"dry_run must be >= 1 steps, got {self.dry_run}")
 
@@ -265,7 +270,8 @@ def fit(
             if step >= n:
                 break
             optimizer.zero_grad(set_to_none=True)
-            loss, units = task.train_step(model, batch)
+            with autocast(dev, cfg.precision):  # training forward only; evaluation stays float32
+                loss, units = task.train_step(model, batch)
             if not torch.isfinite(loss):
                 raise ConfigError(f"loss became {loss.item()} at epoch {epoch + 1} step {step + 1}; "
                                   f"lower the learning rate or set a gradient clip")

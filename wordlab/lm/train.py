@@ -70,7 +70,8 @@ class LMTask:
         x, y = batch  # (B, t), (B, t)
         logits, state = model(x, self.state)  # (B, t, V)
         self.state = detach_state(state)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+        # float32 softmax even under bf16 autocast
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))
         return loss, y.numel()
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
