@@ -20,7 +20,7 @@ Prints tables and writes ``benchmarks/results/lm.json``. Data: ``$WORDLAB_DATA``
 ``../shared/data`` beside the repository; "skipped" and exit 0 when absent.
 
     python benchmarks/lm.py [--only quality,speed,generate] [--threads 1] [--steps 40] [--rounds 3]
-                            [--run-dir benchmarks/results/lm/budget55] [--run-quality --minutes 55]
+                            [--run-dir benchmarks/results/lm/ptb650] [--run-quality --minutes 58]
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ from wordlab.lm.train import LMTask  # noqa: E402
 from wordlab.training import TrainConfig, fit  # noqa: E402
 
 # The quality run (the command in the report); --run-quality starts it.
-QUALITY_ARGS = ["--model", "lstm", "--layers", "2", "--emb", "512", "--hidden", "512", "--dropout", "0.4",
-                "--emb-dropout", "0.1", "--tie", "--bptt", "35", "--batch", "64", "--optimizer", "adam", "--lr", "3e-3",
-                "--clip", "0.25", "--schedule", "cosine", "--epochs", "3", "--checkpoint-every", "100",
-                "--threads", "1", "--seed", "1", "--json"]
+QUALITY_ARGS = ["--model", "lstm", "--layers", "2", "--emb", "650", "--hidden", "650", "--dropout", "0.5",
+                "--emb-dropout", "0.1", "--tie", "--bptt", "35", "--batch", "64", "--optimizer", "adam", "--lr", "2e-3",
+                "--clip", "0.25", "--schedule", "cosine", "--epochs", "18", "--checkpoint-every", "100",
+                "--precision", "bf16", "--threads", "2", "--seed", "1", "--json"]
 
 
 def table(rows: list[list], headers: list[str]) -> None:
@@ -249,10 +249,10 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=30, help="training windows per speed round (default 30)")
     p.add_argument("--rounds", type=int, default=6, help="alternating speed rounds (default 6)")
     p.add_argument("--gen-tokens", type=int, default=500, help="tokens per generation run (default 500)")
-    p.add_argument("--run-dir", default=str(ROOT / "benchmarks" / "results" / "lm" / "budget55"),
+    p.add_argument("--run-dir", default=str(ROOT / "benchmarks" / "results" / "lm" / "ptb650"),
                    help="where the PTB quality run writes ptb-lm.pt and ptb_train.json")
     p.add_argument("--run-quality", action="store_true", help="run the PTB quality training now (long)")
-    p.add_argument("--minutes", type=float, default=55, help="time budget of the quality run (default 55)")
+    p.add_argument("--minutes", type=float, default=58, help="time budget of the quality run (default 58)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     only = set(args.only.split(","))

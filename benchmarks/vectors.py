@@ -19,6 +19,7 @@ Sections:
   and wordlab re-run on the same subsample to compare the answers. ``most_similar`` latency
   (p50/p99 over ``--queries`` random words, after warm-up) and loading the 300k x 300 word2vec
   binary file (median of 5, alternating, after one untimed load each).
+* ``latency`` — the random matrix's ``most_similar`` latency and binary loading only (no analogies).
 
 Prints tables and writes ``benchmarks/results/vectors.json``. Data: ``$WORDLAB_DATA`` or
 ``../shared/data`` beside the repository; "skipped" and exit 0 when absent.
@@ -264,7 +265,8 @@ def print_table(rows: list[list], headers: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--only", default="trained,random", help="sections to run (default: trained,random)")
+    p.add_argument("--only", default="trained,random",
+                   help="sections to run: trained, random, latency (default: trained,random)")
     p.add_argument("--size", type=int, default=300000, help="rows of the random matrix (default: 300000)")
     p.add_argument("--dim", type=int, default=300, help="dimension of the random vectors (default: 300)")
     p.add_argument("--gensim-questions", default="1500,150",
@@ -273,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="gensim most_similar_cosmul subsample at restrict 30000,300000 (default: 400,60)")
     p.add_argument("--trained-cosmul-questions", type=int, default=1500,
                    help="gensim most_similar_cosmul subsample on the trained vectors (default: 1500; 0 = all)")
+    p.add_argument("--output", default=None, help="JSON file (default: benchmarks/results/vectors.json)")
     p.add_argument("--queries", type=int, default=200, help="most_similar queries for latency (default: 200)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -307,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         analogy += analogy_rows("trained", kv, g, questions, [30000], None, args.trained_cosmul_questions, tmp)
         report["word_pairs"] = pair_rows(kv, g, data / "similarity")
         del kv, g
-    if "random" in only:
+    if "random" in only or "latency" in only:
         print(f"  building {args.size} x {args.dim} random vectors ...", file=sys.stderr, flush=True)
         kv = random_vectors(args.size, args.dim, corpus, questions)
         path = CACHE / f"random-{args.size}x{args.dim}.bin"
@@ -334,13 +337,16 @@ def main(argv: list[str] | None = None) -> int:
                    for q in words[:20])
         report["most_similar"] = {"rows": args.size, "dim": args.dim, "topn": 10, "wordlab": ours,
                                   "gensim": theirs, "same_top10_on_20_queries": bool(same)}
-        analogy += analogy_rows("random", kv, g, questions, [30000], n_add[0], n_mul[0], tmp)
-        analogy += analogy_rows("random", kv, g, questions, [300000], n_add[1], n_mul[1], tmp)
+        if "random" in only:
+            analogy += analogy_rows("random", kv, g, questions, [30000], n_add[0], n_mul[0], tmp)
+            analogy += analogy_rows("random", kv, g, questions, [300000], n_add[1], n_mul[1], tmp)
         path.unlink()
     report["analogies"] = analogy
+    report["machine"]["load_avg_end"] = round(os.getloadavg()[0], 2)
     report["total_seconds"] = round(time.perf_counter() - t_start, 1)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(RESULTS / "vectors.json", json.dumps(report, indent=2) + "\n")
+    out_path = Path(args.output) if args.output else RESULTS / "vectors.json"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_path, json.dumps(report, indent=2) + "\n")
 
     print("Analogies (Google set, 19,544 questions; gensim time extrapolated from a subsample where sampled)")
     print_table([[r["vectors"], r["restrict_vocab"], r["method"], r["questions"], f"{100 * r['accuracy']:.2f}%",
@@ -362,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         lb = report["load_binary"]
         print(f"load word2vec binary ({lb['file_mb']} MB, {lb['rows']:,} rows): wordlab {lb['wordlab_s']} s, "
               f"gensim {lb['gensim_s']} s → {lb['speedup']}x (median of 5 after a warm-up load each)")
-    print(f"\ntotal {report['total_seconds']} s; wrote {RESULTS / 'vectors.json'}")
+    print(f"\ntotal {report['total_seconds']} s, load average {report['machine']['load_avg_end']}; "
+          f"wrote {out_path}")
     return 0
 
 

@@ -133,7 +133,7 @@ def test_subsampling_probability_formula_and_kernel_rate():
     counts = np.array([9000, 700, 250, 50], np.int64)
     total = int(counts.sum())
     config = Word2VecConfig(sample=1e-2, min_count=1)
-    tables = SamplingTables.build(counts, total, config)
+    tables = SamplingTables.build(counts, config)
     t = 1e-2 * total
     keep = np.minimum(1.0, (np.sqrt(counts / t) + 1) * t / counts)  # Mikolov et al. 2013b, C tool / gensim form
     np.testing.assert_allclose(tables.sample_int / 2.0**32, keep, rtol=1e-6)
@@ -146,6 +146,17 @@ def test_subsampling_probability_formula_and_kernel_rate():
                           0, len(ids), 10_000, 7, 0, -1)
     expected = keep[ids].sum()
     assert abs(eff - expected) < 4 * np.sqrt(expected)
+
+
+def test_subsampling_threshold_counts_retained_words_only():
+    """t = sample x (retained words, <eos> excluded), as gensim's retain_total; pruned words do not count."""
+    counts = np.array([5000, 9000, 700, 250], np.int64)  # id 0 plays <eos>
+    config = Word2VecConfig(sample=1e-2, min_count=1)
+    tables = SamplingTables.build(counts, config, eos=0)
+    t = 1e-2 * int(counts[1:].sum())
+    keep = np.minimum(1.0, (np.sqrt(counts[1:] / t) + 1) * t / counts[1:])
+    np.testing.assert_allclose(tables.sample_int[1:] / 2.0**32, keep, rtol=1e-6)
+    assert tables.noise[0] == 0.0
 
 
 # ----------------------------------------------------------------------------- training

@@ -41,11 +41,19 @@ class SamplingTables:
     eos: int = -1  # the sentence-boundary id (never trained, never drawn as noise), -1 for none
 
     @classmethod
-    def build(cls, counts: np.ndarray, total_words: int, config: Word2VecConfig, eos: int = -1) -> "SamplingTables":
-        """Tables for a vocabulary's ``counts`` (``total_words`` = tokens seen, pruned ones included)."""
+    def build(cls, counts: np.ndarray, config: Word2VecConfig, eos: int = -1) -> "SamplingTables":
+        """Tables for a vocabulary's ``counts``.
+
+        The subsampling threshold is ``sample`` times the number of *retained* training words (the
+        vocabulary's counts, ``<eos>`` left out), as gensim's ``retain_total`` and the C tool's
+        ``train_words``, not the corpus size with pruned words included.
+        """
         from .kernel import alias_table
 
-        keep = keep_probability(counts, config.sample, total_words).astype(np.float64)
+        retained = np.array(counts, dtype=np.int64)
+        if eos >= 0:
+            retained[eos] = 0
+        keep = keep_probability(counts, config.sample, int(retained.sum())).astype(np.float64)
         sample_int = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.int64)
         noise_counts = np.array(counts, dtype=np.int64)
         if eos >= 0:

@@ -130,7 +130,7 @@ class Word2Vec:
             self._ids = ids
             self.state = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
             self.history = []
-        self.tables = SamplingTables.build(self.vocab.counts, self.vocab.total_words, c, self.eos_id)
+        self.tables = SamplingTables.build(self.vocab.counts, c, self.eos_id)
         self._wv = None
         log.info("vocabulary: %d words (min_count=%d), %d training tokens", len(self.vocab), c.min_count,
                  len(self._ids))
@@ -318,7 +318,7 @@ class Word2Vec:
         model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
         model.W_in = np.ascontiguousarray(W_in, np.float32)
         model.W_out = np.ascontiguousarray(W_out, np.float32)
-        model.tables = SamplingTables.build(model.vocab.counts, model.vocab.total_words, config, model.eos_id)
+        model.tables = SamplingTables.build(model.vocab.counts, config, model.eos_id)
         model.state = dict(meta.get("state") or model.state)
         model.history = list(meta.get("history") or [])
         return model
