@@ -234,7 +234,8 @@ def test_incremental_vocabulary_keeps_old_vectors():
     assert model.vocab.itos[:3] == old_words
     assert model.vocab.itos[3:] == ["new1", "new2"]  # "rare" (once) is under min_count=2
     assert np.array_equal(model.W_in[:3], old_in) and np.array_equal(model.W_out[:3], old_out)
-    assert np.all(np.abs(model.W_in[3:]) <= 0.5 / 10) and np.all(model.W_in[3:] != 0)
+    assert np.all(np.abs(model.W_in[3:]) <= 1.0 / 10) and np.all(model.W_in[3:] != 0)
+    assert np.abs(model.W_in[3:]).max() > 0.5 / 10  # U(-1, 1)/dim, as gensim 4
     assert np.all(model.W_out[3:] == 0)
     assert model.vocab.counts[model.vocab.stoi["x"]] == old_counts_x(first) + 5
     model.train()
