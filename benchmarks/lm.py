@@ -129,7 +129,7 @@ def reference_train(train_ids: np.ndarray, ntokens: int, steps: int, bptt: int =
     return tokens / (time.perf_counter() - t0), tokens / (time.process_time() - c0)
 
 
-def wordlab_train(train_ids: np.ndarray, ntokens: int, steps: int) -> tuple[float, float]:
+def wordlab_train(train_ids: np.ndarray, ntokens: int, steps: int, precision: str = "fp32") -> tuple[float, float]:
     """The same config through ``LMTask`` + ``wordlab.training.fit``; tokens per wall second (the
     loop's own count, as in its history) and per CPU second (the whole ``fit`` call)."""
     cfg = LMConfig(vocab_size=ntokens, cell="lstm", layers=2, emb_size=200, hidden_size=200, dropout=0.2,
@@ -138,7 +138,8 @@ def wordlab_train(train_ids: np.ndarray, ntokens: int, steps: int) -> tuple[floa
     model = RNNLanguageModel(cfg)
     task = LMTask(train_ids, None, batch_size=20, bptt=35, lstm=True)
     c0 = time.process_time()
-    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps), progress=False)
+    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps,
+                                                precision=precision), progress=False)
     cpu = time.process_time() - c0
     return res.history[0]["tok_per_s"], steps * 35 * 20 / cpu
 
@@ -150,28 +151,31 @@ def bench_speed(args, out: dict) -> None:
         return
     data = load_lm_data(path, progress=False)
     V = len(data.vocab)
-    runs = {"example": [], "wordlab": []}
-    fns = {"example": reference_train, "wordlab": wordlab_train}
+    runs = {"example": [], "wordlab": [], "wordlab_bf16": []}
+    fns = {"example": reference_train, "wordlab": wordlab_train,
+           "wordlab_bf16": lambda ids, v, n: wordlab_train(ids, v, n, precision="bf16")}
     for fn in fns.values():  # warm-up: lazy imports and first-call allocations are not the loop's speed
         fn(data.train, V, 3)
-    for r in range(args.rounds):  # A B B A … so neither side always runs first
-        for name in (("example", "wordlab") if r % 2 == 0 else ("wordlab", "example")):
+    names = list(fns)
+    for r in range(args.rounds):  # the order rotates so that no side always runs first
+        for name in names[r % 3:] + names[:r % 3]:
             runs[name].append(fns[name](data.train, V, args.steps))
-        print(f"  round {r + 1}: example {runs['example'][-1][0]:,.0f} tok/s, wordlab {runs['wordlab'][-1][0]:,.0f} tok/s",
-              flush=True)
+        print(f"  round {r + 1}: " + ", ".join(f"{n} {runs[n][-1][0]:,.0f} tok/s" for n in names), flush=True)
     med = {n: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for n, v in runs.items()}
     print("\nTraining speed, PTB, 2×200 LSTM, BPTT 35, batch 20, SGD lr 20, clip 0.25 "
-          f"({args.rounds} alternating rounds × {args.steps} windows, {torch.get_num_threads()} thread(s))")
-    table([["PyTorch word_language_model (re-implemented)", round(med["example"][0]), round(med["example"][1]),
-            [round(x[0]) for x in runs["example"]]],
-           ["wordlab LMTask + training.fit", round(med["wordlab"][0]), round(med["wordlab"][1]),
-            [round(x[0]) for x in runs["wordlab"]]]],
+          f"({args.rounds} rotating rounds × {args.steps} windows, {torch.get_num_threads()} thread(s))")
+    labels = {"example": "PyTorch word_language_model (re-implemented)", "wordlab": "wordlab LMTask + training.fit",
+              "wordlab_bf16": "wordlab, --precision bf16 (not like for like)"}
+    table([[labels[n], round(med[n][0]), round(med[n][1]), [round(x[0]) for x in runs[n]]] for n in names],
           ["loop", "median tok/s (wall)", "median tok per CPU-s", "rounds (wall)"])
     ratio, ratio_cpu = med["wordlab"][0] / med["example"][0], med["wordlab"][1] / med["example"][1]
-    print(f"ratio wordlab / example = {ratio:.3f} (wall), {ratio_cpu:.3f} (per CPU second)  (target >= 1.0)")
+    ratio_bf16 = med["wordlab_bf16"][0] / med["example"][0]
+    print(f"ratio wordlab / example = {ratio:.3f} (wall), {ratio_cpu:.3f} (per CPU second)  (target >= 1.0); "
+          f"with bf16: {ratio_bf16:.3f}")
     out["speed"] = {"config": "2x200 LSTM, bptt 35, batch 20, dropout 0.2, SGD lr 20, clip 0.25, PTB train",
                     "steps_per_round": args.steps, "rounds": args.rounds, "threads": torch.get_num_threads(),
-                    "runs_wall_cpu": runs, "median_wall_cpu": med, "ratio": ratio, "ratio_cpu": ratio_cpu}
+                    "runs_wall_cpu": runs, "median_wall_cpu": med, "ratio": ratio, "ratio_cpu": ratio_cpu,
+                    "ratio_bf16": ratio_bf16}
 
 
 def bench_generate(args, out: dict) -> None:

@@ -58,6 +58,24 @@ def test_locked_dropout_shares_the_mask_over_time():
     assert zero.any() and (zero == zero[:, :1]).all()  # same mask at every step
     assert set(y.unique().tolist()) <= {0.0, 2.0}
     assert torch.equal(drop.eval()(torch.ones(3, 7, 5)), torch.ones(3, 7, 5))
+    # time-major (T, B, H): one mask per sequence, shared over the first axis, different across the batch
+    tm = LockedDropout(0.5, batch_first=False).train()
+    y = tm(torch.ones(7, 16, 5))
+    zero = y == 0
+    assert (zero == zero[:1]).all() and not (zero == zero[:, :1]).all()
+
+
+def test_model_is_time_major_inside_with_batch_first_interface():
+    """Logits (B, T, V) equal a per-sequence run, and are a view of a contiguous (T, B, V) tensor."""
+    torch.manual_seed(0)
+    model = RNNLanguageModel(LMConfig(vocab_size=30, emb_size=8, hidden_size=8, layers=2, dropout=0.0,
+                                      emb_dropout=0.0)).eval()
+    ids = torch.randint(0, 30, (3, 6))
+    logits, _ = model(ids)
+    assert logits.shape == (3, 6, 30) and logits.transpose(0, 1).is_contiguous()
+    for b in range(3):
+        one, _ = model(ids[b:b + 1])
+        assert torch.allclose(one[0], logits[b], atol=1e-6)
 
 
 @pytest.mark.parametrize("cell", ["rnn_tanh", "rnn_relu", "lstm", "gru"])

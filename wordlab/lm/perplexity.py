@@ -38,7 +38,8 @@ def nll(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, 
             break
         logits, state = model(x, state)  # (B, t, V)
         state = detach_state(state)
-        total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction="sum").item()
+        total += F.cross_entropy(logits.transpose(0, 1).reshape(-1, logits.size(-1)), y.t().reshape(-1),
+                                 reduction="sum").item()  # time-major: no copy of the logits
         count += y.numel()
     model.train(was_training)
     return total, count

@@ -70,8 +70,8 @@ class LMTask:
         x, y = batch  # (B, t), (B, t)
         logits, state = model(x, self.state)  # (B, t, V)
         self.state = detach_state(state)
-        # float32 softmax even under bf16 autocast
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))
+        # time-major (free: the model's logits are a view of a (t, B, V) tensor); float32 softmax under bf16
+        loss = F.cross_entropy(logits.transpose(0, 1).reshape(-1, logits.size(-1)).float(), y.t().reshape(-1))
         return loss, y.numel()
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
