@@ -23,11 +23,14 @@ words of each batch, so the 1.17M-word first line of wikimix (text8-head) would 
 entirely skipped, and lines of 10,000 words lose ~27 % of their words.
 
 Quality is the mean over ``--seeds`` (one seed's comparison is mostly noise). gensim is run as
-its documentation says (``train(corpus_file=..., total_examples=corpus_count, ...)``); note that
-with ``workers > 1`` each ``corpus_file`` worker measures its progress against the *whole*
-corpus, so its learning rate only decays half as far within each epoch with 2 workers (a higher
-effective α: CBOW analogy accuracy on wikimix 8.05 % vs 7.61 % when given ``corpus_count // 2``,
-mean of 3 seeds, measured 2026-11-24).
+its documentation says (``train(corpus_file=..., total_examples=corpus_count, ...)``), which
+decays α by *lines* read, not words. On wikimix that keeps α high for a third of every epoch (the
+first 1.17M words are one text8 line, cut here into 1,170 of the file's ~48k lines), and with
+``workers > 1`` each ``corpus_file`` worker measures its progress against the whole corpus, so α
+decays only half as far per epoch. CBOW likes the higher α: measured 2026-11-24, mean of seeds 1–3,
+gensim CBOW gets 8.05 % analogy / ρ 0.409 as run here (2 workers), 7.61 % / 0.393 with
+``total_examples=corpus_count // 2``, 7.27 % / 0.400 with 1 worker, and 6.95 % / 0.388 with 1 worker
+and word-based decay (``total_words`` only) — wordlab's schedule, where wordlab gets 6.88 % / 0.391.
 
 Timings are noisy on a shared machine: each configuration runs ``--repeats`` times,
 alternating the tools, and the best time of each is compared (ratios, not absolute numbers).
