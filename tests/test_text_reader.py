@@ -220,3 +220,11 @@ def test_bad_encoding_errors_option(tmp_path):
     path = write(tmp_path / "x.txt", "a\n")
     with pytest.raises(DataError, match="encoding_errors"):
         read_corpus(path, encoding_errors="bogus")
+
+
+def test_iter_lines_names_the_line_and_column_of_a_bad_byte(tmp_path):
+    path = tmp_path / "pairs.txt"
+    path.write_bytes(b"one\ntwo words\ncaf\xe9 au lait\n")
+    with pytest.raises(DataError, match=r"pairs\.txt:3: not UTF-8 \(byte 0xe9 at column 4\)"):
+        list(iter_lines(path))
+    assert list(iter_lines(path, encoding_errors="replace"))[2] == (3, "caf\ufffd au lait")

@@ -34,7 +34,7 @@ import numpy as np
 
 from wordlab.errors import ConfigError, DataError
 from wordlab.progress import progress_bar
-from wordlab.text.reader import open_binary
+from wordlab.text.reader import iter_lines
 from wordlab.vectors import KeyedVectors
 
 from .batched import best_two
@@ -64,25 +64,20 @@ def read_analogies(path: str | os.PathLike, case_insensitive: bool = True) -> li
     if not path.is_file():
         raise DataError(f"{path}: no such analogy file")
     sections: list[AnalogySection] = []
-    with open_binary(path) as f:  # plain, .gz, .bz2 or .xz
-        for line_no, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise DataError(f"{path}: line {line_no}: not valid UTF-8 ({e.reason})") from None
-            if line.startswith(": "):
-                sections.append(AnalogySection(line.lstrip(": ").strip(), []))
-                continue
-            words = line.upper().split() if case_insensitive else line.split()
-            if not words:
-                continue
-            if not sections:
-                raise DataError(f"{path}: line {line_no}: question before the first ': section' header; "
-                                "is this a Google-style analogy file?")
-            if len(words) != 4:
-                logger.debug("skipping invalid line %d in %s", line_no, path)
-                continue
-            sections[-1].questions.append(tuple(words))  # type: ignore[arg-type]
+    for line_no, line in iter_lines(path):  # plain, .gz, .bz2 or .xz
+        if line.startswith(": "):
+            sections.append(AnalogySection(line.lstrip(": ").strip(), []))
+            continue
+        words = line.upper().split() if case_insensitive else line.split()
+        if not words:
+            continue
+        if not sections:
+            raise DataError(f"{path}: line {line_no}: question before the first ': section' header; "
+                            "is this a Google-style analogy file?")
+        if len(words) != 4:
+            logger.debug("skipping invalid line %d in %s", line_no, path)
+            continue
+        sections[-1].questions.append(tuple(words))  # type: ignore[arg-type]
     if not sections:
         raise DataError(f"{path}: no ': section' header and no questions; expected a Google-style analogy file")
     return sections

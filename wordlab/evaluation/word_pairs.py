@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from wordlab.errors import DataError
-from wordlab.text.reader import open_binary
+from wordlab.text.reader import iter_lines
 from wordlab.vectors import KeyedVectors
 
 from .analogies import restricted_vocab
@@ -34,26 +34,21 @@ def read_word_pairs(path: str | os.PathLike, delimiter: str | None = None,
     if not path.is_file():
         raise DataError(f"{path}: no such word-pair file")
     pairs = []
-    with open_binary(path) as f:  # plain, .gz, .bz2 or .xz
-        for line_no, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise DataError(f"{path}: line {line_no}: not valid UTF-8 ({e.reason})") from None
-            if not line.strip() or line.startswith("#"):
-                continue
-            sep = delimiter if delimiter is not None else ("\t" if "\t" in line else None)
-            fields = [x.strip() for x in line.split(sep)]
-            fields = [x for x in fields if x] if sep is None else fields
-            try:
-                if len(fields) != 3:
-                    raise ValueError
-                a, b, sim = fields
-                score = float(sim)
-            except ValueError:
-                logger.debug("skipping invalid line %d in %s", line_no, path)
-                continue
-            pairs.append((a.upper(), b.upper(), score) if case_insensitive else (a, b, score))
+    for line_no, line in iter_lines(path):  # plain, .gz, .bz2 or .xz
+        if not line.strip() or line.startswith("#"):
+            continue
+        sep = delimiter if delimiter is not None else ("\t" if "\t" in line else None)
+        fields = [x.strip() for x in line.split(sep)]
+        fields = [x for x in fields if x] if sep is None else fields
+        try:
+            if len(fields) != 3:
+                raise ValueError
+            a, b, sim = fields
+            score = float(sim)
+        except ValueError:
+            logger.debug("skipping invalid line %d in %s", line_no, path)
+            continue
+        pairs.append((a.upper(), b.upper(), score) if case_insensitive else (a, b, score))
     if not pairs:
         raise DataError(f"{path}: no 'word1<TAB>word2<TAB>score' lines found")
     return pairs

@@ -26,7 +26,7 @@ import torch
 
 from ..errors import ConfigError, DataError
 from ..text import BOS, EOS, PAD, SPECIALS, Vocabulary
-from ..text.reader import open_binary
+from ..text.reader import iter_lines
 
 FORMATS = ("tsv", "dlfs2")
 
@@ -106,30 +106,23 @@ def iter_pair_lines(path: str | Path, cfg: DataConfig) -> Iterator[tuple[int, st
     sep = "_" if cfg.format == "dlfs2" else "\t"
     what = "'_' between question and answer (DLfS-2 layout)" if cfg.format == "dlfs2" \
         else "a tab between source and target"
-    with open_binary(path) as f:
-        for lineno, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise DataError(f"{path}:{lineno}: not UTF-8 (bad byte 0x{raw[e.start]:02x} at column {e.start + 1}); "
-                                f"convert the file to UTF-8") from None
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            idx = line.find(sep)
-            if idx < 0:
-                raise DataError(f"{path}:{lineno}: no {what}; expected one pair per line")
-            if sep == "\t":
-                fields = line.split("\t")
-                src, tgt = fields[0], fields[1]
-                if cfg.swap:
-                    src, tgt = tgt, src
-            else:
-                src, tgt = line[:idx], line[idx + 1:]
-            if not src.strip() or not tgt.strip():
-                side = "source" if not src.strip() else "target"
-                raise DataError(f"{path}:{lineno}: empty {side} side; every line needs both sides of the pair")
-            yield lineno, src, tgt
+    for lineno, line in iter_lines(path):  # plain, .gz, .bz2 or .xz
+        if not line.strip():
+            continue
+        idx = line.find(sep)
+        if idx < 0:
+            raise DataError(f"{path}:{lineno}: no {what}; expected one pair per line")
+        if sep == "\t":
+            fields = line.split("\t")
+            src, tgt = fields[0], fields[1]
+            if cfg.swap:
+                src, tgt = tgt, src
+        else:
+            src, tgt = line[:idx], line[idx + 1:]
+        if not src.strip() or not tgt.strip():
+            side = "source" if not src.strip() else "target"
+            raise DataError(f"{path}:{lineno}: empty {side} side; every line needs both sides of the pair")
+        yield lineno, src, tgt
 
 
 def read_pairs(path: str | Path, cfg: DataConfig = DataConfig()) -> list[tuple[list[str], list[str]]]:

@@ -320,9 +320,22 @@ def read_corpus(
 
 
 def iter_lines(path: PathLike, encoding_errors: str = "strict") -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` (1-based, newline stripped) of one file, for line-oriented formats."""
+    """Yield ``(line_number, line)`` (1-based, newline stripped) of one file, for line-oriented formats
+    (analogy questions, word pairs, translation pairs).
+
+    Raises :class:`DataError` as :func:`iter_raw_blocks` does; with ``encoding_errors="strict"`` a
+    line that is not UTF-8 fails as ``path:LINE: not UTF-8 (byte 0x.. at column C)``.
+    """
+    path = Path(path)
     lineno = 0
-    for text in iter_blocks(path, lines=True, encoding_errors=encoding_errors):
+    for _, raw in iter_raw_blocks(path, lines=True):
+        try:
+            text = raw.decode("utf-8", errors=encoding_errors)
+        except UnicodeDecodeError as e:
+            bad_line = lineno + raw.count(b"\n", 0, e.start) + 1
+            column = e.start - raw.rfind(b"\n", 0, e.start)
+            raise DataError(f"{path}:{bad_line}: not UTF-8 (byte 0x{raw[e.start]:02x} at column {column}); "
+                            f"convert the file to UTF-8") from None
         if text.endswith("\n"):
             text = text[:-1]
         for line in text.split("\n"):
