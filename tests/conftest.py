@@ -17,6 +17,18 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("WORDLAB_CACHE", str(tmp_path_factory.getbasetemp() / "wordlab-cache"))
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run fastest, and steadiest on a shared machine, on one torch thread
+    (a module opts in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def text8_head() -> Path:
     """The shipped 1.17M-word head of text8 (gzip)."""

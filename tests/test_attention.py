@@ -11,12 +11,7 @@ from wordlab.errors import ConfigError
 from wordlab.layers.attention import KINDS, Attention
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _make(kind, q=6, k=6, dtype=torch.float32, seed=0):

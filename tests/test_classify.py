@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from wordlab.classify import (ClassifierConfig, clean_str, confusion_matrix, cross_validate, evaluate,
                               kfold_indices, load_classifier, macro_f1, read_mr, read_tsv)
@@ -33,13 +32,7 @@ def toy(n=40, seed=0) -> LabelledTexts:
     return LabelledTexts(texts, np.array(labels), ["neg", "pos"])
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one thread avoids thread-pool overhead on a loaded machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def fast_cfg(**kw) -> TrainConfig:

@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from wordlab.cli import main
 from wordlab.vectors import KeyedVectors
@@ -17,12 +16,7 @@ NEG = ["bad", "dull", "boring", "awful", "tedious", "mess"]
 FILL = ["the", "movie", "plot", "was", "a", "and", "film", "story", "very", "it"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _sentences(lex, n, seed):

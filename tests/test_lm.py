@@ -17,13 +17,7 @@ from wordlab.lm.generate import filter_logits, next_word_distribution
 from wordlab.text import EOS, UNK, Vocabulary
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest (and steadiest on a shared machine) on one thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _model(cell="lstm", V=30, E=12, H=16, layers=2, tie=False, dropout=0.0, seed=0):

@@ -19,12 +19,7 @@ from wordlab.cli import main
 from wordlab.training import resume_path
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _sentences(n: int, seed: int) -> str:
