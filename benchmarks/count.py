@@ -241,7 +241,7 @@ def part_dense(res: dict) -> None:
 
 
 def print_tables(res: dict) -> None:
-    from cli.common import print_table  # noqa: E402  (the repository's table printer)
+    from wordlab.cli.common import print_table  # the CLI's table printer
 
     if "scale" in res:
         s = res["scale"]

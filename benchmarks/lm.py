@@ -49,6 +49,7 @@ from wordlab.atomic import atomic_write_text  # noqa: E402
 from wordlab.lm import (LMConfig, RNNLanguageModel, SamplingConfig, generate, generate_ids, load_lm,  # noqa: E402
                         load_lm_data, perplexity, quantize_int8, render)
 from wordlab.lm.train import LMTask  # noqa: E402
+from wordlab.cli.common import print_table  # noqa: E402
 from wordlab.training import TrainConfig, fit  # noqa: E402
 
 # The quality run (the command in the report); --run-quality starts it.
@@ -59,12 +60,8 @@ QUALITY_ARGS = ["--model", "lstm", "--layers", "2", "--emb", "650", "--hidden", 
 
 
 def table(rows: list[list], headers: list[str]) -> None:
-    cells = [headers] + [[f"{c:.2f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
-    w = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for j, r in enumerate(cells):
-        print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
-        if j == 0:
-            print("  ".join("-" * x for x in w))
+    """The CLI's table printer, floats with two decimals."""
+    print_table([[f"{c:.2f}" if isinstance(c, float) else c for c in r] for r in rows], headers)
 
 
 # ---------------------------------------------------------------- the PyTorch example, minimally

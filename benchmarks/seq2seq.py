@@ -46,6 +46,7 @@ DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
 RESULTS = ROOT / "benchmarks" / "results" / "seq2seq.json"
 
 from wordlab.atomic import atomic_write_text  # noqa: E402
+from wordlab.cli.common import print_table  # noqa: E402
 from wordlab.seq2seq import (DataConfig, Seq2Seq, Seq2SeqConfig, Seq2SeqTask, Translator,  # noqa: E402
                              build_vocabs, dlfs2_split, encode_pairs, read_pairs, split_indices)
 from wordlab.seq2seq.data import make_batch, pad  # noqa: E402
@@ -61,12 +62,8 @@ DATE_VARIANTS = {"plain seq2seq": {}, "reversed": {"reverse_source": True},
 
 
 def table(rows: list[list], headers: list[str]) -> None:
-    cells = [headers] + [[f"{c:.4f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
-    w = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for j, r in enumerate(cells):
-        print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
-        if j == 0:
-            print("  ".join("-" * x for x in w))
+    """The CLI's table printer, floats with four decimals, then a blank line."""
+    print_table([[f"{c:.4f}" if isinstance(c, float) else c for c in r] for r in rows], headers)
     print(flush=True)
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from wordlab.atomic import atomic_write_text
+from wordlab.cli.common import print_table
 from wordlab.evaluation import evaluate_word_analogies, evaluate_word_pairs
 from wordlab.evaluation.analogies import restricted_vocab
 from wordlab.vectors import KeyedVectors
@@ -252,15 +253,6 @@ def latency(fn, words: list[str], warmup: int = 3) -> dict:
         times.append(time.perf_counter() - t0)
     return {"p50_ms": round(1e3 * float(np.percentile(times, 50)), 2),
             "p99_ms": round(1e3 * float(np.percentile(times, 99)), 2), "queries": len(times)}
-
-
-def print_table(rows: list[list], headers: list[str]) -> None:
-    cells = [headers] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for j, r in enumerate(cells):
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if j == 0:
-            print("  ".join("-" * w for w in widths))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -288,17 +288,15 @@ def main() -> int:
 
 
 def print_table(rows: list[list], headers: list[str]) -> None:
+    """The CLI's table printer, with this benchmark's number format (thousands, ratios)."""
+    from wordlab.cli.common import print_table as cli_table
+
     def fmt(c):
         if isinstance(c, float):
             return f"{c:,.0f}" if abs(c) >= 1000 else f"{c:.3f}" if abs(c) < 10 else f"{c:.1f}"
-        return str(c)
+        return c
 
-    cells = [headers] + [[fmt(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for j, r in enumerate(cells):
-        print(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if j == 0:
-            print("-|-".join("-" * w for w in widths))
+    cli_table([[fmt(c) for c in r] for r in rows], headers)
 
 
 if __name__ == "__main__":
