@@ -58,13 +58,18 @@ def is_cuda(dev: torch.device | str) -> bool:
 PRECISIONS = ("fp32", "bf16")
 
 
+def check_precision(precision: str) -> None:
+    """Raise :class:`ConfigError` unless ``precision`` is one of :data:`PRECISIONS`."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+
+
 def autocast(dev: torch.device | str, precision: str = "fp32"):
     """Mixed-precision context for a forward pass: ``"bf16"`` runs matrix products and RNNs in
     bfloat16 (``torch.autocast``; weights, gradients and optimizer state stay float32, so no loss
     scaling is needed), ``"fp32"`` changes nothing. On CPUs with AVX512-BF16 / AMX and on CUDA,
     bf16 roughly doubles training speed of the recurrent models."""
-    if precision not in PRECISIONS:
-        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    check_precision(precision)
     return torch.autocast(device_type=torch.device(dev).type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 

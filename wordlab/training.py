@@ -38,7 +38,7 @@ from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint, save_checkpoint
 from .errors import CheckpointError, ConfigError
 from .progress import progress_bar
-from .tensor import PRECISIONS, autocast, rng_state, set_rng_state, set_seed
+from .tensor import autocast, check_precision, rng_state, set_rng_state, set_seed
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,7 @@ class TrainConfig:
             raise ConfigError(f"lr_decay is a divisor and must be >= 1, got {self.lr_decay}")
         if self.mode not in ("min", "max"):
             raise ConfigError(f"mode must be min or max, not {self.mode!r}")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        check_precision(self.precision)
         if self.dry_run is not None and self.dry_run < 1:
             raise ConfigError(f"dry_run must be >= 1 steps, got {self.dry_run}")
 

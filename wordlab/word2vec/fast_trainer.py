@@ -50,15 +50,12 @@ class SamplingTables:
         """
         from .kernel import alias_table
 
-        retained = np.array(counts, dtype=np.int64)
+        words = np.array(counts, dtype=np.int64)  # the training words: <eos> is a boundary, not a word
         if eos >= 0:
-            retained[eos] = 0
-        keep = keep_probability(counts, config.sample, int(retained.sum())).astype(np.float64)
+            words[eos] = 0
+        keep = keep_probability(counts, config.sample, int(words.sum())).astype(np.float64)
         sample_int = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.int64)
-        noise_counts = np.array(counts, dtype=np.int64)
-        if eos >= 0:
-            noise_counts[eos] = 0
-        noise = noise_distribution(noise_counts, config.ns_exponent)
+        noise = noise_distribution(words, config.ns_exponent)
         accept, alias = alias_table(noise)
         return cls(sample_int, accept, alias, noise, eos)
 
