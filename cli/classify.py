@@ -16,7 +16,7 @@ from wordlab.tensor import set_threads
 from wordlab.text import TOKENIZERS
 from wordlab.training import TrainConfig
 
-from .common import print_json, print_table
+from .common import add_device_args, print_json, print_table
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -74,8 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--folds", type=int, default=None, help="k-fold cross-validation (e.g. 10), seeded")
     t.add_argument("--run-folds", type=int, default=None, help="with --folds: run only the first N folds")
     t.add_argument("--seed", type=int, default=0, help="random seed (folds, splits, initialisation)")
-    t.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    t.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
+    add_device_args(t)
     t.add_argument("--dry-run", action="store_true", help="a few steps of one epoch (one fold), to check the setup")
     t.add_argument("--json", action="store_true", help="print the results as JSON")
     t.set_defaults(func=run_train)
@@ -84,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          description="Print label and probability for each sentence (arguments, or stdin lines).")
     pr.add_argument("model", help="checkpoint written by 'wordlab classify train'")
     pr.add_argument("text", nargs="*", help="sentences to classify; none or '-' reads one per line from stdin")
-    pr.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    add_device_args(pr, threads=False)
     pr.add_argument("--json", action="store_true", help="print JSON lines {text, label, probability}")
     pr.set_defaults(func=run_predict)
 
@@ -92,7 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          description="Evaluate a trained classifier on MR files or a label<TAB>text TSV.")
     ev.add_argument("model", help="checkpoint written by 'wordlab classify train'")
     _add_data_args(ev)
-    ev.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    add_device_args(ev, threads=False)
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     ev.set_defaults(func=run_eval)
 

@@ -22,6 +22,13 @@ def add_corpus_args(p: argparse.ArgumentParser, nargs: str = "+") -> None:
                    help="what to do with bytes that are not UTF-8 (default: strict, stop with the byte offset)")
 
 
+def add_device_args(p: argparse.ArgumentParser, default: str = "auto", threads: bool = True) -> None:
+    """``--device`` (resolved by :func:`wordlab.tensor.device`) and, with ``threads``, ``--threads``."""
+    p.add_argument("--device", default=default, help=f"auto, cpu, cuda or cuda:N (default: {default})")
+    if threads:
+        p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
+
+
 def corpus_from_args(args: argparse.Namespace) -> Corpus:
     """The :class:`Corpus` that :func:`add_corpus_args` describes."""
     return read_corpus(args.corpus, tokenizer=args.tokenizer, eos=args.eos, encoding_errors=args.encoding_errors)

@@ -12,7 +12,7 @@ from wordlab.errors import ConfigError
 from wordlab.layers.recurrent import CELLS
 from wordlab.tensor import set_threads
 
-from .common import print_json, print_table
+from .common import add_device_args, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,11 +61,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--dry-run", type=int, nargs="?", const=3, default=None, metavar="STEPS",
                    help="train only a few steps (default 3) and validate on as many windows, for CI")
     t.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default auto)")
+    add_device_args(t)
     t.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
                    help="training arithmetic: bf16 autocast is ~1.9x faster on CPUs with AVX512-BF16 and on "
                         "CUDA; weights and evaluation stay float32 (default fp32)")
-    t.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
     t.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
     t.add_argument("-o", "--output", required=True, help="model file to write (e.g. lm.pt)")
     t.set_defaults(func=run_train)
@@ -76,8 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--text", nargs="+", required=True, metavar="FILE", help="text file(s) to score")
     e.add_argument("--batch", type=int, default=10, help="evaluation streams (default 10; 1 = every token)")
     e.add_argument("--bptt", type=int, default=35, help="window length (default 35)")
-    e.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default auto)")
-    e.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
+    add_device_args(e)
     e.add_argument("--json", action="store_true", help="print JSON")
     e.set_defaults(func=run_eval)
 
@@ -97,7 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--seed", type=int, default=None, help="random seed (reproducible samples)")
     g.add_argument("--int8", action="store_true",
                    help="int8 weights (dynamic quantization; CPU only): several times faster, slightly different")
-    g.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N (default cpu)")
+    add_device_args(g, default="cpu", threads=False)
     g.set_defaults(func=run_generate)
 
     x = lsub.add_parser("export-vectors", help="save the input word embeddings as word vectors",

@@ -15,7 +15,7 @@ from wordlab.seq2seq.translator import Translator
 from wordlab.tensor import device, set_seed, set_threads
 from wordlab.training import TrainConfig, fit
 
-from .common import print_json, print_table
+from .common import add_device_args, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,8 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--dry-run", action="store_true", help="run 3 training steps only (CI)")
     t.add_argument("--resume", action="store_true", help="continue from OUTPUT's .resume.pt")
     t.add_argument("--seed", type=int, default=0, help="random seed (split and training; dlfs2 split: 1984)")
-    t.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    t.add_argument("--threads", type=int, default=0, help="CPU threads (default: all)")
+    add_device_args(t)
     t.add_argument("-o", "--output", required=True, help="model checkpoint to write (.pt)")
     t.set_defaults(func=run_train)
 
@@ -89,7 +88,7 @@ def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-len", type=int, default=50, help="longest output in tokens (default: 50)")
     p.add_argument("--length-penalty", type=float, default=1.0,
                    help="rank beams by logP / length^alpha; 0 = no normalisation (default: 1)")
-    p.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N (default: cpu)")
+    add_device_args(p, default="cpu", threads=False)
 
 
 def _split(n: int, data: DataConfig, valid: float, test: float, seed: int) -> dict:
