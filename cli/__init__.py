@@ -2,7 +2,9 @@
 
 Each module in :data:`COMMANDS` has ``register(subparsers)`` that adds its parser(s)
 and sets ``func(args) -> int``; each module in :data:`TRAIN_COMMANDS` registers under
-``wordlab train``. Exit status: 0 success, 1 bad data or options (one-line message on
+``wordlab train`` (with ``register_train(subparsers)`` if it has one, else ``register``).
+A new verb is one line in :data:`VERBS` (and :data:`COMMANDS` for a new module); a new trainer
+one line in :data:`TRAIN_COMMANDS`. ``-q`` / ``-v`` work before or after the verb. Exit status: 0 success, 1 bad data or options (one-line message on
 stderr, no traceback), 2 usage errors (argparse), 130 interrupted.
 """
 
@@ -17,10 +19,12 @@ from typing import Sequence
 from wordlab import __version__
 from wordlab.errors import WordlabError
 
+from .configargs import DefaultsHelpFormatter
+
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
 COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify"]
-# trainers under `wordlab train` (cli/train_<name>.py), each with register(subparsers)
-TRAIN_COMMANDS: list[str] = ["word2vec", "ppmi"]
+# trainers under `wordlab train`: method -> module of this package
+TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi"}
 # which module registers each verb: a run imports only the module of its verb (torch is slow to import)
 VERBS = {
     "vocab": "vocab", "similar": "vectors", "analogy": "vectors", "eval": "vectors", "convert": "vectors",
@@ -34,9 +38,30 @@ def _register_train(sub: argparse._SubParsersAction, only: str | None = None) ->
                            description="Train word vectors from a corpus.")
     train_sub = train.add_subparsers(dest="method", metavar="METHOD")
     train_sub.required = True
-    for name in TRAIN_COMMANDS:
+    for name, module_name in TRAIN_COMMANDS.items():
         if only is None or only == name:
-            importlib.import_module(f"{__name__}.train_{name}").register(train_sub)
+            module = importlib.import_module(f"{__name__}.{module_name}")
+            (getattr(module, "register_train", None) or module.register)(train_sub)
+
+
+def _global_options(parser: argparse.ArgumentParser, root: bool) -> None:
+    """-v / -q on ``parser``; below the root they default to SUPPRESS so they do not undo the root's."""
+    default = {} if root else {"default": argparse.SUPPRESS}
+    parser.add_argument("-v", "--verbose", action="count", help="more log output (-vv for debug)",
+                        **({"default": 0} if root else default))
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only",
+                        **({"default": False} if root else default))
+
+
+def _finish(parser: argparse.ArgumentParser, root: bool = True) -> None:
+    """Every parser shows its defaults in --help and takes -v / -q, however deep."""
+    parser.formatter_class = DefaultsHelpFormatter
+    if not root:
+        _global_options(parser, root=False)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _finish(child, root=False)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -46,8 +71,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Word vectors (PPMI-SVD, word2vec), their evaluation, language models and translation.",
     )
     parser.add_argument("--version", action="version", version=f"wordlab {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
+    _global_options(parser, root=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     words = [a for a in (argv or []) if not a.startswith("-")]
     verb = words[0] if words and words[0] in VERBS else None
@@ -58,6 +82,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             _register_train(sub, method)
         else:
             importlib.import_module(f"{__name__}.{name}").register(sub)
+    _finish(parser)
     return parser
 
 
