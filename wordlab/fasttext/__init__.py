@@ -1,0 +1,12 @@
+"""fastText: subword word vectors (Bojanowski et al. 2017) and the tool's ``.bin`` files.
+
+``FastTextKeyedVectors`` gives a vector to any string from its hashed character n-grams;
+``read_facebook`` / ``write_facebook`` read and write the fastText tool's model files.
+"""
+
+from .facebook import FacebookModel, read_facebook, write_facebook
+from .hashing import char_ngrams, ft_hash, ngram_buckets
+from .keyed import FastTextKeyedVectors, vectors_from_facebook
+
+__all__ = ["FacebookModel", "FastTextKeyedVectors", "read_facebook", "write_facebook", "vectors_from_facebook",
+           "ft_hash", "char_ngrams", "ngram_buckets"]
