@@ -18,6 +18,7 @@ Metadata keys (all optional):
 ``metavar``     the value's name in ``--help``
 ``const``       the value of the bare flag (``--dry-run`` = ``--dry-run 3``)
 ``switch``      ``{"--sg": 1, "--cbow": 0}``: value-less flags that each set a fixed value
+``switch_help`` ``{"--sg": "skip-gram: ..."}``: the help of each switch flag
 ``cli``         ``False``: no flag (filled by the library, e.g. a vocabulary size)
 
 Types come from the annotation: ``int``, ``float``, ``str``, ``bool`` (``--x`` / ``--no-x``),
@@ -213,11 +214,12 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
         deprecated = tuple(md.get("deprecated", ()))
         dest = f.name
         if "switch" in md:
+            helps = md.get("switch_help", {})
             for i, (option, value) in enumerate(md["switch"].items()):
                 target.add_argument(option, dest=dest, action=_Const, const=value,
                                     default=default if i == 0 else argparse.SUPPRESS,
-                                    help=f"{text.split(' (default')[0]}: {option} sets {_show(value)}"
-                                         + (f" (default: {_show(default)})" if i == 0 else ""))
+                                    help=(helps.get(option) or f"{f.name} = {_show(value)}").replace("%", "%%")
+                                    + (" (the default)" if value == default else ""))
         elif typing.get_origin(tp) is None and tp is bool and not optional:
             names = [flag, *aliases]
             target.add_argument(*names, *[n.replace("--", "--no-", 1) for n in names], dest=dest, action=_Bool,
@@ -231,13 +233,11 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
             kw: dict[str, Any] = {"type": _converter(tp, optional, choices, flag), "dest": dest, "action": _Store}
             if choices is not None:
                 kw["choices"] = choices
-            if md.get("metavar"):
-                kw["metavar"] = md["metavar"]
+            kw["metavar"] = md.get("metavar") or flag.lstrip("-").upper().replace("-", "_")
             if "const" in md:
                 kw.update(nargs="?", const=md["const"])
             target.add_argument(flag, *aliases, default=default, help=text, **kw)
             if deprecated:
-                kw.pop("metavar", None)
                 target.add_argument(*deprecated, default=argparse.SUPPRESS, help=argparse.SUPPRESS,
                                     deprecated={n: flag for n in deprecated}, **kw)
         table[f.name] = (dest, default)

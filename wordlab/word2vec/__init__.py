@@ -9,5 +9,6 @@ compiled multi-threaded CPU kernel (``trainer="fast"``, the default) and torch m
 from .config import Word2VecConfig
 from .model import Word2Vec
 from .modules import CBOW, SkipGram
+from .run import Word2VecRun, train_word2vec
 
-__all__ = ["Word2Vec", "Word2VecConfig", "CBOW", "SkipGram"]
+__all__ = ["Word2Vec", "Word2VecConfig", "CBOW", "SkipGram", "train_word2vec", "Word2VecRun"]
