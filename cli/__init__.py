@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    args.progress = not args.quiet
+    args.progress = False if args.quiet else None  # bars only when stderr is a terminal
     try:
         return int(args.func(args) or 0)
     except WordlabError as e:

@@ -139,3 +139,85 @@ def test_bf16_precision_autocasts_the_training_forward_only():
     assert res.history[-1]["valid_loss"] < 0.1 * before
     with pytest.raises(ConfigError, match="precision"):
         TrainConfig(precision="fp16")
+
+
+class FakeClock:
+    """The budget's clock, advanced by the task: 1 s per training step, 3 s per evaluation."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def _timed_task(clock, n=160):
+    class Timed(Regression):
+        def train_step(self, model, batch):
+            clock.now += 1.0
+            return super().train_step(model, batch)
+
+        def evaluate(self, model):
+            clock.now += 3.0
+            return super().evaluate(model)
+
+    return Timed(n=n)  # 10 batches of 16 per epoch
+
+
+def test_max_minutes_bounds_each_invocation_including_evaluation(tmp_path, monkeypatch):
+    """The budget covers steps and evaluations of this call only: a resumed run trains again (it used to stop
+    at once, its earlier invocations having spent the budget)."""
+    import wordlab.training as training
+
+    clock = FakeClock()
+    monkeypatch.setattr(training, "clock", clock)
+    cfg = TrainConfig(epochs=10, lr=0.01, monitor="valid_loss", max_minutes=20 / 60)
+    out = tmp_path / "m.pt"
+    first = fit(_model(), _timed_task(clock), cfg, out=out)
+    # epoch 1: 10 steps + 3 s evaluation = 13 s; epoch 2 stops after 4 steps, as a 5th step and the
+    # evaluation (3 s, measured on epoch 1) would pass 20 s; its evaluation ends the call at exactly 20 s
+    assert first.stopped == "time_budget" and clock.now <= 20
+    assert first.steps == 14 and first.history[-1]["partial"] and first.history[-1]["steps"] == 4
+    clock.now = 1000.0  # a later invocation: the earlier one's time does not count against it
+    second = fit(_model(), _timed_task(clock), cfg, out=out, resume=True)
+    assert second.stopped == "time_budget" and clock.now - 1000 <= 20
+    assert second.steps - first.steps == 14  # the 6 left of epoch 2, then 8 of epoch 3 (room kept for the 3 s eval)
+    assert [r["epoch"] for r in second.history] == [1, 2, 3] and second.history[1]["steps"] == 10
+    assert load_checkpoint(resume_path(out))["progress"]["elapsed"] == pytest.approx(40)
+
+
+def test_raising_epochs_on_resume_recomputes_the_cosine_schedule(tmp_path):
+    from dataclasses import replace
+
+    from wordlab.training import scheduled_lr
+
+    cfg = TrainConfig(epochs=2, lr=0.02, min_lr=0.001, schedule="cosine", seed=1)
+    out = tmp_path / "m.pt"
+    model = _model()
+    done = fit(model, Regression(), cfg, out=out)
+    n = Regression().num_batches(0)
+    assert done.steps == 2 * n and done.history[-1]["lr"] == pytest.approx(scheduled_lr(cfg, 2 * n - 1, 2 * n))
+    more = replace(cfg, epochs=4)
+    res = fit(_model(), Regression(), more, out=out, resume=True)
+    assert res.steps == 4 * n and [r["epoch"] for r in res.history] == [1, 2, 3, 4]
+    # epochs 3-4 follow the 4-epoch schedule from the step reached: the rate warms back up, then anneals
+    assert res.history[2]["lr"] == pytest.approx(scheduled_lr(more, 3 * n - 1, 4 * n))
+    assert res.history[3]["lr"] == pytest.approx(scheduled_lr(more, 4 * n - 1, 4 * n))
+    assert res.history[2]["lr"] > 3 * res.history[1]["lr"]
+    # resuming a finished run with the same epochs trains nothing more
+    again = fit(_model(), Regression(), more, out=out, resume=True)
+    assert again.steps == 4 * n and len(again.history) == 4
+
+
+def test_only_the_main_process_writes_and_shows_progress(tmp_path, monkeypatch, capsys):
+    import wordlab.training as training
+
+    fit(_model(), Regression(), TrainConfig(epochs=1), progress=None)  # stderr is not a terminal here
+    assert "epoch 1/1" not in capsys.readouterr().err
+    fit(_model(), Regression(), TrainConfig(epochs=1), progress=True)
+    assert "epoch 1/1" in capsys.readouterr().err
+    monkeypatch.setattr(training, "is_main", lambda: False)
+    res = fit(_model(), Regression(), TrainConfig(epochs=2, checkpoint_every=3), out=tmp_path / "m.pt",
+              progress=True)
+    assert res.steps == 32 and list(tmp_path.iterdir()) == []
+    assert "epoch 1/2" not in capsys.readouterr().err
