@@ -395,3 +395,9 @@ def defaults_of(parser: argparse.ArgumentParser, config: type) -> dict[str, Any]
         if a.default is not argparse.SUPPRESS:
             shown.setdefault(a.dest, a.default)
     return {name: shown.get(dest, d) for name, (dest, d) in table.items()}
+
+
+def add_deprecated_switch(parser: argparse._ActionsContainer, option: str, *, dest: str, value: Any, use: str) -> None:
+    """A hidden old value-less flag that sets ``dest`` to ``value`` (``--harmonic`` → ``--weighting harmonic``)."""
+    parser.add_argument(option, dest=dest, action=_Const, const=value, default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS, deprecated={option: use})

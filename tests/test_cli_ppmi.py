@@ -37,7 +37,7 @@ def test_train_ppmi_writes_vectors_and_config(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--window", "0"], "window must be an integer >= 1"),
     (["--dim", "40"], "dim=40 must be smaller than the vocabulary size (40 words)"),
-    (["--alpha", "0"], "alpha"),
+    (["--cds-alpha", "0"], "alpha"),
     (["--shift", "0"], "shift_k must be > 0"),
 ])
 def test_bad_options_are_one_line_errors(tmp_path, capsys, argv, message):

@@ -12,7 +12,9 @@ from .cooccurrence import cooccurrence, offset_weights, subsample_ids
 from .dense import create_co_matrix, ppmi_dense, svd_dense
 from .model import PPMIConfig, PPMISVD
 from .ppmi import ppmi
+from .run import train_ppmi
 from .svd import block_krylov_svd, randomized_svd, svd_vectors, truncated_svd
 
 __all__ = ["cooccurrence", "offset_weights", "subsample_ids", "ppmi", "svd_vectors", "truncated_svd",
-           "randomized_svd", "block_krylov_svd", "create_co_matrix", "ppmi_dense", "svd_dense", "PPMIConfig", "PPMISVD"]
+           "randomized_svd", "block_krylov_svd", "create_co_matrix", "ppmi_dense", "svd_dense", "PPMIConfig", "PPMISVD",
+           "train_ppmi"]
