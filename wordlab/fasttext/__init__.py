@@ -4,9 +4,11 @@
 ``read_facebook`` / ``write_facebook`` read and write the fastText tool's model files.
 """
 
+from .config import FastTextConfig
 from .facebook import FacebookModel, read_facebook, write_facebook
 from .hashing import char_ngrams, ft_hash, ngram_buckets
 from .keyed import FastTextKeyedVectors, vectors_from_facebook
+from .model import FastText
 
-__all__ = ["FacebookModel", "FastTextKeyedVectors", "read_facebook", "write_facebook", "vectors_from_facebook",
+__all__ = ["FastText", "FastTextConfig", "FacebookModel", "FastTextKeyedVectors", "read_facebook", "write_facebook", "vectors_from_facebook",
            "ft_hash", "char_ngrams", "ngram_buckets"]

@@ -21,6 +21,7 @@ from ..text.sampling import keep_probability, noise_distribution
 from .config import Word2VecConfig
 
 ProgressFn = Callable[[int, int, float, int], None]  # (words, effective words, loss sum, loss pairs)
+JobFn = Callable[[np.ndarray, int, int], tuple[int, float, int]]  # (ids, words before, seed) -> as train_job
 
 LOSS_EVERY = 16  # measure the loss on every 16th centre word (the log is not free)
 
@@ -73,10 +74,12 @@ def job_seed(seed: int, epoch: int, job: int) -> int:
 
 def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tables: SamplingTables,
                      config: Word2VecConfig, *, epoch: int, words_before: int, total_words: int,
-                     workers: int, on_progress: ProgressFn | None = None) -> tuple[int, float, int]:
+                     workers: int, on_progress: ProgressFn | None = None,
+                     job: JobFn | None = None) -> tuple[int, float, int]:
     """One pass over ``ids`` with ``workers`` threads; returns ``(effective words, loss sum, loss pairs)``.
 
     ``words_before`` / ``total_words`` place this epoch on the linear α schedule of the whole run.
+    ``job(chunk, words_before_chunk, seed)`` replaces word2vec's kernel call (fastText's kernel uses it).
     """
     from .kernel import train_job
 
@@ -97,11 +100,14 @@ def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, table
                     break
                 s = starts[j]
                 chunk = ids[s:s + step]
-                eff, loss, pairs = train_job(
-                    W_in, W_out, chunk, tables.sample_int, tables.accept, tables.alias, config.sg,
-                    config.negative, config.window, config.alpha, config.min_alpha,
-                    words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, j), LOSS_EVERY,
-                    tables.eos)
+                if job is not None:
+                    eff, loss, pairs = job(chunk, words_before + s, job_seed(config.seed, epoch, j))
+                else:
+                    eff, loss, pairs = train_job(
+                        W_in, W_out, chunk, tables.sample_int, tables.accept, tables.alias, config.sg,
+                        config.negative, config.window, config.alpha, config.min_alpha,
+                        words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, j), LOSS_EVERY,
+                        tables.eos)
                 results.put((len(chunk), eff, loss, pairs))
         except BaseException as e:  # re-raised in the calling thread
             results.put(e)

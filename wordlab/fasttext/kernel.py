@@ -1,0 +1,212 @@
+"""fastText's training kernel (numba, ``nogil``, Hogwild): skip-gram and CBOW over subword rows.
+
+A word ``w`` is the set of input rows ``S(w) = rows[offsets[w]:offsets[w+1]]`` (its own row and
+its character n-gram rows, see :func:`wordlab.fasttext.hashing.subword_table`); its input vector
+is ``h = mean(W_in[S(w)])``. Subsampling, the dynamic window, the noise alias table and the 48-bit
+LCG are word2vec's (:mod:`wordlab.word2vec.kernel`), called from here, not copied.
+
+Skip-gram (the tool's ``FastText::skipgram``: the centre word's subwords predict each context word).
+The tool recomputes ``h`` and draws fresh negatives for every (centre, context) pair and writes
+the gradient back to all of the centre's rows after each pair. Here — the documented deviation the
+issue allows — ``h`` is computed **once per centre word**, ``negative`` noise words are drawn once
+and shared by the window's ``m`` pairs (as wordlab's word2vec kernel shares them), and the
+accumulated gradient is written back once::
+
+    h   = mean(W_in[S(centre)])                                  # (D,)
+    g_j = α (1 - σ(h·W_out[c_j]))       for each context c_j       (positives)
+    g_k = -α σ(h·W_out[n_k]) · m_k      for each noise word n_k    (m_k = pairs with c_j != n_k)
+    W_out[o] += g_o h;   e = Σ_o g_o W_out[o] (old rows);   W_in[r] += e  for r in S(centre)
+
+— one SGD step on the window's summed loss ``Σ_j [-log σ(h·o_cj) - Σ_k log σ(-h·o_nk)]`` with
+shared negatives. Like the tool, every row of ``S`` gets the full ``e`` (not ``e / |S|``).
+
+CBOW (``FastText::cbow``, no deviation): ``h`` is the mean over the subword rows of all context
+words, it predicts the centre against ``negative`` noise words, and every one of those rows gets
+``e`` (the tool does not divide the gradient for CBOW either).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..word2vec.kernel import _MASK48, _next, _noise, _rand32, _sigmoid
+
+_JIT = dict(nogil=True, fastmath=True, cache=True, error_model="numpy")
+
+
+@njit(**_JIT)
+def _sg_centre(W_in, W_out, rows, a, b, ctx, m, negs, nneg, alpha, h, e, want_loss):
+    D = W_in.shape[1]
+    inv = np.float32(1.0) / np.float32(b - a)
+    for d in range(D):
+        h[d] = np.float32(0.0)
+        e[d] = np.float32(0.0)
+    for k in range(a, b):
+        r = rows[k]
+        for d in range(D):
+            h[d] += W_in[r, d]
+    for d in range(D):
+        h[d] *= inv
+    loss = 0.0
+    for j in range(m):  # positives: each context word
+        o = ctx[j]
+        f = np.float32(0.0)
+        for d in range(D):
+            f += h[d] * W_out[o, d]
+        p = _sigmoid(f)
+        g = (np.float32(1.0) - p) * alpha
+        if want_loss:
+            loss -= np.log(max(p, np.float32(1e-7)))
+        for d in range(D):
+            e[d] += g * W_out[o, d]
+            W_out[o, d] += g * h[d]
+    for s in range(nneg):  # shared negatives, weighted by the pairs they stand for
+        o = negs[s]
+        mk = 0
+        for j in range(m):
+            if ctx[j] != o:
+                mk += 1
+        if mk == 0:
+            continue
+        f = np.float32(0.0)
+        for d in range(D):
+            f += h[d] * W_out[o, d]
+        p = _sigmoid(f)
+        g = -p * alpha * np.float32(mk)
+        if want_loss:
+            loss -= mk * np.log(max(np.float32(1.0) - p, np.float32(1e-7)))
+        for d in range(D):
+            e[d] += g * W_out[o, d]
+            W_out[o, d] += g * h[d]
+    for k in range(a, b):
+        r = rows[k]
+        for d in range(D):
+            W_in[r, d] += e[d]
+    return loss
+
+
+@njit(**_JIT)
+def _cbow_centre(W_in, W_out, rows, offsets, ctx, m, centre, negs, nneg, alpha, h, e, want_loss):
+    D = W_in.shape[1]
+    for d in range(D):
+        h[d] = np.float32(0.0)
+        e[d] = np.float32(0.0)
+    n = 0
+    for j in range(m):
+        w = ctx[j]
+        for k in range(offsets[w], offsets[w + 1]):
+            r = rows[k]
+            for d in range(D):
+                h[d] += W_in[r, d]
+            n += 1
+    inv = np.float32(1.0) / np.float32(n)
+    for d in range(D):
+        h[d] *= inv
+    loss = 0.0
+    for s in range(nneg + 1):
+        o = centre if s == 0 else negs[s - 1]
+        f = np.float32(0.0)
+        for d in range(D):
+            f += h[d] * W_out[o, d]
+        p = _sigmoid(f)
+        if s == 0:
+            g = (np.float32(1.0) - p) * alpha
+            if want_loss:
+                loss -= np.log(max(p, np.float32(1e-7)))
+        else:
+            g = -p * alpha
+            if want_loss:
+                loss -= np.log(max(np.float32(1.0) - p, np.float32(1e-7)))
+        for d in range(D):
+            e[d] += g * W_out[o, d]
+            W_out[o, d] += g * h[d]
+    for j in range(m):
+        w = ctx[j]
+        for k in range(offsets[w], offsets[w + 1]):
+            r = rows[k]
+            for d in range(D):
+                W_in[r, d] += e[d]
+    return loss
+
+
+@njit(**_JIT)
+def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, negative, window, alpha0, alpha1,
+              word_offset, total_words, max_sentence, seed, loss_every, eos):
+    """Train on ``ids`` (one job); returns ``(effective_words, loss_sum, loss_pairs)``.
+
+    Sentences, subsampling, the dynamic window, α's linear decay and the random numbers are exactly
+    :func:`wordlab.word2vec.kernel.train_job`'s; only the updates differ (see the module docstring).
+    """
+    D = W_in.shape[1]
+    C = 2 * window
+    sent = np.empty(max_sentence, dtype=np.int32)
+    ctx = np.empty(C, dtype=np.int32)
+    negs = np.empty(negative, dtype=np.int32)
+    h = np.empty(D, dtype=np.float32)
+    e = np.empty(D, dtype=np.float32)
+    state = np.uint64(seed) & _MASK48
+    n_total = ids.shape[0]
+    effective = 0
+    loss_sum = 0.0
+    loss_pairs = 0
+    tick = 0
+    k = 0
+    while k < n_total:
+        start = k
+        stop = min(start + max_sentence, n_total)
+        done = (word_offset + start) / total_words
+        if done > 1.0:
+            done = 1.0
+        alpha = np.float32(alpha0 - (alpha0 - alpha1) * done)
+        n = 0
+        while k < stop:
+            w = ids[k]
+            k += 1
+            if w == eos:
+                break
+            if sample_int[w] < (np.int64(1) << 32):
+                state = _next(state)
+                if sample_int[w] <= _rand32(state):
+                    continue
+            sent[n] = w
+            n += 1
+        effective += n
+        for i in range(n):
+            state = _next(state)
+            rw = window - _rand32(state) % window
+            lo = max(0, i - rw)
+            hi = min(n, i + rw + 1)
+            m = 0
+            for j in range(lo, hi):
+                if j != i:
+                    ctx[m] = sent[j]
+                    m += 1
+            if m == 0:
+                continue
+            w = sent[i]
+            nneg = 0
+            for _ in range(negative):
+                state = _next(state)
+                t = _noise(state, accept, alias)
+                if sg or t != w:
+                    negs[nneg] = t
+                    nneg += 1
+            want = False
+            if loss_every > 0:
+                tick += 1
+                if tick >= loss_every:
+                    tick = 0
+                    want = True
+            if sg:
+                loss = _sg_centre(W_in, W_out, rows, offsets[w], offsets[w + 1], ctx, m, negs, nneg, alpha, h, e,
+                                  want)
+                if want:
+                    loss_sum += loss
+                    loss_pairs += m
+            else:
+                loss = _cbow_centre(W_in, W_out, rows, offsets, ctx, m, w, negs, nneg, alpha, h, e, want)
+                if want:
+                    loss_sum += loss
+                    loss_pairs += 1
+    return effective, loss_sum, loss_pairs

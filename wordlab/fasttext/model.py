@@ -1,0 +1,268 @@
+"""``FastText``: word2vec's front object with character n-gram rows (Bojanowski et al. 2017).
+
+Usage mirrors gensim's ``FastText``::
+
+    model = FastText("corpus.txt.gz", sg=1, vector_size=100, min_n=3, max_n=6, bucket=2_000_000)
+    model.wv.most_similar("unseenword")          # any string has a vector
+    model.save("model.npz");  FastText.load("model.npz")               # native, training can go on
+    model.save_facebook("model.bin");  FastText.load_facebook("model.bin")   # the fastText tool's format
+
+Everything but the weights and the kernel is :class:`~wordlab.word2vec.Word2Vec`'s: corpus
+streaming and id cache, vocabulary (and ``build_vocab(update=True)``), subsampling and noise
+tables, threads, progress with words/s and loss, resume, checkpoints, gensim's keywords.
+``W_in`` has ``len(vocab) + bucket`` rows: the words' own rows, then the n-gram buckets;
+``W_out`` has one row per word. The kernel is :mod:`wordlab.fasttext.kernel`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..atomic import atomic_write
+from ..errors import CheckpointError, ConfigError
+from ..text import EOS, Vocabulary
+from ..word2vec import Word2Vec
+from ..word2vec.fast_trainer import LOSS_EVERY, train_epoch_fast
+from .config import FastTextConfig
+from .facebook import FacebookModel, read_facebook, write_facebook
+from .hashing import EOS as FT_EOS
+from .hashing import subword_table
+from .keyed import FastTextKeyedVectors
+
+log = logging.getLogger(__name__)
+
+FORMAT = "wordlab.fasttext/1"
+
+
+def init_rows(n: int, dim: int, seed: Any) -> np.ndarray:
+    """``U(-1/dim, 1/dim)`` float32 ``(n, dim)`` (the tool's and gensim's init), in blocks (no big temporaries)."""
+    out = np.empty((n, dim), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    step = max(1, (1 << 22) // max(dim, 1))
+    for a in range(0, n, step):
+        block = out[a:a + step]
+        rng.random(block.shape, dtype=np.float32, out=block)
+        block *= np.float32(2.0 / dim)
+        block -= np.float32(1.0 / dim)
+    return out
+
+
+class FastText(Word2Vec):
+    """fastText skip-gram / CBOW with negative sampling over words and hashed character n-grams.
+
+    Parameters as :class:`~wordlab.word2vec.Word2Vec`; hyper-parameters are a :class:`FastTextConfig`
+    (word2vec's plus ``min_n``, ``max_n``, ``bucket``) or its fields as keywords.
+    """
+
+    def __init__(self, corpus=None, *, config: FastTextConfig | None = None, progress: bool | None = None,
+                 cache_dir: str | os.PathLike | bool | None = None, **kwargs: Any) -> None:
+        if config is not None and kwargs:
+            raise ConfigError("pass either config= or keyword hyper-parameters, not both")
+        try:
+            config = config or FastTextConfig(**kwargs)
+        except TypeError as e:
+            raise ConfigError(f"FastText: {e}") from None
+        if not isinstance(config, FastTextConfig):
+            raise ConfigError(f"FastText needs a FastTextConfig, got {type(config).__name__}")
+        self._subwords: tuple[np.ndarray, np.ndarray] | None = None
+        super().__init__(None, config=config, progress=progress, cache_dir=cache_dir)
+        if corpus is not None:
+            self.build_vocab(corpus)
+            self.train()
+
+    # ------------------------------------------------------------------ vocabulary and rows
+    @property
+    def nwords(self) -> int:
+        return 0 if self.vocab is None else len(self.vocab)
+
+    def build_vocab(self, corpus=None, update: bool = False, **kwargs: Any) -> "FastText":
+        """As :meth:`Word2Vec.build_vocab`; a fresh vocabulary also gets ``bucket`` fresh n-gram rows."""
+        super().build_vocab(corpus, update=update, **kwargs)
+        if not update:
+            c = self.config
+            self.W_in = np.concatenate([self.W_in, init_rows(c.bucket if c.subwords else 0, c.vector_size,
+                                                             [c.seed, 7])])
+        self._subwords = None
+        return self
+
+    def _update_vocab(self, corpus):
+        n = self.nwords
+        ngrams = self.W_in[n:]
+        self.W_in = self.W_in[:n]
+        try:
+            return super()._update_vocab(corpus)  # appends the new words' rows
+        finally:
+            self.W_in = np.concatenate([self.W_in, ngrams])
+            self._subwords = None
+
+    @property
+    def subwords(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(offsets, rows)``: the input rows of every vocabulary word (its own, then its n-grams')."""
+        if self._subwords is None:
+            c = self.config
+            self._subwords = subword_table(self.vocab.itos, c.min_n, c.max_n, c.bucket if c.subwords else 0,
+                                           eos=self.eos_id)
+        return self._subwords
+
+    # ------------------------------------------------------------------ training
+    def _train_epoch(self, ids: np.ndarray, epoch: int, total_epochs: int, total_words: int, workers: int,
+                     bar) -> dict:
+        from .kernel import train_job
+
+        c, t = self.config, self.tables
+        offsets, rows = self.subwords
+        words_before = epoch * len(ids)
+        acc = {"words": 0, "loss": 0.0, "pairs": 0, "shown": 0.0}
+        t0 = time.perf_counter()
+
+        def job(chunk: np.ndarray, before: int, seed: int):
+            return train_job(self.W_in, self.W_out, offsets, rows, chunk, t.sample_int, t.accept, t.alias, c.sg,
+                             c.negative, c.window, c.alpha, c.min_alpha, before, max(total_words, 1), c.batch_words,
+                             seed, LOSS_EVERY, t.eos)
+
+        def on_progress(words: int, eff: int, loss: float, pairs: int) -> None:
+            acc["words"] += words
+            acc["loss"] += loss
+            acc["pairs"] += pairs
+            bar.update(words)
+            now = time.perf_counter()
+            if now - acc["shown"] > 0.5:
+                acc["shown"] = now
+                done = (words_before + acc["words"]) / total_words
+                elapsed = max(now - t0, 1e-9)
+                bar.set_postfix_str(
+                    f"epoch {epoch + 1}/{total_epochs} alpha {c.alpha - (c.alpha - c.min_alpha) * done:.5f} "
+                    f"loss {acc['loss'] / max(acc['pairs'], 1):.4f} {acc['words'] / elapsed:,.0f} words/s",
+                    refresh=False)
+
+        eff, loss, pairs = train_epoch_fast(self.W_in, self.W_out, ids, t, c, epoch=epoch, words_before=words_before,
+                                            total_words=total_words, workers=workers, on_progress=on_progress,
+                                            job=job)
+        seconds = time.perf_counter() - t0
+        stats = {"epoch": epoch + 1, "words": len(ids), "effective_words": int(eff), "seconds": seconds,
+                 "words_per_second": len(ids) / seconds if seconds else 0.0,
+                 "loss": loss / pairs if pairs else float("nan"), "loss_sum": float(loss) * LOSS_EVERY}
+        log.info("epoch %d/%d: %d words (%d effective) in %.1fs, %.0f words/s, loss %.4f", epoch + 1,
+                 total_epochs, len(ids), eff, seconds, stats["words_per_second"], stats["loss"])
+        return stats
+
+    # ------------------------------------------------------------------ vectors
+    @property
+    def wv(self) -> FastTextKeyedVectors:
+        """The word vectors (mean of each word's rows), n-gram rows for any other string; ``<eos>`` left out."""
+        if self.vocab is None:
+            raise ConfigError("the model has no vocabulary yet: call build_vocab(corpus) first")
+        if self._wv is None:
+            c, n = self.config, self.nwords
+            keys, vocab_rows, counts = list(self.vocab.itos), self.W_in[:n], self.vocab.counts
+            if self.eos_id >= 0:
+                del keys[self.eos_id]
+                vocab_rows, counts = np.delete(vocab_rows, self.eos_id, 0), np.delete(counts, self.eos_id)
+            self._wv = FastTextKeyedVectors(keys, vocab_rows, self.W_in[n:], c.min_n, c.max_n,
+                                            c.bucket if c.subwords else 0, counts=counts)
+        return self._wv
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> None:
+        """The whole model (rows, vocabulary, config, training state) as one ``.npz``, atomically."""
+        if self.vocab is None:
+            raise ConfigError("nothing to save: the model has no vocabulary yet")
+        meta = {"format": FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
+                "specials": list(self.vocab.specials), "total_words": self.vocab.total_words,
+                "state": self.state, "history": self.history}
+        with atomic_write(path, "wb") as f:
+            np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts,
+                     meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, progress: bool | None = None) -> "FastText":
+        """Read what :meth:`save` wrote (no pickle), or a fastText tool ``.bin`` (by its magic number)."""
+        path = Path(path)
+        if not path.is_file():
+            raise CheckpointError(f"{path}: no such model file")
+        with open(path, "rb") as f:
+            if f.read(4) == b"\xba\x16\x4f\x2f":
+                return cls.load_facebook(path, progress=progress)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+                W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
+        except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise CheckpointError(f"{path}: not a readable wordlab fastText model: {first}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise CheckpointError(f"{path}: not a wordlab fastText model (no {FORMAT!r} header)")
+        try:
+            config = FastTextConfig(**meta["config"])
+        except (TypeError, ConfigError) as e:
+            raise CheckpointError(f"{path}: bad fastText config: {e}") from None
+        words = meta["words"]
+        rows = len(words) + (config.bucket if config.subwords else 0)
+        if not (len(words) == len(counts) == len(W_out)) or W_in.shape != (rows, config.vector_size):
+            raise CheckpointError(f"{path}: inconsistent model file ({len(words)} words, W_in {W_in.shape}, "
+                                  f"W_out {W_out.shape}, expected W_in ({rows}, {config.vector_size}))")
+        model = cls(config=config, progress=progress)
+        model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
+        model.W_in = np.ascontiguousarray(W_in, np.float32)
+        model.W_out = np.ascontiguousarray(W_out, np.float32)
+        model.rebuild_tables() if hasattr(model, "rebuild_tables") else model._build_tables()
+        model.state = dict(meta.get("state") or model.state)
+        model.history = list(meta.get("history") or [])
+        return model
+
+    def _build_tables(self) -> None:
+        from ..word2vec.fast_trainer import SamplingTables
+
+        self.tables = SamplingTables.build(self.vocab.counts, self.config, self.eos_id)
+
+    def to_facebook(self) -> FacebookModel:
+        """The model as the fastText tool stores it (``<eos>`` becomes the tool's ``</s>``)."""
+        if self.vocab is None:
+            raise ConfigError("nothing to save: the model has no vocabulary yet")
+        c = self.config
+        args = {"dim": c.vector_size, "ws": c.window, "epoch": c.epochs, "minCount": c.min_count, "neg": c.negative,
+                "wordNgrams": 1, "loss": 2, "model": 2 if c.sg else 1, "bucket": c.bucket if c.subwords else 0,
+                "minn": c.min_n if c.subwords else 0, "maxn": c.max_n if c.subwords else 0, "lrUpdateRate": 100,
+                "t": c.sample}
+        words = [FT_EOS if w == EOS else w for w in self.vocab.itos]
+        return FacebookModel(args, words, np.asarray(self.vocab.counts, np.int64), len(words), 0,
+                             int(self.vocab.total_words), self.W_in, self.W_out)
+
+    def save_facebook(self, path: str | os.PathLike) -> None:
+        """Write the fastText tool's ``.bin`` (version 12), which the tool and gensim load."""
+        write_facebook(path, self.to_facebook())
+
+    @classmethod
+    def load_facebook(cls, path: str | os.PathLike, progress: bool | None = None, **changes: Any) -> "FastText":
+        """A model from a fastText tool ``.bin`` (unsupervised); training can go on from it."""
+        fb = read_facebook(path)
+        if fb.supervised:
+            raise CheckpointError(f"{path}: a supervised fastText model (a classifier), not word vectors; "
+                                  "load it with wordlab.fasttext.FastTextClassifier.load")
+        if fb.quantized:
+            raise CheckpointError(f"{path}: a quantized fastText model; only supervised models are quantized")
+        a = fb.args
+        config = FastTextConfig(**{"vector_size": a["dim"], "window": max(a["ws"], 1), "epochs": max(a["epoch"], 1),
+                                   "min_count": max(a["minCount"], 1), "negative": max(a["neg"], 1),
+                                   "sg": int(a["model"] == 2), "sample": a["t"], "min_n": max(a["minn"], 1),
+                                   "max_n": a["maxn"], "bucket": a["bucket"], **changes})
+        words = [EOS if w == FT_EOS else w for w in fb.words]
+        model = cls(config=config, progress=progress)
+        model.vocab = Vocabulary(words, fb.counts, specials=(EOS,) if EOS in words else (),
+                                 total_words=fb.ntokens)
+        model.W_in = np.ascontiguousarray(fb.input, np.float32)
+        model.W_out = np.ascontiguousarray(fb.output, np.float32)
+        model.rebuild_tables() if hasattr(model, "rebuild_tables") else model._build_tables()
+        return model
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"FastText({'skip-gram' if c.sg else 'CBOW'}, {self.nwords} words, dim={c.vector_size}, "
+                f"n-grams {c.min_n}..{c.max_n} in {c.bucket} buckets)")
