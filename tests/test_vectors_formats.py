@@ -143,7 +143,7 @@ def test_failed_write_leaves_old_file(tmp_path, kv):
     with pytest.raises(DataError, match="may not be empty or contain spaces"):
         bad.save(path)
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["v.txt"]  # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt", "v.txt.provenance.json"]  # no temp file left
 
 
 def test_interrupted_write_is_atomic(tmp_path, kv, monkeypatch):
@@ -167,7 +167,7 @@ def test_interrupted_write_is_atomic(tmp_path, kv, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         kv.save(path)
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["v.bin"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.bin", "v.bin.provenance.json"]
 
 
 @pytest.mark.parametrize("name", ["empty.bin", "empty.txt", "empty.npz"])

@@ -6,9 +6,14 @@ through :func:`wordlab.atomic.atomic_write` and read back with
 
     {"format": "wordlab.checkpoint/1", "kind": "lm", "config": {...},
      "vocab": {...} | None, "state_dict": {...}, "optimizer": {...} | None,
-     "scheduler": {...} | None, "progress": {...} | None, "rng": {...} | None, "extra": {...}}
+     "scheduler": {...} | None, "progress": {...} | None, "rng": {...} | None, "extra": {...},
+     "provenance": {...}}   # wordlab version, command, config, data hashes (wordlab.provenance)
 
 Models rebuild themselves from ``config`` (a dataclass's ``asdict``), the way nanoGPT does.
+:func:`load_checkpoint` checks the payload against :data:`PAYLOAD` (a schema: each field's type)
+and :func:`build_model` checks the stored weights' shapes against a model built on the ``meta``
+device (no memory) before allocating the real one, so a file claiming ``hidden_size=200000``
+fails with one line instead of filling memory. Checkpoints older than provenance load as before.
 """
 
 from __future__ import annotations
@@ -18,17 +23,32 @@ import io
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
+from . import schema
 from .atomic import atomic_write
-from .errors import CheckpointError
+from .errors import CheckpointError, DataError
 from .text.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
 FORMAT = "wordlab.checkpoint/1"
+_FORMAT_PREFIX, FORMAT_VERSION = "wordlab.checkpoint/", 1
+
+#: the payload's fields and their types (``None`` allowed for the optional ones)
+PAYLOAD = schema.Record({
+    "format": str, "kind": str, "config": schema.DictOf(), "vocab": schema.Optional(dict),
+    "state_dict": schema.DictOf(schema.Tensor()), "optimizer": schema.Optional(dict),
+    "scheduler": schema.Optional(dict), "progress": schema.Optional(dict), "rng": schema.Optional(dict),
+    "extra": schema.Optional(dict), "provenance": schema.Optional(dict),
+}, required=("format", "kind", "config", "state_dict"))
+
+#: a vocabulary as checkpoints embed it (:meth:`Vocabulary.to_dict`)
+VOCAB = schema.Record({"format": str, "words": schema.ListOf(str), "counts": schema.ListOf(int),
+                       "specials": schema.ListOf(str), "total_words": schema.Optional(int)},
+                      required=("format", "words", "counts"))
 
 
 def config_dict(config: Any) -> dict:
@@ -42,14 +62,16 @@ def config_dict(config: Any) -> dict:
 
 def config_from_dict(cls: type, d: dict, source: str = "checkpoint") -> Any:
     """Rebuild dataclass ``cls`` from ``d``; unknown keys are an error naming ``source``."""
+    schema.check_config_types(cls, d, source, CheckpointError)  # a mapping whose values fit the annotations
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(d) - names)
     if unknown:
         raise CheckpointError(f"{source}: config has fields {unknown} that {cls.__name__} does not know")
     try:
         return cls(**d)
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"{source}: bad {cls.__name__} config: {e}") from None
+    except (TypeError, ValueError, OverflowError) as e:
+        raise CheckpointError(f"{source}: bad {cls.__name__} config: {str(e).splitlines()[0] if str(e) else e!r}") \
+            from None
 
 
 def save_checkpoint(
@@ -64,8 +86,17 @@ def save_checkpoint(
     progress: dict | None = None,
     rng: dict | None = None,
     extra: dict | None = None,
+    provenance: dict | None = None,
 ) -> None:
-    """Write a checkpoint atomically (temp file + rename). Tensors are moved to the CPU."""
+    """Write a checkpoint atomically (temp file + rename). Tensors are moved to the CPU.
+
+    ``provenance`` defaults to :func:`wordlab.provenance.record` of ``config`` (version, command,
+    calling function, hashes of the data files this process read).
+    """
+    if provenance is None:
+        from .provenance import record
+
+        provenance = record(config=config)
     payload = {
         "format": FORMAT,
         "kind": kind,
@@ -77,37 +108,105 @@ def save_checkpoint(
         "progress": progress,
         "rng": rng,
         "extra": extra or {},
+        "provenance": provenance,
     }
     with atomic_write(path, "wb") as f:
         torch.save(payload, f)
 
 
 def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
-                    map_location: str | torch.device = "cpu") -> dict:
-    """Read a checkpoint with ``weights_only=True``; check its format and (optionally) its kind.
+                    map_location: str | torch.device = "cpu", mmap: bool = False) -> dict:
+    """Read a checkpoint with ``weights_only=True``; check its format, its schema and (optionally) its kind.
 
+    ``mmap=True`` maps the tensors instead of reading them (cheap when only the fields are needed).
     Raises :class:`CheckpointError` with a one-line message for a missing, truncated or
-    foreign file, or one of another kind.
+    foreign file, a field of the wrong type (naming the field), or one of another kind.
     """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
+        payload = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap or None)
     except Exception as e:  # torch.load on garbage raises anything (KeyError, EOFError, UnpicklingError, ...)
         first = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}" if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path}: not a readable wordlab checkpoint (truncated or corrupt?): {first}") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a readable wordlab checkpoint (truncated or corrupt?): {first[:200]}") \
+            from None
+    fmt = payload.get("format") if isinstance(payload, dict) else None
+    if isinstance(fmt, str) and fmt.startswith(_FORMAT_PREFIX) and fmt != FORMAT:
+        version = fmt[len(_FORMAT_PREFIX):]
+        newer = version.isdigit() and int(version) > FORMAT_VERSION
+        raise CheckpointError(f"{path}: checkpoint format version {version[:20]!r} "
+                              + ("is newer than this wordlab reads (1); upgrade wordlab" if newer
+                                 else "is not one this wordlab knows (it reads version 1)"))
+    if not isinstance(payload, dict) or fmt != FORMAT:
         raise CheckpointError(f"{path}: not a wordlab checkpoint (no {FORMAT!r} header)")
+    schema.validate(payload, PAYLOAD, str(path), error=CheckpointError)
     if kind is not None and payload.get("kind") != kind:
         raise CheckpointError(f"{path}: is a {payload.get('kind')!r} checkpoint, expected {kind!r}")
     return payload
 
 
+def build_model(factory: Callable[[], torch.nn.Module], state_dict: dict[str, torch.Tensor],
+                source: str = "checkpoint") -> torch.nn.Module:
+    """``factory()`` with ``state_dict`` loaded, after checking every name and shape on a ``meta`` model.
+
+    The meta model costs no memory, so a config that disagrees with its weights (or claims a
+    model larger than the memory) is refused with one line before anything is allocated.
+    """
+    try:
+        with torch.device("meta"):
+            skeleton = factory()
+    except (ValueError, TypeError, RuntimeError, OverflowError) as e:
+        raise CheckpointError(f"{source}: cannot build the model its config describes: "
+                              f"{str(e).splitlines()[0][:200] if str(e) else type(e).__name__}") from None
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    if missing or unexpected:
+        what = (f"lacks weights {missing[:3]}" if missing else "") + (" and " if missing and unexpected else "") \
+            + (f"has weights the config does not describe {unexpected[:3]}" if unexpected else "")
+        raise CheckpointError(f"{source}: field 'state_dict' {what}; the weights do not fit the stored config")
+    for k, shape in expected.items():
+        if tuple(state_dict[k].shape) != shape:
+            raise CheckpointError(f"{source}: field 'state_dict.{k}' has shape {tuple(state_dict[k].shape)} but the "
+                                  f"stored config gives {shape}; the weights do not fit the config")
+    need = sum(t.numel() * t.element_size() for t in [*skeleton.parameters(), *skeleton.buffers()])
+    available = _available_memory()
+    if available is not None and need > available:
+        raise CheckpointError(f"{source}: the stored config describes a model of {need / 2**30:.1f} GiB, more than "
+                              f"the {available / 2**30:.1f} GiB of memory available")
+    del skeleton
+    model = factory()
+    try:
+        model.load_state_dict(state_dict)
+    except (RuntimeError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{source}: weights do not fit the stored config: {str(e).strip().splitlines()[0]}") \
+            from None
+    return model
+
+
+def _available_memory() -> int | None:
+    """MemAvailable (Linux), or ``None`` when unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def checkpoint_vocab(payload: dict, source: str = "checkpoint") -> Vocabulary | None:
     """The :class:`Vocabulary` stored in a loaded checkpoint (``None`` when it has none)."""
     v = payload.get("vocab")
-    return None if v is None else Vocabulary.from_dict(v, source=source)
+    if v is None:
+        return None
+    schema.validate(v, VOCAB, source, "vocab", error=CheckpointError)
+    try:
+        return Vocabulary.from_dict(v, source=source)
+    except DataError as e:
+        raise CheckpointError(str(e)) from None
 
 
 def state_dict_bytes(state_dict: dict[str, torch.Tensor]) -> bytes:

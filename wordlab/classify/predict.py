@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..checkpoint import checkpoint_vocab, config_from_dict, load_checkpoint
+from ..checkpoint import build_model, checkpoint_vocab, config_from_dict, load_checkpoint
 from ..errors import CheckpointError, DataError
 from ..tensor import device as get_device
 from ..text import Vocabulary
@@ -58,20 +58,24 @@ class Classifier:
         return [(self.labels[k], float(probs[i, k])) for i, k in enumerate(best)]
 
 
-def load_classifier(path: str | Path, device: str | torch.device = "auto") -> Classifier:
-    """Rebuild a classifier from a ``wordlab classify train`` checkpoint (weights_only load)."""
-    ck = load_checkpoint(path, kind=KIND)
+def load_classifier(path: str | Path, device: str | torch.device = "auto", payload: dict | None = None) -> Classifier:
+    """Rebuild a classifier from a ``wordlab classify train`` checkpoint (weights_only load; or ``payload``)."""
+    ck = payload if payload is not None else load_checkpoint(path, kind=KIND)
     config = config_from_dict(ClassifierConfig, ck["config"], source=str(path))
     vocab = checkpoint_vocab(ck, source=str(path))
-    labels = list((ck.get("extra") or {}).get("labels") or [])
-    if vocab is None or len(labels) != config.num_classes:
+    labels = (ck.get("extra") or {}).get("labels") or []
+    if vocab is None or not isinstance(labels, list) or len(labels) != config.num_classes \
+            or not all(isinstance(x, str) for x in labels):
         raise CheckpointError(f"{path}: classifier checkpoint lacks its vocabulary or label names")
-    placeholder = None if config.mode == "rand" else np.zeros((config.vocab_size, config.embed_dim), np.float32)
-    model = SentenceClassifier(config, placeholder)
-    try:
-        model.load_state_dict(ck["state_dict"])
-    except RuntimeError as e:
-        raise CheckpointError(f"{path}: weights do not fit the stored config: {str(e).splitlines()[0]}") from None
+    if len(vocab) != config.vocab_size:
+        raise CheckpointError(f"{path}: vocabulary has {len(vocab)} words but the model was built for "
+                              f"{config.vocab_size}; the file mixes two models")
+
+    def factory() -> SentenceClassifier:
+        placeholder = None if config.mode == "rand" else torch.zeros((config.vocab_size, config.embed_dim))
+        return SentenceClassifier(config, placeholder)
+
+    model = build_model(factory, ck["state_dict"], str(path))
     model.to(get_device(device)).eval()
     return Classifier(model, vocab, labels)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
 
-from ..checkpoint import checkpoint_vocab, config_from_dict, load_checkpoint
+from ..checkpoint import build_model, checkpoint_vocab, config_from_dict, load_checkpoint
 from ..errors import CheckpointError, DataError
 from ..tensor import device as get_device
 from ..text import Vocabulary
@@ -19,13 +19,31 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..vectors import KeyedVectors
 
 
-def load_lm(path: str | os.PathLike, device: str | torch.device = "auto") -> tuple[RNNLanguageModel, Vocabulary, dict]:
+class LanguageModel(NamedTuple):
+    """A loaded language model: the module, its vocabulary and the checkpoint's payload (config, provenance)."""
+
+    model: RNNLanguageModel
+    vocab: Vocabulary
+    payload: dict
+
+    @property
+    def config(self) -> LMConfig:
+        return self.model.cfg if hasattr(self.model, "cfg") else self.model.config  # type: ignore[return-value]
+
+    @property
+    def provenance(self) -> dict | None:
+        return self.payload.get("provenance")
+
+
+def load_lm(path: str | os.PathLike, device: str | torch.device = "auto", payload: dict | None = None
+            ) -> LanguageModel:
     """Rebuild the model of an ``lm`` checkpoint (weights, config, vocabulary) in eval mode.
 
-    Returns ``(model, vocab, payload)``; raises :class:`CheckpointError` (one line) for a
-    missing, truncated or foreign file, or one whose weights or vocabulary do not fit its config.
+    Returns ``LanguageModel(model, vocab, payload)`` (a named tuple: unpacks as before); raises
+    :class:`CheckpointError` (one line) for a missing, truncated or foreign file, or one whose
+    weights or vocabulary do not fit its config. ``payload``: an already loaded checkpoint.
     """
-    payload = load_checkpoint(path, kind="lm")
+    payload = payload if payload is not None else load_checkpoint(path, kind="lm")
     cfg = config_from_dict(LMConfig, payload.get("config") or {}, source=str(path))
     try:
         vocab = checkpoint_vocab(payload, source=str(path))
@@ -36,14 +54,9 @@ def load_lm(path: str | os.PathLike, device: str | torch.device = "auto") -> tup
     if len(vocab) != cfg.vocab_size:
         raise CheckpointError(f"{path}: vocabulary has {len(vocab)} words but the model was built for "
                               f"{cfg.vocab_size}; the file mixes two models")
-    model = RNNLanguageModel(cfg)
-    try:
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError) as e:
-        raise CheckpointError(f"{path}: weights do not fit the stored config: {str(e).strip().splitlines()[0]}") \
-            from None
+    model = build_model(lambda: RNNLanguageModel(cfg), payload["state_dict"], str(path))
     model.to(get_device(device)).eval()
-    return model, vocab, payload
+    return LanguageModel(model, vocab, payload)
 
 
 def embeddings_to_keyed_vectors(model: RNNLanguageModel, vocab: Vocabulary) -> "KeyedVectors":

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checkpoint import config_from_dict, load_checkpoint, save_checkpoint
+from ..checkpoint import build_model, checkpoint_vocab, config_from_dict, load_checkpoint, save_checkpoint
 from ..errors import CheckpointError, ConfigError
 from ..text import Vocabulary
 from .data import Batch, DataConfig
@@ -172,23 +172,21 @@ def vocabs_payload(src_vocab: Vocabulary, tgt_vocab: Vocabulary) -> dict:
     return {"source": src_vocab.to_dict(), "target": tgt_vocab.to_dict()}
 
 
-def load_model(path: str | Path, device: str | torch.device = "cpu"
+def load_model(path: str | Path, device: str | torch.device = "cpu", payload: dict | None = None
                ) -> tuple[Seq2Seq, Vocabulary, Vocabulary, DataConfig, dict]:
     """Read a ``seq2seq`` checkpoint: (model in eval mode, source vocab, target vocab, data options, payload)."""
-    ck = load_checkpoint(path, kind=KIND, map_location=device)
+    ck = payload if payload is not None else load_checkpoint(path, kind=KIND, map_location=device)
     cfg = config_from_dict(Seq2SeqConfig, ck["config"], source=str(path))
     v = ck.get("vocab") or {}
     if "source" not in v or "target" not in v:
         raise CheckpointError(f"{path}: seq2seq checkpoint lacks its source/target vocabularies")
-    src_vocab = Vocabulary.from_dict(v["source"], source=str(path))
-    tgt_vocab = Vocabulary.from_dict(v["target"], source=str(path))
+    src_vocab = checkpoint_vocab({"vocab": v["source"]}, source=f"{path} (source vocabulary)")
+    tgt_vocab = checkpoint_vocab({"vocab": v["target"]}, source=f"{path} (target vocabulary)")
+    if src_vocab is None or tgt_vocab is None:
+        raise CheckpointError(f"{path}: seq2seq checkpoint lacks its source/target vocabularies")
     if len(src_vocab) != cfg.src_vocab or len(tgt_vocab) != cfg.tgt_vocab:
         raise CheckpointError(f"{path}: vocabulary sizes {len(src_vocab)}/{len(tgt_vocab)} do not match the "
                               f"model's {cfg.src_vocab}/{cfg.tgt_vocab}")
     data = config_from_dict(DataConfig, (ck.get("extra") or {}).get("data", {}), source=str(path))
-    model = Seq2Seq(cfg)
-    try:
-        model.load_state_dict(ck["state_dict"])
-    except RuntimeError as e:
-        raise CheckpointError(f"{path}: weights do not fit the stored config: {str(e).splitlines()[0]}") from None
+    model = build_model(lambda: Seq2Seq(cfg), ck["state_dict"], str(path))
     return model.to(device).eval(), src_vocab, tgt_vocab, data, ck

@@ -14,7 +14,16 @@ optional ``counts`` (int64, (n,)) and ``meta`` (the UTF-8 bytes of a JSON object
 
 Readers parse in bulk with numpy (one ``np.fromstring`` per text row, one ``memcpy`` per binary
 record) and raise :class:`~wordlab.errors.DataError` naming the file, the line or record and what
-is wrong: bad header, short or long rows, non-numeric values, truncated files, duplicate words.
+is wrong: bad header, short or long rows, non-numeric values, truncated files, duplicate words,
+NaN or infinite values (``allow_nonfinite=True`` lets them through), a header announcing more
+rows than the file can hold (refused before anything is allocated). A UTF-8 byte-order mark at
+the start is skipped. A text file without the header line (GloVe's layout) is recognised from its
+content (:func:`sniff_format` returns ``"glove"``).
+
+Writers refuse words the readers (wordlab's or gensim's) could not give back: empty words, words
+holding white space or control characters, words over 100 kB. Text and binary files get their
+provenance (:mod:`wordlab.provenance`) in a ``<file>.provenance.json`` sidecar; ``.npz`` files in
+their metadata.
 """
 
 from __future__ import annotations
@@ -26,14 +35,16 @@ import json
 import lzma
 import mmap
 import os
+import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Sequence
 
 import numpy as np
 
-from wordlab.atomic import atomic_write
+from wordlab import schema
+from wordlab.atomic import atomic_write, atomic_write_text
 from wordlab.errors import DataError
 from wordlab.progress import progress_bar
 
@@ -43,9 +54,14 @@ NPZ_VERSION = 1
 _COMPRESSED = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
 _FORMATS = {"bin": "binary", "binary": "binary", "word2vec-binary": "binary",
             "txt": "text", "text": "text", "vec": "text", "word2vec": "text", "word2vec-text": "text",
-            "npz": "npz", "native": "npz"}
+            "npz": "npz", "native": "npz", "glove": "glove", "no-header": "glove", "noheader": "glove"}
 _MAX_WORD_BYTES = 100_000
-_CONTROL = bytes(range(32)) + b"\x7f"  # never part of a word; in a "word" they mean misaligned records  # a longer "word" in a binary file means a wrong header or a damaged file
+_CONTROL = bytes(range(32)) + b"\x7f"  # never part of a word; in a "word" they mean misaligned records
+_BOM = b"\xef\xbb\xbf"
+_PRECHECK_BYTES = 1 << 24  # results larger than this are checked against the file size before allocating
+#: the .npz metadata: field → type (checked before any field is used)
+NPZ_META = schema.Record({"format": str, "version": int, "keys": schema.ListOf(str), "extra": schema.Optional(dict),
+                          "provenance": schema.Optional(dict)}, required=("format", "keys"))
 
 
 def format_from_path(path: PathLike, format: str | None = None) -> str:
@@ -58,7 +74,7 @@ def format_from_path(path: PathLike, format: str | None = None) -> str:
         try:
             return _FORMATS[format.lower()]
         except KeyError:
-            raise DataError(f"unknown vector format {format!r}; use one of: bin, text, npz") from None
+            raise DataError(f"unknown vector format {format!r}; use one of: bin, text, glove, npz") from None
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] in _COMPRESSED:
         suffixes = suffixes[:-1]
@@ -67,12 +83,58 @@ def format_from_path(path: PathLike, format: str | None = None) -> str:
 
 
 def sniff_format(path: PathLike) -> str:
-    """Guess the format of an existing file from its first bytes (zip magic, header, binary bytes)."""
+    """The format of an existing file from its first bytes: ``"npz"`` (zip magic), ``"text"`` (a
+    ``<count> <dim>`` header then text rows), ``"glove"`` (text rows ``<word> <v1> ... <vd>`` without a
+    header), ``"binary"`` (a header then binary records), or ``""`` (none of these)."""
     with _open_read(path) as f:
-        head = f.read(65536)
+        try:
+            head = f.read(65536)
+        except (EOFError, OSError, lzma.LZMAError) as e:
+            raise DataError(f"{path}: cannot decompress ({e}); the file is damaged or truncated") from None
+    return sniff_bytes(head)
+
+
+def _is_float_row(fields: list[bytes]) -> bool:
+    try:
+        for v in fields:
+            float(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _header_of(line: bytes) -> tuple[int, int] | None:
+    parts = line.split()
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return int(parts[0]), int(parts[1])
+    return None
+
+
+def sniff_bytes(head: bytes) -> str:
+    """:func:`sniff_format` on the first bytes of a (decompressed) file."""
     if head[:4] == b"PK\x03\x04":
         return "npz"
+    if head.startswith(_BOM):
+        head = head[len(_BOM):]
     nl = head.find(b"\n")
+    first = head[:nl] if nl >= 0 else head
+    header = _header_of(first)
+    if header is None:  # no header: a GloVe-style text file has two or more float fields after a word
+        lines = [ln.rstrip(b"\r") for ln in head.split(b"\n")[:3]]
+        if nl < 0 or not lines[0].strip():
+            return ""
+        fields = lines[0].rstrip().split(b" ")
+        if len(fields) < 2 or not _is_float_row(fields[1:]):
+            return ""
+        for ln in lines[1:-1] if len(lines) > 2 else lines[1:]:  # the last line of the block may be cut
+            if ln and len(ln.rstrip().split(b" ")) != len(fields):
+                return ""
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if not (e.start >= len(head) - 3 and e.reason == "unexpected end of data"):
+                return ""
+        return "glove"
     body = head[nl + 1:] if nl >= 0 else b""
     try:
         body.decode("utf-8")
@@ -81,7 +143,24 @@ def sniff_format(path: PathLike) -> str:
         text = e.start >= len(body) - 3 and e.reason == "unexpected end of data"
     if text and any(b < 9 or 13 < b < 32 for b in body[:4096]):
         text = False
+    if text:  # "3 4" could also open a headerless file of 1-D vectors: the next row decides
+        second = body.split(b"\n", 1)[0].rstrip(b"\r").rstrip().split(b" ")
+        if len(second) == 2 and header[1] != 1 and _is_float_row(second[1:]):
+            return "glove"
     return "text" if text else "binary"
+
+
+_MAGIC = ((b"\x1f\x8b", gzip), (b"BZh", bz2), (b"\xfd7zXZ\x00", lzma))
+
+
+def _compression(path: Path) -> Any:
+    """The module that decompresses ``path`` (by suffix, else by magic number), or ``None``."""
+    module = _COMPRESSED.get(path.suffix.lower())
+    if module is not None or not path.is_file():
+        return module
+    with open(path, "rb") as f:
+        head = f.read(6)
+    return next((m for magic, m in _MAGIC if head.startswith(magic)), None)
 
 
 def _open_read(path: PathLike) -> BinaryIO:
@@ -90,7 +169,7 @@ def _open_read(path: PathLike) -> BinaryIO:
         raise DataError(f"{path}: no such file")
     if path.is_dir():
         raise DataError(f"{path}: is a directory, expected a word-vector file")
-    module = _COMPRESSED.get(path.suffix.lower())
+    module = _compression(path)
     return module.open(path, "rb") if module else open(path, "rb")  # type: ignore[return-value]
 
 
@@ -102,20 +181,33 @@ def _read_all(path: PathLike) -> bytes:
             raise DataError(f"{path}: cannot decompress ({e}); the file is damaged or truncated") from None
 
 
-def _parse_header(path: PathLike, data: bytes | mmap.mmap) -> tuple[int, int, int]:
-    """(count, dim, offset of the first record) from the ``"<count> <dim>\\n"`` first line."""
-    nl = data.find(b"\n")
+def _parse_header(path: PathLike, data: bytes | mmap.mmap, min_record: Callable[[int], int] | None = None,
+                  limit: int | None = None) -> tuple[int, int, int]:
+    """(count, dim, offset of the first record) from the ``"<count> <dim>\\n"`` first line.
+
+    ``min_record(dim)``: the fewest bytes one record can take; a header announcing more records
+    (up to ``limit``) than the file's size can hold is refused before anything is allocated.
+    """
+    start = len(_BOM) if data[:3] == _BOM else 0
+    nl = data.find(b"\n", start)
     if nl < 0:
         raise DataError(f"{path}: line 1: no header line '<count> <dim>' (file is empty or not word2vec format)")
-    parts = data[:nl].split()
+    parts = data[start:nl].split()
     try:
         count, dim = (int(p) for p in parts) if len(parts) == 2 else (None, None)
     except ValueError:
         count = dim = None
     if count is None or dim is None or count < 0 or dim <= 0:
-        shown = data[:min(nl, 60)].decode("utf-8", "replace")
+        shown = data[start:start + min(nl - start, 60)].decode("utf-8", "replace")
         raise DataError(f"{path}: line 1: header {shown!r} is not '<count> <dim>' with two positive integers "
                         "(is this a word2vec file? for a file without header use no_header=True)")
+    if min_record is not None:
+        n = count if limit is None else min(count, max(0, int(limit)))
+        room = len(data) - nl - 1
+        if n * dim * 4 > _PRECHECK_BYTES and n * min_record(dim) > room:  # small ones: the parser says more
+            raise DataError(f"{path}: line 1: header announces {count} vectors of {dim} values, but the "
+                            f"{room} bytes after it can hold at most {room // min_record(dim)}; the header is "
+                            "wrong or the file is truncated")
     return count, dim, nl + 1
 
 
@@ -147,17 +239,37 @@ def _check_unique(path: PathLike, words: list[str], where: Callable[[int], str])
 
 
 def read_word2vec(path: PathLike, binary: bool = False, limit: int | None = None, unicode_errors: str = "strict",
-                  no_header: bool = False, progress: bool | None = None) -> tuple[list[str], np.ndarray]:
+                  no_header: bool = False, progress: bool | None = None,
+                  allow_nonfinite: bool = False) -> tuple[list[str], np.ndarray]:
     """Read a word2vec text or binary file → ``(words, vectors float32 (n, d))``.
 
     ``limit`` reads only the first ``limit`` vectors; ``unicode_errors`` is passed to ``bytes.decode``
     (the C tool may cut a multi-byte character at its word-length limit); ``no_header`` reads a
-    text file without the ``"<count> <dim>"`` line (GloVe layout).
+    text file without the ``"<count> <dim>"`` line (GloVe layout); ``allow_nonfinite`` accepts
+    NaN and infinite values (refused by default, naming the first word that has one).
     """
+    if unicode_errors not in ("strict", "replace", "ignore", "backslashreplace", "surrogateescape"):
+        raise DataError(f"unicode_errors must be strict, replace or ignore, not {unicode_errors!r}")
+    words, vectors = _read_word2vec(path, binary, limit, unicode_errors, no_header, progress)
+    if not allow_nonfinite:
+        check_finite(path, words, vectors, "record" if binary else "line", 1 if binary or no_header else 2)
+    return words, vectors
+
+
+def check_finite(path: PathLike, words: list[str], vectors: np.ndarray, unit: str = "row", first: int = 1) -> None:
+    """Refuse NaN or infinite values, naming the first row and word that hold one."""
+    if vectors.size and not np.isfinite(vectors.sum(axis=1, dtype=np.float64)).all() \
+            and not np.isfinite(vectors).all():
+        i = int(np.argmin(np.isfinite(vectors).all(axis=1)))
+        raise DataError(f"{path}: {unit} {i + first}: word {words[i][:40]!r} has a NaN or infinite value; "
+                        "pass allow_nonfinite=True (CLI: --allow-nonfinite) to load it anyway")
+
+
+def _read_word2vec(path: PathLike, binary: bool, limit: int | None, unicode_errors: str, no_header: bool,
+                   progress: bool | None) -> tuple[list[str], np.ndarray]:
     if binary and no_header:
         raise DataError(f"{path}: no_header works only for text files (binary records need the dimension)")
-    if binary and Path(path).suffix.lower() not in _COMPRESSED and Path(path).is_file() \
-            and Path(path).stat().st_size > 0:
+    if binary and Path(path).is_file() and _compression(Path(path)) is None and Path(path).stat().st_size > 0:
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if hasattr(mmap, "MADV_SEQUENTIAL"):
                 data.madvise(mmap.MADV_SEQUENTIAL)  # read ahead: records are parsed front to back
@@ -170,7 +282,7 @@ def read_word2vec(path: PathLike, binary: bool = False, limit: int | None = None
 
 def _read_binary(path: PathLike, data: bytes | mmap.mmap, limit: int | None, unicode_errors: str,
                  progress: bool | None) -> tuple[list[str], np.ndarray]:
-    count, dim, pos = _parse_header(path, data)
+    count, dim, pos = _parse_header(path, data, lambda d: 4 * d + 2, limit)  # a record: word, space, 4d bytes
     n = count if limit is None else min(count, max(0, int(limit)))
     rb = 4 * dim
     vectors = np.empty((n, dim), dtype=np.float32)  # (n, d)
@@ -217,7 +329,7 @@ def _read_binary(path: PathLike, data: bytes | mmap.mmap, limit: int | None, uni
 def _read_text(path: PathLike, data: bytes, limit: int | None, unicode_errors: str, no_header: bool,
                progress: bool | None) -> tuple[list[str], np.ndarray]:
     if no_header:
-        body, first_line = data, 1
+        body, first_line = data[len(_BOM):] if data[:3] == _BOM else data, 1
         lines = body.split(b"\n")
         while lines and not lines[-1].strip():
             lines.pop()
@@ -227,7 +339,7 @@ def _read_text(path: PathLike, data: bytes, limit: int | None, unicode_errors: s
         if count == 0 or dim <= 0:
             raise DataError(f"{path}: line 1: no '<word> <v1> ... <vd>' row found")
     else:
-        count, dim, offset = _parse_header(path, data)
+        count, dim, offset = _parse_header(path, data, lambda d: 2 * d + 1, limit)  # "w" + d × " v" + "\n"
         first_line = 2
         lines = data[offset:].split(b"\n")
     n = count if limit is None else min(count, max(0, int(limit)))
@@ -305,14 +417,16 @@ def _compressor(path: PathLike, raw: BinaryIO) -> BinaryIO:
 
 
 def write_word2vec(path: PathLike, words: list[str], vectors: np.ndarray, binary: bool = False,
-                   progress: bool | None = None) -> None:
-    """Write ``words``/``vectors`` in word2vec text or binary layout, byte-identical to gensim's output."""
+                   progress: bool | None = None, provenance: dict | bool | None = None) -> None:
+    """Write ``words``/``vectors`` in word2vec text or binary layout, byte-identical to gensim's output.
+
+    ``provenance`` goes to a ``<file>.provenance.json`` sidecar (default: a fresh record; ``False``: none).
+    """
     vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise DataError(f"{path}: {len(words)} words but vectors of shape {vectors.shape}")
     n, dim = vectors.shape
-    for i, w in enumerate(words):
-        if not w or " " in w or "\n" in w:
-            raise DataError(f"{path}: cannot write word {i} ({w!r}): word2vec words may not be empty or contain "
-                            "spaces or newlines")
+    check_writable_words(path, words)
     step = 4096
     with _open_write(path) as raw, progress_bar(n, desc=f"writing {Path(path).name}", unit="vec",
                                                 enabled=progress) as bar:
@@ -329,12 +443,68 @@ def write_word2vec(path: PathLike, words: list[str], vectors: np.ndarray, binary
             bar.update(stop - start)
         if f is not raw:
             f.close()
+    write_sidecar(path, provenance)
+
+
+def write_sidecar(path: PathLike, provenance: dict | bool | None = None) -> None:
+    """Write ``provenance`` (default: :func:`wordlab.provenance.record`) beside ``path`` as JSON.
+
+    Nothing is written for ``provenance=False`` or when ``path`` is not a regular file (a device,
+    a FIFO, standard output).
+    """
+    if provenance is False or not Path(path).is_file():
+        return
+    from wordlab.provenance import record, sidecar_path
+
+    rec = record() if provenance in (None, True) else provenance
+    try:
+        atomic_write_text(sidecar_path(path), json.dumps(rec, ensure_ascii=False, indent=1) + "\n")
+    except OSError as e:  # the vectors are written; a missing sidecar is not worth failing the run
+        import logging
+
+        logging.getLogger(__name__).warning("could not write the provenance of %s: %s", path, e)
+
+
+def check_writable_words(path: PathLike, words: Sequence[str]) -> None:
+    """Refuse (one line naming it) a word a word2vec reader could not give back.
+
+    Empty words, words with white space (``str.isspace``: space, tab, NBSP, line separators, ...)
+    or control characters, and words over 100 kB in UTF-8 split or end records in wordlab's,
+    gensim's and the C tool's readers.
+    """
+    for i, w in enumerate(words):
+        if not isinstance(w, str):
+            raise DataError(f"{path}: cannot write word {i} ({w!r}): words must be strings, not {type(w).__name__}")
+        if w and w.isprintable() and not any(c.isspace() for c in w) and len(w) <= _MAX_WORD_BYTES // 4:
+            continue  # fast path: printable, no white space, surely under the byte limit
+        if not w or any(c.isspace() for c in w):
+            raise DataError(f"{path}: cannot write word {i} ({w[:40]!r}): word2vec words may not be empty or contain "
+                            "spaces or other white space (newlines, tabs); a reader would split it")
+        if any(unicodedata.category(c) == "Cc" for c in w):
+            raise DataError(f"{path}: cannot write word {i} ({w[:40]!r}): it holds control characters, which "
+                            "word2vec readers take as record damage")
+        size = len(w.encode("utf-8", "surrogatepass"))
+        if size > _MAX_WORD_BYTES:
+            raise DataError(f"{path}: cannot write word {i} ({w[:20]!r}...): {size} bytes, over the "
+                            f"{_MAX_WORD_BYTES}-byte limit of word2vec readers")
+        try:
+            w.encode("utf-8")
+        except UnicodeEncodeError:
+            raise DataError(f"{path}: cannot write word {i} ({w[:40]!r}): it holds a lone surrogate, "
+                            "which has no UTF-8 form") from None
 
 
 def write_npz(path: PathLike, words: list[str], vectors: np.ndarray, counts: np.ndarray | None = None,
-              extra: dict[str, Any] | None = None) -> None:
-    """Native format: ``vectors``, optional ``counts`` and JSON ``meta`` (keys, extra) in one ``.npz``."""
+              extra: dict[str, Any] | None = None, provenance: dict | bool | None = None) -> None:
+    """Native format: ``vectors``, optional ``counts`` and JSON ``meta`` (keys, extra, provenance) in one ``.npz``."""
+    for i, w in enumerate(words):
+        if not isinstance(w, str):
+            raise DataError(f"{path}: cannot write key {i} ({w!r}): keys must be strings")
     meta = {"format": NPZ_FORMAT, "version": NPZ_VERSION, "keys": list(words), "extra": extra or {}}
+    if provenance is not False:
+        from wordlab.provenance import record
+
+        meta["provenance"] = record() if provenance in (None, True) else provenance
     arrays: dict[str, np.ndarray] = {
         "vectors": np.asarray(vectors, dtype=np.float32),
         "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
@@ -345,33 +515,72 @@ def write_npz(path: PathLike, words: list[str], vectors: np.ndarray, counts: np.
         np.savez(f, **arrays)
 
 
-def read_npz(path: PathLike) -> tuple[list[str], np.ndarray, np.ndarray | None, dict[str, Any]]:
-    """Read :func:`write_npz` output → ``(words, vectors, counts or None, extra)``."""
+def read_npz(path: PathLike, allow_nonfinite: bool = False
+             ) -> tuple[list[str], np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """Read :func:`write_npz` output → ``(words, vectors, counts or None, extra)``.
+
+    The metadata is checked against :data:`NPZ_META` and the arrays' dtypes and shapes against it
+    before use; NaN or infinite vectors are refused unless ``allow_nonfinite``.
+    """
     if not Path(path).exists():
         raise DataError(f"{path}: no such file")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if "vectors" not in z.files or "meta" not in z.files:
-                raise DataError(f"{path}: not a wordlab vectors .npz (members {sorted(z.files)}; "
-                                "expected 'vectors' and 'meta')")
-            vectors = np.ascontiguousarray(z["vectors"], dtype=np.float32)
-            meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-            counts = z["counts"] if "counts" in z.files else None
-    except DataError:
-        raise
-    except (OSError, ValueError, EOFError, KeyError, UnicodeDecodeError, io.UnsupportedOperation,
-            zipfile.BadZipFile) as e:
-        raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {e}); the file is damaged, "
-                        "truncated or not a wordlab vectors file") from None
-    if not isinstance(meta, dict) or meta.get("format") != NPZ_FORMAT or not isinstance(meta.get("keys"), list):
-        raise DataError(f"{path}: .npz metadata is not wordlab vectors (format {meta.get('format')!r})")
+    meta = schema.npz_meta(path)
+    if meta.get("format") != NPZ_FORMAT:
+        raise DataError(f"{path}: .npz metadata is not wordlab vectors (format {str(meta.get('format'))[:40]!r})")
+    schema.validate(meta, NPZ_META, str(path), "meta")
     if meta.get("version", 0) > NPZ_VERSION:
         raise DataError(f"{path}: vectors file version {meta['version']} is newer than this wordlab reads "
                         f"({NPZ_VERSION}); upgrade wordlab")
     words = meta["keys"]
-    if vectors.ndim != 2 or vectors.shape[0] != len(words):
-        raise DataError(f"{path}: {len(words)} keys but vectors of shape {vectors.shape}; the file is damaged")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "vectors" not in z.files:
+                raise DataError(f"{path}: not a wordlab vectors .npz (members {sorted(z.files)[:8]}; "
+                                "expected 'vectors' and 'meta')")
+            raw = z["vectors"]
+            schema.validate(raw, schema.Array("fiu", 2), str(path), "vectors")
+            vectors = np.ascontiguousarray(raw, dtype=np.float32)
+            counts = z["counts"] if "counts" in z.files else None
+            if counts is not None:
+                schema.validate(counts, schema.Array("iu", 1), str(path), "counts")
+    except DataError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, UnicodeDecodeError, io.UnsupportedOperation,
+            zipfile.BadZipFile, NotImplementedError) as e:
+        raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {str(e)[:80]}); the file is damaged, "
+                        "truncated or not a wordlab vectors file") from None
+    if vectors.shape[0] != len(words):
+        raise DataError(f"{path}: field 'vectors': {len(words)} keys but vectors of shape {vectors.shape}; "
+                        "the file is damaged")
     if counts is not None and counts.shape != (len(words),):
-        raise DataError(f"{path}: counts of shape {counts.shape} do not match {len(words)} keys")
+        raise DataError(f"{path}: field 'counts': shape {counts.shape} does not match {len(words)} keys")
     _check_unique(path, words, lambda i: f"key {i + 1}")
+    if not allow_nonfinite:
+        check_finite(path, words, vectors, "key")
     return words, vectors, counts, meta.get("extra") or {}
+
+
+def read_vectors(path: PathLike, format: str | None = None, limit: int | None = None,
+                 unicode_errors: str = "strict", progress: bool | None = None, allow_nonfinite: bool = False
+                 ) -> tuple[list[str], np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """Any vector file → ``(words, vectors, counts or None, extra)``; the format from ``format`` or the content.
+
+    A ``.txt``/``.vec`` suffix says "text"; whether it has a header line is read from the file.
+    """
+    fmt = format_from_path(path, format) if format else ""
+    if not fmt:
+        fmt = sniff_format(path) or format_from_path(path)
+        if not fmt:
+            raise DataError(f"{path}: not a word-vector file (neither word2vec text or binary, a GloVe-style "
+                            "text file nor a wordlab .npz)")
+    elif fmt == "text" and sniff_format(path) == "glove":
+        fmt = "glove"
+    if fmt == "npz":
+        words, vectors, counts, extra = read_npz(path, allow_nonfinite=allow_nonfinite)
+        if limit is not None:
+            words, vectors = words[:limit], vectors[:limit]
+            counts = counts[:limit] if counts is not None else None
+        return words, vectors, counts, extra
+    words, vectors = read_word2vec(path, binary=fmt == "binary", limit=limit, unicode_errors=unicode_errors,
+                                   no_header=fmt == "glove", progress=progress, allow_nonfinite=allow_nonfinite)
+    return words, vectors, None, {}

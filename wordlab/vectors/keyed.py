@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence, Union
 
 import numpy as np
 
-from .formats import format_from_path, read_npz, read_word2vec, sniff_format, write_npz, write_word2vec
+from .formats import format_from_path, read_vectors, read_word2vec, write_npz, write_word2vec
 from .search import build_index, top_k, unit_rows
 from .suggest import oov_message
 
@@ -341,10 +341,10 @@ class KeyedVectors:
     @classmethod
     def load_word2vec_format(cls, fname: PathLike, binary: bool = False, limit: int | None = None,
                              unicode_errors: str = "strict", no_header: bool = False,
-                             progress: bool | None = None) -> "KeyedVectors":
+                             progress: bool | None = None, allow_nonfinite: bool = False) -> "KeyedVectors":
         """Read a word2vec text or binary file (the C tool's or gensim's); ``limit`` keeps the first n."""
         keys, vectors = read_word2vec(fname, binary=binary, limit=limit, unicode_errors=unicode_errors,
-                                      no_header=no_header, progress=progress)
+                                      no_header=no_header, progress=progress, allow_nonfinite=allow_nonfinite)
         return cls(keys, vectors)
 
     def save(self, path: PathLike, format: str | None = None, progress: bool | None = None) -> None:
@@ -361,14 +361,13 @@ class KeyedVectors:
 
     @classmethod
     def load(cls, path: PathLike, format: str | None = None, limit: int | None = None,
-             unicode_errors: str = "strict", progress: bool | None = None) -> "KeyedVectors":
-        """Load a file :meth:`save` (or gensim / the C tool) wrote; format from ``format``, suffix or content."""
-        fmt = format_from_path(path, format) or sniff_format(path)
-        if fmt == "npz":
-            keys, vectors, counts, extra = read_npz(path)
-            if limit is not None:
-                keys, vectors = keys[:limit], vectors[:limit]
-                counts = counts[:limit] if counts is not None else None
-            return cls(keys, vectors, counts=counts, extra=extra)
-        return cls.load_word2vec_format(path, binary=fmt == "binary", limit=limit, unicode_errors=unicode_errors,
-                                        progress=progress)
+             unicode_errors: str = "strict", progress: bool | None = None,
+             allow_nonfinite: bool = False) -> "KeyedVectors":
+        """Load a file :meth:`save` (or gensim / the C tool, or a GloVe-style text file without header) wrote.
+
+        The format comes from ``format`` or the file's content (see :func:`~wordlab.vectors.formats.read_vectors`);
+        NaN or infinite values are refused unless ``allow_nonfinite``.
+        """
+        keys, vectors, counts, extra = read_vectors(path, format=format, limit=limit, unicode_errors=unicode_errors,
+                                                    progress=progress, allow_nonfinite=allow_nonfinite)
+        return cls(keys, vectors, counts=counts, extra=extra)

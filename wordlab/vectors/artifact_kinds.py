@@ -1,0 +1,54 @@
+"""Word-vector files in the artifact registry (:mod:`wordlab.artifacts`): each loads as ``KeyedVectors``.
+
+word2vec text and binary (a ``<count> <dim>`` header, then text rows or binary records), GloVe-style
+text (rows ``<word> <v1> ... <vd>`` without a header) and wordlab's ``.npz``; compressed files
+(gzip, bzip2, xz) are looked through. Detection reads the bytes, never only the suffix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..artifacts import register
+from ..errors import DataError
+from .formats import NPZ_FORMAT, sniff_format
+
+
+def _sniffed(path: Path) -> str:
+    try:
+        return sniff_format(path)
+    except DataError:
+        return ""
+
+
+def _npz_format(path: Path, head: bytes) -> str | None:
+    if head[:4] != b"PK\x03\x04":
+        return None
+    from ..schema import npz_meta
+
+    try:
+        fmt = npz_meta(path).get("format")
+    except DataError:
+        return None
+    return fmt if isinstance(fmt, str) else None
+
+
+def _loader(fmt: str):
+    def load(path: Path, **kwargs: Any):
+        from .keyed import KeyedVectors
+
+        return KeyedVectors.load(path, format=fmt, **kwargs)
+
+    load.__name__ = f"load_{fmt}_vectors"
+    return load
+
+
+register(name="vectors-npz", describe="word vectors (wordlab .npz)", priority=50, groups=("vectors",),
+         sniff=lambda path, head: _npz_format(path, head) == NPZ_FORMAT, load=_loader("npz"))
+register(name="word2vec-binary", describe="word vectors (word2vec binary)", priority=20, groups=("vectors",),
+         sniff=lambda path, head: head[:4] != b"PK\x03\x04" and _sniffed(path) == "binary", load=_loader("binary"))
+register(name="word2vec-text", describe="word vectors (word2vec text)", priority=20, groups=("vectors",),
+         sniff=lambda path, head: head[:4] != b"PK\x03\x04" and _sniffed(path) == "text", load=_loader("text"))
+register(name="glove-text", describe="word vectors (GloVe-style text without a header)", priority=0,
+         groups=("vectors",), sniff=lambda path, head: _sniffed(path) == "glove", load=_loader("glove"))
