@@ -277,8 +277,11 @@ class Vocabulary:
         h.update(self.counts.tobytes())
         return h.hexdigest()[:16]
 
-    def extend(self, words: Sequence[str], counts: Sequence[int]) -> "Vocabulary":
-        """A new vocabulary with ``words`` appended (ids of existing words unchanged); counts of existing words add up."""
+    def extend(self, words: Sequence[str], counts: Sequence[int], total_words: int | None = None) -> "Vocabulary":
+        """A new vocabulary with ``words`` appended (ids of existing words unchanged); counts of existing words add up.
+
+        ``total_words``: the new corpus size (default: the old one plus ``sum(counts)``).
+        """
         new_counts = self.counts.copy()
         itos = list(self.itos)
         added = []
@@ -289,8 +292,9 @@ class Vocabulary:
                 itos.append(w)
                 added.append(c)
         new_counts = np.concatenate([new_counts, np.asarray(added, np.int64)])
-        return Vocabulary(itos, new_counts, specials=self.specials,
-                          total_words=self.total_words + int(np.sum(counts)))
+        if total_words is None:
+            total_words = self.total_words + int(np.sum(counts))
+        return Vocabulary(itos, new_counts, specials=self.specials, total_words=total_words)
 
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict:

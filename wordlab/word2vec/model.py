@@ -34,7 +34,8 @@ from ..progress import progress_bar
 from ..tensor import num_threads
 from ..text import EOS, Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
 from .config import Word2VecConfig
-from .fast_trainer import SamplingTables, train_epoch_fast
+from .fast_trainer import LOSS_EVERY, SamplingTables, train_epoch_fast
+from .gensim_compat import GensimAttributes, check_train_arguments, config_arguments, fire, pick_corpus
 from .modules import init_input_vectors
 
 log = logging.getLogger(__name__)
@@ -67,26 +68,41 @@ def _name(corpus: Corpus | list[list[str]]) -> str:
     return corpus.name if isinstance(corpus, Corpus) else "corpus"
 
 
-class Word2Vec:
+class Word2Vec(GensimAttributes):
     """word2vec (CBOW or skip-gram, negative sampling) with a fast multi-threaded CPU trainer.
+
+    A drop-in for gensim's ``Word2Vec`` in training scripts (:mod:`.gensim_compat` lists what maps how).
 
     Parameters
     ----------
     corpus: when given, ``build_vocab(corpus)`` then ``train()`` at once (as gensim).
+        ``sentences=`` (gensim's name: token lists) and ``corpus_file=`` (a file read one sentence
+        per line, gensim's ``LineSentence``) are the same, spelled as gensim does.
     config: a :class:`Word2VecConfig`; or pass its fields as keywords (``sg=1, window=5, ...``).
     progress: show progress bars (``None`` = when stderr is a terminal).
     cache_dir: where the corpus id cache lives (``False`` disables; see ``build_vocab_and_ids``).
+    callbacks: objects with gensim's ``on_train_begin`` / ``on_epoch_begin`` / ``on_epoch_end`` /
+        ``on_train_end`` hooks, called by the training this constructor runs.
+    compute_loss: kept for gensim's scripts; the loss is always measured (``get_latest_training_loss``).
     """
 
-    def __init__(self, corpus: CorpusLike | None = None, *, config: Word2VecConfig | None = None,
+    def __init__(self, corpus: CorpusLike | None = None, *, sentences: CorpusLike | None = None,
+                 corpus_file: str | os.PathLike | None = None, config: Word2VecConfig | None = None,
                  progress: bool | None = None, cache_dir: str | os.PathLike | bool | None = None,
-                 **kwargs: Any) -> None:
+                 callbacks: Sequence[Any] = (), compute_loss: bool = True, **kwargs: Any) -> None:
         if config is not None and kwargs:
             raise ConfigError("pass either config= or keyword hyper-parameters, not both")
+        if corpus is not None and sentences is not None:
+            raise ConfigError("Word2Vec: pass the corpus once (corpus or sentences)")
+        corpus = pick_corpus(sentences if corpus is None else corpus, corpus_file, "Word2Vec")
         try:
-            self.config = config or Word2VecConfig(**kwargs)
+            self.config = config or Word2VecConfig(**config_arguments(kwargs))
         except TypeError as e:
             raise ConfigError(f"Word2Vec: {e}") from None
+        self.callbacks = tuple(callbacks)
+        self.compute_loss = compute_loss
+        self.running_training_loss = 0.0
+        self.corpus_count = self.corpus_total_words = 0
         self.progress = progress
         self.cache_dir = cache_dir
         self.vocab: Vocabulary | None = None
@@ -99,23 +115,32 @@ class Word2Vec:
         self._wv = None
         if corpus is not None:
             self.build_vocab(corpus)
-            self.train()
+            self.train(callbacks=self.callbacks)
 
     # ------------------------------------------------------------------ vocabulary
-    def build_vocab(self, corpus: CorpusLike, update: bool = False) -> "Word2Vec":
+    def build_vocab(self, corpus: CorpusLike | None = None, update: bool = False, *,
+                    corpus_iterable: CorpusLike | None = None, corpus_file: str | os.PathLike | None = None,
+                    **gensim_options: Any) -> "Word2Vec":
         """Count ``corpus``, keep words with ``min_count`` occurrences, (re)initialise the vectors.
 
         ``update=True`` adds the corpus's new words (with ``min_count`` occurrences in it) after
         the existing ones, whose rows and ids stay as they are; new rows are initialised like
         fresh ones (``W_in`` uniform, ``W_out`` zero) and existing words' counts grow.
-        The corpus's ids are kept for a following ``train()``.
+        The corpus's ids are kept for a following ``train()``. ``corpus_iterable`` / ``corpus_file``
+        are gensim's spellings of ``corpus`` (``corpus_file``: one sentence per line).
         """
+        check_train_arguments(gensim_options, "build_vocab")
+        if corpus is not None and corpus_iterable is not None:
+            raise ConfigError("build_vocab: pass the corpus once (corpus or corpus_iterable)")
+        corpus = pick_corpus(corpus if corpus_iterable is None else corpus_iterable, corpus_file, "build_vocab")
+        if corpus is None:
+            raise ConfigError("build_vocab needs a corpus (a path, token lists, or corpus_file=)")
         c = self.config
         corpus = as_corpus(corpus)
         if update:
             if self.vocab is None:
                 raise ConfigError("build_vocab(update=True) needs a vocabulary: call build_vocab(corpus) first")
-            self._update_vocab(corpus)
+            raw_total = self._update_vocab(corpus)
         else:
             if isinstance(corpus, Corpus):
                 vocab, ids = build_vocab_and_ids(corpus, min_count=c.min_count, max_size=c.max_vocab_size,
@@ -130,30 +155,40 @@ class Word2Vec:
             self._ids = ids
             self.state = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
             self.history = []
-        self.tables = SamplingTables.build(self.vocab.counts, c, self.eos_id)
+            raw_total = vocab.total_words
+        self.rebuild_tables()
+        self.corpus_count, self.corpus_total_words = self._corpus_size(corpus, raw_total)
         self._wv = None
         log.info("vocabulary: %d words (min_count=%d), %d training tokens", len(self.vocab), c.min_count,
                  len(self._ids))
         return self
 
-    def _update_vocab(self, corpus: Corpus | list[list[str]]) -> None:
+    def rebuild_tables(self) -> None:
+        """Recompute the subsampling and noise tables from the vocabulary's counts and the config."""
+        self.tables = SamplingTables.build(self.vocab.counts, self.config, self.eos_id)
+
+    def _corpus_size(self, corpus: Corpus | list[list[str]], raw_total: int) -> tuple[int, int]:
+        """(sentences, raw tokens) of the corpus just read: gensim's ``corpus_count`` and ``corpus_total_words``.
+
+        ``raw_total``: the corpus's tokens as scanned (``<eos>`` marks included, pruned words too).
+        """
+        if isinstance(corpus, list):
+            return len(corpus), sum(len(s) for s in corpus)
+        eos = self.eos_id
+        n_eos = int(np.count_nonzero(self._ids == eos)) if eos >= 0 else 0
+        if n_eos:  # lines are sentences; the id array keeps every <eos>
+            return n_eos, raw_total - n_eos
+        return -(-len(self._ids) // self.config.batch_words), raw_total  # a token stream: jobs are the sentences
+
+    def _update_vocab(self, corpus: Corpus | list[list[str]]) -> int:
+        """``build_vocab(update=True)``: grow the vocabulary and the tables; returns the corpus's raw token count."""
         old = self.vocab
         seen, raw_ids = scan_and_encode(_chunks(corpus), min_count=1, source=_name(corpus))
-        counts = old.counts.copy()
-        words = list(old.itos)
-        new_words, new_counts = [], []
-        remap = np.full(len(seen), -1, dtype=np.int32)
-        for i, (w, n) in enumerate(zip(seen.itos, seen.counts)):
-            j = old.stoi.get(w)
-            if j is not None:
-                counts[j] += n
-                remap[i] = j
-            elif n >= self.config.min_count:
-                remap[i] = len(words) + len(new_words)
-                new_words.append(w)
-                new_counts.append(n)
-        self.vocab = Vocabulary(words + new_words, np.concatenate([counts, np.asarray(new_counts, np.int64)]),
-                                specials=old.specials, total_words=old.total_words + seen.total_words)
+        kept = [(w, int(n)) for w, n in zip(seen.itos, seen.counts) if w in old.stoi or n >= self.config.min_count]
+        self.vocab = old.extend([w for w, _ in kept], [n for _, n in kept],
+                                total_words=old.total_words + seen.total_words)
+        new_words = self.vocab.itos[len(old):]
+        remap = np.fromiter((self.vocab.stoi.get(w, -1) for w in seen.itos), dtype=np.int32, count=len(seen))
         ids = remap[raw_ids]
         self._ids = np.ascontiguousarray(ids[ids >= 0], dtype=np.int32)
         if new_words:
@@ -162,6 +197,7 @@ class Word2Vec:
             self.W_out = np.concatenate([self.W_out, np.zeros((len(new_words), self.config.vector_size), np.float32)])
         self.state = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
         log.info("vocabulary update: %d new words, %d in all", len(new_words), len(self.vocab))
+        return seen.total_words
 
     def _encode(self, corpus: CorpusLike) -> np.ndarray:
         corpus = as_corpus(corpus)
@@ -173,16 +209,39 @@ class Word2Vec:
     # ------------------------------------------------------------------ training
     def train(self, corpus: CorpusLike | None = None, *, epochs: int | None = None, resume: bool = False,
               checkpoint: str | os.PathLike | None = None, progress: bool | None = None,
-              on_epoch: Callable[[dict], None] | None = None) -> dict:
+              on_epoch: Callable[[dict], None] | None = None, callbacks: Sequence[Any] = (),
+              corpus_iterable: CorpusLike | None = None, corpus_file: str | os.PathLike | None = None,
+              total_examples: int | None = None, total_words: int | None = None,
+              start_alpha: float | None = None, end_alpha: float | None = None,
+              compute_loss: bool | None = None, **gensim_options: Any) -> dict:
         """Train for ``epochs`` (default ``config.epochs``) on ``corpus`` (default: the one given to ``build_vocab``).
 
         α decays linearly from ``alpha`` to ``min_alpha`` over all epochs, by words processed.
         ``resume=True`` continues an interrupted run (a model loaded from a checkpoint) at its
         next epoch, on the same α schedule. ``checkpoint``: save the model there after every
-        epoch (atomically). Returns a summary: words, effective words, seconds, words/s, loss.
+        epoch (atomically). ``on_epoch(stats)`` after every epoch; ``callbacks``: gensim-style
+        objects (``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end``).
+        gensim's keywords are accepted (:mod:`.gensim_compat`): ``corpus_iterable`` / ``corpus_file``
+        name the corpus, ``epochs`` / ``start_alpha`` / ``end_alpha`` set the config as gensim sets
+        its attributes, ``total_examples`` / ``total_words`` are not needed (wordlab counts).
+        Returns a summary: words, effective words, seconds, words/s, loss.
         """
+        check_train_arguments(gensim_options, "train")
         if self.vocab is None:
             raise ConfigError("train() needs a vocabulary: call build_vocab(corpus) first")
+        if corpus is not None and corpus_iterable is not None:
+            raise ConfigError("train: pass the corpus once (corpus or corpus_iterable)")
+        corpus = pick_corpus(corpus if corpus_iterable is None else corpus_iterable, corpus_file, "train")
+        for name, value in (("total_examples", total_examples), ("total_words", total_words)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
+                raise ConfigError(f"train: {name} must be a count >= 0, got {value!r}")
+        changes = {k: v for k, v in (("alpha", start_alpha), ("min_alpha", end_alpha)) if v}
+        if epochs is not None and not resume:
+            changes["epochs"] = int(epochs)
+        if changes:
+            self.config = self.config.replace(**changes)
+        if compute_loss is not None:
+            self.compute_loss = bool(compute_loss)
         if corpus is not None:
             self._ids = self._encode(corpus)
         if self._ids is None:
@@ -198,24 +257,31 @@ class Word2Vec:
             self.state = {"epochs_done": 0, "epochs_total": total_epochs, "words_done": 0}
         if epochs is not None and resume and int(epochs) != total_epochs:
             raise ConfigError(f"resume: the checkpoint's run has {total_epochs} epochs, not {epochs}")
-        total_words = len(ids) * total_epochs
+        run_words = len(ids) * total_epochs
         workers = c.workers or num_threads()
         show = self.progress if progress is None else progress
         summary = {"words": 0, "effective_words": 0, "seconds": 0.0, "loss": float("nan")}
-        with progress_bar(total_words, desc="word2vec", unit="w", enabled=show, unit_scale=True,
+        self.running_training_loss = 0.0
+        fire(callbacks, "on_train_begin", self)
+        with progress_bar(run_words, desc="word2vec", unit="w", enabled=show, unit_scale=True,
                           initial=first * len(ids), leave=bool(show)) as bar:
             for epoch in range(first, total_epochs):
-                stats = self._train_epoch(ids, epoch, total_epochs, total_words, workers, bar)
+                fire(callbacks, "on_epoch_begin", self)
+                stats = self._train_epoch(ids, epoch, total_epochs, run_words, workers, bar)
                 self.history.append(stats)
                 self.state["epochs_done"] = epoch + 1
                 self.state["words_done"] = (epoch + 1) * len(ids)
                 for key in ("words", "effective_words", "seconds"):
                     summary[key] += stats[key]
                 summary["loss"] = stats["loss"]
+                self.running_training_loss += stats["loss_sum"]
+                self._wv = None  # the vectors moved: queries from callbacks see this epoch's
                 if checkpoint is not None:
                     self.save(checkpoint)
                 if on_epoch is not None:
                     on_epoch(stats)
+                fire(callbacks, "on_epoch_end", self)
+        fire(callbacks, "on_train_end", self)
         summary["words_per_second"] = summary["words"] / summary["seconds"] if summary["seconds"] else 0.0
         summary["effective_words_per_second"] = (summary["effective_words"] / summary["seconds"]
                                                  if summary["seconds"] else 0.0)
@@ -249,10 +315,11 @@ class Word2Vec:
             from .torch_trainer import train_epoch_torch
 
             eff, loss, pairs = train_epoch_torch(self.W_in, self.W_out, ids, self.tables, c, workers=workers, **kwargs)
+        measured_every = LOSS_EVERY if c.trainer == "fast" else 1  # the fast kernel measures every 16th centre word
         seconds = time.perf_counter() - t0
         stats = {"epoch": epoch + 1, "words": len(ids), "effective_words": int(eff), "seconds": seconds,
                  "words_per_second": len(ids) / seconds if seconds else 0.0,
-                 "loss": loss / pairs if pairs else float("nan")}
+                 "loss": loss / pairs if pairs else float("nan"), "loss_sum": float(loss) * measured_every}
         log.info("epoch %d/%d: %d words (%d effective) in %.1fs, %.0f words/s, loss %.4f", epoch + 1,
                  total_epochs, len(ids), eff, seconds, stats["words_per_second"], stats["loss"])
         return stats
@@ -285,7 +352,8 @@ class Word2Vec:
             raise ConfigError("nothing to save: the model has no vocabulary yet")
         meta = {"format": FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
                 "specials": list(self.vocab.specials), "total_words": self.vocab.total_words,
-                "state": self.state, "history": self.history}
+                "state": self.state, "history": self.history,
+                "corpus": {"count": int(self.corpus_count), "total_words": int(self.corpus_total_words)}}
         with atomic_write(path, "wb") as f:
             np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts,
                      meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
@@ -318,9 +386,11 @@ class Word2Vec:
         model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
         model.W_in = np.ascontiguousarray(W_in, np.float32)
         model.W_out = np.ascontiguousarray(W_out, np.float32)
-        model.tables = SamplingTables.build(model.vocab.counts, config, model.eos_id)
+        model.rebuild_tables()
         model.state = dict(meta.get("state") or model.state)
         model.history = list(meta.get("history") or [])
+        corpus = meta.get("corpus") or {}
+        model.corpus_count, model.corpus_total_words = int(corpus.get("count", 0)), int(corpus.get("total_words", 0))
         return model
 
     def set_corpus(self, corpus: CorpusLike) -> None:
