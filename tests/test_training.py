@@ -167,10 +167,10 @@ def _timed_task(clock, n=160):
 def test_max_minutes_bounds_each_invocation_including_evaluation(tmp_path, monkeypatch):
     """The budget covers steps and evaluations of this call only: a resumed run trains again (it used to stop
     at once, its earlier invocations having spent the budget)."""
-    import wordlab.training as training
+    import wordlab.loop as loop
 
     clock = FakeClock()
-    monkeypatch.setattr(training, "clock", clock)
+    monkeypatch.setattr(loop, "clock", clock)
     cfg = TrainConfig(epochs=10, lr=0.01, monitor="valid_loss", max_minutes=20 / 60)
     out = tmp_path / "m.pt"
     first = fit(_model(), _timed_task(clock), cfg, out=out)
@@ -210,13 +210,13 @@ def test_raising_epochs_on_resume_recomputes_the_cosine_schedule(tmp_path):
 
 
 def test_only_the_main_process_writes_and_shows_progress(tmp_path, monkeypatch, capsys):
-    import wordlab.training as training
+    import wordlab.loop as loop
 
     fit(_model(), Regression(), TrainConfig(epochs=1), progress=None)  # stderr is not a terminal here
     assert "epoch 1/1" not in capsys.readouterr().err
     fit(_model(), Regression(), TrainConfig(epochs=1), progress=True)
     assert "epoch 1/1" in capsys.readouterr().err
-    monkeypatch.setattr(training, "is_main", lambda: False)
+    monkeypatch.setattr(loop, "is_main", lambda: False)
     res = fit(_model(), Regression(), TrainConfig(epochs=2, checkpoint_every=3), out=tmp_path / "m.pt",
               progress=True)
     assert res.steps == 32 and list(tmp_path.iterdir()) == []

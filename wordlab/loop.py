@@ -1,0 +1,378 @@
+"""The parts of the training loop :func:`wordlab.training.fit` is made of.
+
+:class:`LoopState` is where training stands (the resume payload, global over processes); :class:`Run`
+what one invocation holds (model, optimizer, schedule, budget, output paths). :func:`start_run`,
+:func:`resume_state`, :func:`train_epoch`, :func:`evaluate` and :func:`end_epoch` are one invocation's
+steps; :func:`save_resume`, :func:`save_best` and :func:`save_history` write files, on the main process
+only (:func:`wordlab.distributed.is_main`) — every process calls them, as gathering the task's state
+may be collective. Decisions (time budget) are rank 0's, broadcast to the others
+(:func:`wordlab.distributed.agree`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from .atomic import atomic_write_text
+from .checkpoint import load_checkpoint, save_checkpoint
+from .distributed import agree, all_sum, broadcast_object, is_main
+from .errors import CheckpointError, ConfigError
+from .progress import progress_bar, want_progress
+from .tensor import autocast, rng_state, set_rng_state, set_seed
+
+if TYPE_CHECKING:  # annotations only: training.py imports this module
+    from .training import Task, TrainConfig
+
+log = logging.getLogger("wordlab.training")
+
+@dataclass
+class LoopState:
+    """Where training stands: the resume payload (besides weights, optimizer, scheduler and RNG states).
+
+    Every count is global — the whole batch of all processes together — so a state written by N processes
+    resumes on any other number. ``epoch`` is the 0-based epoch in progress and ``step`` the batches of it
+    already done; ``run_*`` accumulate that epoch's training loss; ``elapsed`` is the time of all
+    invocations so far (reported, never budgeted); ``eval_seconds`` the last evaluation's duration (the
+    time budget keeps room for it); ``task`` the task's carried state (e.g. an LM's hidden state).
+    """
+
+    epoch: int = 0
+    step: int = 0
+    step_total: int = 0
+    best: float | None = None
+    best_epoch: int | None = None
+    history: list[dict] = field(default_factory=list)
+    run_loss: float = 0.0
+    run_units: int = 0
+    run_steps: int = 0
+    elapsed: float = 0.0
+    eval_seconds: float = 0.0
+    task: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LoopState":
+        """From :meth:`to_dict` (or the ``progress`` dict of an older resume file: same keys)."""
+        state = cls(**{f.name: d[f.name] for f in fields(cls) if d.get(f.name) is not None})
+        state.history = list(state.history)
+        return state
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """The optimizer named by ``cfg.optimizer`` over the parameters that require gradients."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return torch.optim.Adadelta(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
+    """The stateful torch scheduler for ``cfg.schedule="plateau"`` (``None`` otherwise: the cosine
+    schedule is the closed form :func:`scheduled_lr`, recomputed from the step, so a resumed run may
+    change the total)."""
+    if cfg.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode=cfg.mode, factor=1.0 / cfg.lr_decay, patience=cfg.patience, min_lr=cfg.min_lr)
+    return None
+
+
+def scheduled_lr(cfg: TrainConfig, step: int, total_steps: int) -> float:
+    """Cosine annealing from ``cfg.lr`` at step 0 to ``cfg.min_lr`` at ``total_steps``
+    (``CosineAnnealingLR``'s closed form)."""
+    t = min(step, total_steps) / max(1, total_steps)
+    return cfg.min_lr + (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * t)) / 2
+
+
+def resume_path(out: str | Path) -> Path:
+    """``lm.pt`` → ``lm.resume.pt``."""
+    out = Path(out)
+    return out.with_name(out.stem + ".resume" + (out.suffix or ".pt"))
+
+
+def history_path(out: str | Path) -> Path:
+    """``lm.pt`` → ``lm.history.json``."""
+    out = Path(out)
+    return out.with_name(out.stem + ".history.json")
+
+
+def _improved(value: float, best: float | None, mode: str) -> bool:
+    return best is None or (value < best if mode == "min" else value > best)
+
+
+clock = time.monotonic  # the budget's clock (a module attribute, so tests can drive it)
+
+
+class Budget:
+    """The time budget of one invocation (``TrainConfig.max_minutes``).
+
+    Training steps, evaluations and checkpoint writes all count; time spent by earlier invocations of a
+    resumed run does not. :meth:`allows` says whether one more training step and the evaluation that
+    ends its epoch still fit, estimated from the last step and the last evaluation.
+    """
+
+    def __init__(self, minutes: float | None, eval_seconds: float = 0.0) -> None:
+        self.seconds = None if minutes is None else 60.0 * minutes
+        self.start = clock()
+        self.step_seconds = 0.0
+        self.eval_seconds = eval_seconds
+
+    def elapsed(self) -> float:
+        return clock() - self.start
+
+    def allows(self) -> bool:
+        if self.seconds is None:
+            return True
+        return self.elapsed() + self.step_seconds + self.eval_seconds <= self.seconds
+
+
+@dataclass
+class Run:
+    """One invocation of :func:`fit`: what does not change while it runs (and is not resumed)."""
+
+    model: nn.Module
+    net: nn.Module  # what the task calls: ``model``, or its DistributedDataParallel wrapper
+    task: Task
+    cfg: TrainConfig
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    steps_per_epoch: list[int]
+    budget: Budget
+    out: Path | None = None
+    kind: str = "model"
+    model_config: Any = None
+    vocab: Any = None
+    extra: dict | None = None
+    restore_best: bool = False
+    progress: bool = False
+    best_state: dict | None = None
+    pending: list[float] = field(default_factory=lambda: [0.0, 0.0])  # this rank's loss·units, units not yet reduced
+    counted: float = 0.0  # this call's seconds already added to ``LoopState.elapsed``
+
+    @property
+    def epochs(self) -> int:
+        return len(self.steps_per_epoch)
+
+    @property
+    def total_steps(self) -> int:
+        return sum(self.steps_per_epoch)
+
+
+def start_run(model: nn.Module, task: Task, cfg: TrainConfig, *, out=None, kind="model", model_config=None,
+              vocab=None, extra=None, restore_best=False, progress=None) -> Run:
+    """Seed, build the optimizer and scheduler, count each epoch's steps, start the clock."""
+    set_seed(cfg.seed)
+    optimizer = make_optimizer(model, cfg)
+    epochs = 1 if cfg.dry_run else cfg.epochs
+    steps = [min(task.num_batches(e), cfg.dry_run or 10**18) for e in range(epochs)]
+    return Run(model=model, net=model, task=task, cfg=cfg, optimizer=optimizer, scheduler=make_scheduler(optimizer, cfg),
+               steps_per_epoch=steps, budget=Budget(cfg.max_minutes), out=None if out is None else Path(out),
+               kind=kind, model_config=model_config, vocab=vocab, extra=extra, restore_best=restore_best,
+               progress=is_main() and want_progress(progress))
+
+
+def resume_state(run: Run) -> LoopState:
+    """Load ``resume_path(run.out)`` into the model, optimizer, scheduler, RNGs and task; its :class:`LoopState`."""
+    path = resume_path(run.out)
+    dev = next(run.model.parameters()).device
+    ck = load_checkpoint(path, kind=run.kind, map_location=dev)
+    try:
+        run.model.load_state_dict(ck["state_dict"])
+    except RuntimeError as e:
+        raise CheckpointError(f"{path}: weights do not fit this model: {str(e).splitlines()[0]}") from None
+    run.optimizer.load_state_dict(ck["optimizer"])
+    if run.scheduler is not None and ck.get("scheduler"):
+        run.scheduler.load_state_dict(ck["scheduler"])
+    p = ck["progress"]
+    state = LoopState.from_dict(p)
+    if state.step and state.history and state.history[-1].get("partial"):
+        state.history.pop()  # the row of an epoch cut short by a time budget; it is redone now
+    if state.task and hasattr(run.task, "load_state_dict"):
+        run.task.load_state_dict(state.task)
+    set_rng_state(ck["rng"])
+    before = (p.get("train_config") or {}).get("epochs")
+    if before is not None and before != run.cfg.epochs and not run.cfg.dry_run:
+        log.info("epochs changed from %d to %d on resume; the schedule now spans %d steps",
+                 before, run.cfg.epochs, run.total_steps)
+    if run.restore_best and run.out.exists():
+        run.best_state = load_checkpoint(run.out, kind=run.kind, map_location="cpu")["state_dict"]
+    log.info("resumed from %s at epoch %d step %d", path, state.epoch + 1, state.step)
+    return state
+
+
+def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
+    """Train from ``state.step`` to the end of epoch ``state.epoch`` or until the budget runs out.
+
+    Returns (cut short by the budget, seconds spent, units trained in this call).
+    """
+    cfg, model, optimizer = run.cfg, run.model, run.optimizer
+    n = run.steps_per_epoch[state.epoch]
+    dev = next(model.parameters()).device
+    if state.step == 0:
+        state.run_loss, state.run_units, state.run_steps = 0.0, 0, 0
+    unit = getattr(run.task, "unit", "it")
+    show_ppl = getattr(run.task, "perplexity", False)
+    model.train()
+    t0 = time.perf_counter()
+    units_epoch = 0
+    cut = False
+    bar = progress_bar(n, desc=f"epoch {state.epoch + 1}/{run.epochs}", unit="batch", enabled=run.progress,
+                       initial=state.step)
+    for batch in run.task.batches(state.epoch, state.step):
+        if state.step >= n:
+            break
+        t_step = clock()
+        if cfg.schedule == "cosine":
+            for group in optimizer.param_groups:
+                group["lr"] = scheduled_lr(cfg, state.step_total, run.total_steps)
+        optimizer.zero_grad(set_to_none=True)
+        with autocast(dev, cfg.precision):  # training forward only; evaluation stays float32
+            loss, units = run.task.train_step(run.net, batch)
+        if not torch.isfinite(loss):
+            raise ConfigError(f"loss became {loss.item()} at epoch {state.epoch + 1} step {state.step + 1}; "
+                              f"lower the learning rate or set a gradient clip")
+        loss.backward()
+        if cfg.clip:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        optimizer.step()
+        state.step += 1
+        state.step_total += 1
+        state.run_steps += 1
+        run.pending[0] += loss.item() * units
+        run.pending[1] += units
+        units_epoch += units
+        if run.progress:
+            mean = (state.run_loss + run.pending[0]) / max(state.run_units + run.pending[1], 1)
+            post = {"loss": f"{mean:.3f}"}
+            if show_ppl:
+                post["ppl"] = f"{math.exp(min(mean, 50)):.1f}"
+            post[f"{unit}/s"] = f"{units_epoch / max(time.perf_counter() - t0, 1e-9):,.0f}"
+            post["lr"] = f"{optimizer.param_groups[0]['lr']:.3g}"
+            bar.set_postfix(post, refresh=False)
+            bar.update(1)
+        if cfg.checkpoint_every and state.step_total % cfg.checkpoint_every == 0 and state.step < n:
+            save_resume(run, state)
+        run.budget.step_seconds = clock() - t_step
+        if state.step < n and cfg.max_minutes is not None and not agree(run.budget.allows()):
+            cut = True
+            break
+    bar.close()
+    return cut, time.perf_counter() - t0, units_epoch
+
+
+def _reduce_running(run: Run, state: LoopState) -> None:
+    """Add every rank's loss sums since the last call to ``state`` (the state stays global)."""
+    loss, units = all_sum(run.pending)
+    state.run_loss += loss
+    state.run_units += int(units)
+    run.pending = [0.0, 0.0]
+
+
+def evaluate(run: Run, state: LoopState) -> dict[str, float]:
+    """The task's validation metrics (no grad, eval mode), as rank 0 computed them; times the evaluation."""
+    t = clock()
+    run.model.eval()
+    with torch.no_grad():
+        metrics = dict(run.task.evaluate(run.model) or {})
+    run.model.train()
+    metrics = broadcast_object(metrics)
+    state.eval_seconds = run.budget.eval_seconds = clock() - t
+    return metrics
+
+
+def end_epoch(run: Run, state: LoopState, metrics: dict, *, partial: bool, seconds: float, units: int) -> str:
+    """Record the epoch's history row, keep the best model, step the plateau schedule, persist.
+
+    Returns how training goes on: ``"completed"`` (continue), ``"early_stop"``, ``"time_budget"``, ``"dry_run"``.
+    """
+    cfg = run.cfg
+    _reduce_running(run, state)
+    unit = getattr(run.task, "unit", "it")
+    train_loss = state.run_loss / max(state.run_units, 1)
+    row = {"epoch": state.epoch + 1, "steps": state.step, "train_loss": train_loss,
+           "lr": run.optimizer.param_groups[0]["lr"], "seconds": round(seconds, 3),
+           f"{unit}_per_s": round(units / max(seconds, 1e-9), 1)}
+    if getattr(run.task, "perplexity", False):
+        row["train_ppl"] = math.exp(min(train_loss, 50))
+    row.update(metrics)
+    if partial:
+        row["partial"] = True
+    monitored = metrics.get(cfg.monitor, train_loss if cfg.monitor in ("loss", "train_loss") else None)
+    if monitored is None:
+        raise ConfigError(f"monitor {cfg.monitor!r} is not among the evaluation metrics {sorted(metrics)}")
+    row["monitor"] = monitored
+    state.history.append(row)
+    log.info("epoch %d: %s", state.epoch + 1, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})
+    if _improved(monitored, state.best, cfg.mode):
+        state.best, state.best_epoch = monitored, state.epoch + 1
+        if run.restore_best:
+            run.best_state = copy.deepcopy({k: v.detach().cpu() for k, v in run.model.state_dict().items()})
+        save_best(run, state)
+    if cfg.schedule == "plateau" and not partial:
+        run.scheduler.step(monitored)
+    stopped = "completed"
+    if partial:
+        stopped = "time_budget"  # --resume finishes this epoch where the budget stopped it (its row is then replaced)
+    else:
+        state.epoch += 1
+        state.step = 0
+    if cfg.early_stop is not None and state.best_epoch is not None \
+            and state.epoch - state.best_epoch >= cfg.early_stop and not partial:
+        stopped = "early_stop"
+    if cfg.dry_run:
+        stopped = "dry_run"
+    save_resume(run, state)
+    save_history(run, state)
+    if stopped == "completed" and state.epoch < run.epochs and cfg.max_minutes is not None \
+            and not agree(run.budget.allows()):
+        stopped = "time_budget"
+    return stopped
+
+
+def save_resume(run: Run, state: LoopState) -> None:
+    """Write the resumable checkpoint (main process only; every process must call it)."""
+    if run.out is None:
+        return
+    _reduce_running(run, state)
+    now = run.budget.elapsed()
+    state.elapsed += now - run.counted
+    run.counted = now
+    state.task = run.task.state_dict() if hasattr(run.task, "state_dict") else {}
+    if not is_main():
+        return
+    save_checkpoint(
+        resume_path(run.out), kind=run.kind, config=run.model_config or {}, vocab=run.vocab,
+        state_dict=run.model.state_dict(), optimizer=run.optimizer.state_dict(),
+        scheduler=run.scheduler.state_dict() if run.scheduler else None,
+        progress={**state.to_dict(), "train_config": asdict(run.cfg)}, rng=rng_state(), extra=run.extra)
+
+
+def save_best(run: Run, state: LoopState) -> None:
+    """Write the best-model checkpoint ``run.out`` (main process only)."""
+    if run.out is None or not is_main():
+        return
+    save_checkpoint(run.out, kind=run.kind, config=run.model_config or {}, vocab=run.vocab,
+                    state_dict=run.model.state_dict(),
+                    progress={"epoch": state.best_epoch, "best": state.best, "monitor": run.cfg.monitor},
+                    extra=run.extra)
+
+
+def save_history(run: Run, state: LoopState) -> None:
+    """Write ``history_path(run.out)`` (main process only)."""
+    if run.out is not None and is_main():
+        atomic_write_text(history_path(run.out), json.dumps(state.history, indent=1))
