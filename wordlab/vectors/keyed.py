@@ -333,6 +333,36 @@ class KeyedVectors:
         """The key of ``keys_list`` most similar to ``key1``."""
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
+    # ---- evaluation (gensim's methods; the work is in wordlab.evaluation) -----------------------
+    def evaluate_word_analogies(self, analogies: PathLike, restrict_vocab: int | None = 300000,
+                                case_insensitive: bool = True, dummy4unknown: bool = False,
+                                similarity_function: str = "most_similar") -> tuple[float, list[dict]]:
+        """Analogy accuracy ``(score, sections)`` as gensim's method; see
+        :func:`wordlab.evaluation.evaluate_word_analogies`. ``similarity_function``: ``"most_similar"``
+        (3CosAdd) or ``"most_similar_cosmul"`` (3CosMul)."""
+        from wordlab.errors import ConfigError
+        from wordlab.evaluation import evaluate_word_analogies
+
+        methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
+        if similarity_function not in methods:
+            raise ConfigError(f"similarity_function must be one of {', '.join(methods)}, got {similarity_function!r}")
+        return evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
+                                       case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+                                       method=methods[similarity_function])
+
+    def evaluate_word_pairs(self, pairs: PathLike, delimiter: str | None = "\t", encoding: str = "utf8",
+                            restrict_vocab: int | None = 300000, case_insensitive: bool = True,
+                            dummy4unknown: bool = False):
+        """``((pearson, p), (spearman, p), oov_percent)`` on a word-pair file, as gensim's method; see
+        :func:`wordlab.evaluation.evaluate_word_pairs`. Files are read as UTF-8."""
+        from wordlab.errors import ConfigError
+        from wordlab.evaluation import evaluate_word_pairs
+
+        if encoding.lower().replace("-", "") != "utf8":
+            raise ConfigError(f"evaluate_word_pairs reads UTF-8 files only, not {encoding!r}")
+        return evaluate_word_pairs(self, pairs, delimiter=delimiter, restrict_vocab=restrict_vocab,
+                                   case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
+
     # ---- files --------------------------------------------------------------------------------
     def save_word2vec_format(self, fname: PathLike, binary: bool = False, progress: bool | None = None) -> None:
         """Write the C word2vec text (``binary=False``) or binary layout, byte-identical to gensim; atomic."""
@@ -348,25 +378,23 @@ class KeyedVectors:
         return cls(keys, vectors)
 
     def save(self, path: PathLike, format: str | None = None, progress: bool | None = None) -> None:
-        """Save by suffix or ``format``: ``.bin`` word2vec binary, ``.txt``/``.vec`` text, ``.npz`` native."""
-        fmt = format_from_path(path, format)
+        """Save by suffix or ``format``: ``.bin`` word2vec binary, ``.txt``/``.vec`` text; any other name
+        (``.npz``, gensim's ``.kv`` / ``.model`` / …) the native ``.npz`` + JSON layout (never a pickle)."""
+        fmt = format_from_path(path, format) or "npz"
         if fmt == "npz":
             write_npz(path, self.index_to_key, self._vectors, counts=self.counts, extra=self.extra)
-        elif fmt in ("binary", "text"):
-            write_word2vec(path, self.index_to_key, self._vectors, binary=fmt == "binary", progress=progress)
         else:
-            from wordlab.errors import DataError
-            raise DataError(f"{path}: cannot tell the format from the suffix; use .bin, .txt, .vec or .npz "
-                            "(or pass format='bin'|'text'|'npz')")
+            write_word2vec(path, self.index_to_key, self._vectors, binary=fmt == "binary", progress=progress)
 
     @classmethod
     def load(cls, path: PathLike, format: str | None = None, limit: int | None = None,
              unicode_errors: str = "strict", progress: bool | None = None,
-             allow_nonfinite: bool = False) -> "KeyedVectors":
+             allow_nonfinite: bool = False, mmap: str | None = None) -> "KeyedVectors":
         """Load a file :meth:`save` (or gensim / the C tool, or a GloVe-style text file without header) wrote.
 
-        The format comes from ``format`` or the file's content (see :func:`~wordlab.vectors.formats.read_vectors`);
-        NaN or infinite values are refused unless ``allow_nonfinite``.
+        The format comes from ``format`` or the file's content (see :func:`~wordlab.vectors.formats.read_vectors`),
+        so any file name works; NaN or infinite values are refused unless ``allow_nonfinite``. ``mmap`` is
+        accepted for gensim's scripts and ignored (the arrays are read into memory).
         """
         keys, vectors, counts, extra = read_vectors(path, format=format, limit=limit, unicode_errors=unicode_errors,
                                                     progress=progress, allow_nonfinite=allow_nonfinite)

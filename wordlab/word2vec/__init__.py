@@ -7,8 +7,9 @@ compiled multi-threaded CPU kernel (``trainer="fast"``, the default) and torch m
 """
 
 from .config import Word2VecConfig
+from .gensim_compat import CallbackAny2Vec
 from .model import Word2Vec
 from .modules import CBOW, SkipGram
 from .run import Word2VecRun, train_word2vec
 
-__all__ = ["Word2Vec", "Word2VecConfig", "CBOW", "SkipGram", "train_word2vec", "Word2VecRun"]
+__all__ = ["Word2Vec", "Word2VecConfig", "CBOW", "SkipGram", "train_word2vec", "Word2VecRun", "CallbackAny2Vec"]
