@@ -64,21 +64,33 @@ def _unitvec(v: np.ndarray) -> np.ndarray:
 
 def evaluate_word_pairs(kv: KeyedVectors, pairs: str | os.PathLike, delimiter: str | None = None,
                         restrict_vocab: int | None = 300000, case_insensitive: bool = True,
-                        dummy4unknown: bool = False):
+                        dummy4unknown: bool = False, oov: bool = False):
     """Pearson and Spearman correlation of model and human similarity on a word-pair file.
 
     Returns ``((pearson_r, p_value), (spearman_rho, p_value), oov_ratio)`` like gensim: the first two
     are scipy result objects (indexable as pairs), ``oov_ratio`` is the percentage of pairs with a
     word outside the first ``restrict_vocab`` keys (skipped, or scored 0.0 with ``dummy4unknown``).
+    ``oov=True`` (subword vectors, e.g. fastText's): such a word is scored with the vector ``kv`` computes
+    for it (``kv.has_vector(word)``; the lower-cased form when ``case_insensitive``), and only pairs
+    with a word that gets no vector at all count as out-of-vocabulary.
     """
     from scipy import stats  # imported here: scipy.stats takes a second to import
 
     triples = read_word_pairs(pairs, delimiter, case_insensitive)
     ok_vocab = restricted_vocab(kv, restrict_vocab, case_insensitive)
+    has_vector = getattr(kv, "has_vector", None) if oov else None
     gold, model, oov = [], [], 0
     vectors = kv.vectors
     units: dict[int, np.ndarray] = {}
     for a, b, sim in triples:
+        if has_vector is not None and not (a in ok_vocab and b in ok_vocab):
+            forms = [w.lower() if case_insensitive else w for w in (a, b)]
+            if all(w in ok_vocab or has_vector(f) for w, f in zip((a, b), forms)):
+                va, vb = (units.setdefault(ok_vocab[w], _unitvec(vectors[ok_vocab[w]])) if w in ok_vocab
+                          else _unitvec(np.array(kv.get_vector(f), dtype=np.float32)) for w, f in zip((a, b), forms))
+                gold.append(sim)
+                model.append(np.dot(va, vb))
+                continue
         if a not in ok_vocab or b not in ok_vocab:
             oov += 1
             if dummy4unknown:
