@@ -46,8 +46,9 @@ DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
 RESULTS = ROOT / "benchmarks" / "results" / "lm.json"
 
 from wordlab.atomic import atomic_write_text  # noqa: E402
-from wordlab.lm import (LMConfig, RNNLanguageModel, SamplingConfig, generate, generate_ids, load_lm,  # noqa: E402
-                        load_lm_data, perplexity, quantize_int8, render)
+from wordlab.decoding import SamplingConfig, sample  # noqa: E402
+from wordlab.lm import (LMConfig, RNNLanguageModel, generate, load_lm, load_lm_data, perplexity,  # noqa: E402
+                        quantize_int8, render)
 from wordlab.lm.train import LMTask  # noqa: E402
 from wordlab.cli.common import print_table  # noqa: E402
 from wordlab.training import TrainConfig, fit  # noqa: E402
@@ -183,14 +184,14 @@ def bench_generate(args, out: dict) -> None:
     cfg = SamplingConfig(max_tokens=n, temperature=0.8, top_p=0.9, seed=1)
     rows, res = [], {}
     for name, m in (("fp32", model), ("int8 (quantize_int8)", quantize_int8(model))):
-        generate_ids(m, [1, 2, 3], SamplingConfig(max_tokens=5, seed=0))  # warm-up
+        sample(m, [1, 2, 3], SamplingConfig(max_tokens=5, seed=0))  # warm-up
         rates, cpu = [], []
         for _ in range(3):
             t0, c0 = time.perf_counter(), time.process_time()
-            ids = generate_ids(m, [1, 2, 3], cfg, banned=[0])
+            ids = sample(m, [1, 2, 3], cfg, banned=[0])
             rates.append(len(ids) / (time.perf_counter() - t0))
             cpu.append(len(ids) / (time.process_time() - c0))
-        rows.append([f"wordlab generate_ids, {name}", round(statistics.median(rates)),
+        rows.append([f"wordlab decoding.sample, {name}", round(statistics.median(rates)),
                      round(statistics.median(cpu)), [round(r) for r in rates]])
         res[name.split()[0]] = {"wall_tok_s": rates, "cpu_tok_s": cpu, "median": statistics.median(rates),
                                 "median_per_cpu_second": statistics.median(cpu)}

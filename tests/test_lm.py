@@ -11,9 +11,8 @@ from torch.nn import functional as F
 
 from wordlab.errors import ConfigError
 from wordlab.layers.recurrent import LockedDropout, detach_state
-from wordlab.lm import (LMConfig, RNNLanguageModel, SamplingConfig, batchify, bptt_windows, generate, generate_ids,
-                        nll, perplexity, top_p_mask)
-from wordlab.lm.generate import filter_logits, next_word_distribution
+from wordlab.decoding import SamplingConfig, sample
+from wordlab.lm import LMConfig, RNNLanguageModel, batchify, bptt_windows, generate, nll, perplexity
 from wordlab.text import EOS, UNK, Vocabulary
 
 
@@ -148,44 +147,7 @@ def test_state_is_carried_between_windows():
     assert torch.allclose(torch.cat([a, b], 1), logits_full, atol=1e-5)
 
 
-def test_top_p_mask_is_the_smallest_set_with_enough_mass():
-    g = torch.Generator().manual_seed(0)
-    for trial in range(50):
-        probs = torch.softmax(torch.randn(40, generator=g) * 3, -1)
-        assert top_p_mask(probs, 1.0).all()
-        for p in (0.05, 0.3, 0.5, 0.9, 0.99):
-            order = sorted(range(40), key=lambda i: -probs[i].item())
-            kept, mass = set(), 0.0
-            for i in order:  # naive: add the most probable words until the mass reaches p
-                kept.add(i)
-                mass += probs[i].item()
-                if mass >= p:
-                    break
-            mask = top_p_mask(probs, p)
-            got = set(torch.nonzero(mask).flatten().tolist())
-            assert got == kept, (trial, p)
-
-
-def test_filter_logits_against_naive():
-    logits = torch.tensor([2.0, -1.0, 0.5, 3.0, -2.0, 1.0])
-    cfg = SamplingConfig(temperature=0.5, top_k=4, repetition_penalty=2.0)
-    out = filter_logits(logits, cfg, banned_ids=[3], context=[0, 1, 1])
-    naive = [2.0 / 2, -1.0 * 2, 0.5, float("-inf"), -2.0, 1.0]  # penalty on 0 and 1, id 3 banned
-    naive = [v / 0.5 for v in naive]
-    kth = sorted(naive, reverse=True)[3]
-    naive = [v if v >= kth else float("-inf") for v in naive]
-    assert out.tolist() == pytest.approx(naive)
-
-
-@pytest.mark.parametrize("opts", [dict(top_p=0.8), dict(top_k=7), dict(top_k=12, top_p=0.6, temperature=0.7),
-                                  dict(repetition_penalty=1.8, temperature=1.3), dict()])
-def test_sampling_distribution_is_softmax_of_filtered_logits(opts):
-    logits = torch.randn(50, generator=torch.Generator().manual_seed(3)) * 2
-    cfg = SamplingConfig(**opts)
-    ref = torch.softmax(filter_logits(logits, cfg, banned_ids=[2, 5], context=[1, 4, 4]), -1)
-    probs, ids = next_word_distribution(logits, cfg, torch.tensor([2, 5]), [1, 4, 4])
-    got = torch.zeros(50).index_put_((ids,), probs)
-    assert torch.allclose(got, ref, atol=1e-6)
+# sampling filters on fixed logits (top-p mask, filter_logits, the fast distribution): tests/test_decoding.py
 
 
 def test_top_k_1_equals_greedy_and_seeded_sampling_is_reproducible():
@@ -202,7 +164,7 @@ def test_top_k_1_equals_greedy_and_seeded_sampling_is_reproducible():
 def test_incremental_generation_equals_full_recomputation():
     model = _model("gru")
     cfg = SamplingConfig(max_tokens=15, greedy=True)
-    out = generate_ids(model, [3, 4, 5], cfg)
+    out = sample(model, [3, 4, 5], cfg)
     seq = [3, 4, 5]
     with torch.no_grad():
         for _ in range(15):  # recompute the whole prefix at every step
@@ -234,7 +196,6 @@ def test_stop_at_eos_and_empty_prompt():
 
 
 def test_export_keyed_vectors():
-    pytest.importorskip("wordlab.vectors")
     from wordlab.lm import embeddings_to_keyed_vectors
 
     model, vocab = _model(), _vocab()
@@ -251,16 +212,6 @@ def test_int8_generation_stays_close_to_fp32():
         a, b = torch.log_softmax(model(x)[0], -1), torch.log_softmax(q(x)[0], -1)
     assert (a - b).abs().max() < 0.05
     assert len(generate(q, _vocab(), "w1", max_tokens=10, seed=0)) == 10
-
-
-def test_draw_follows_the_distribution_and_never_picks_zero_mass():
-    from wordlab.lm.generate import draw
-
-    probs = torch.tensor([0.5, 0.0, 0.2, 0.3, 0.0])
-    g = torch.Generator().manual_seed(0)
-    counts = np.bincount([draw(probs, g) for _ in range(20000)], minlength=5)
-    assert counts[1] == counts[4] == 0
-    assert np.allclose(counts / 20000, probs.numpy(), atol=0.015)
 
 
 @pytest.mark.parametrize("variational", [True, False])

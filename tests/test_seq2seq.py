@@ -1,19 +1,17 @@
-"""seq2seq: pair files, splits, model variants, overfitting, greedy/beam search, metrics, checkpoints, plots."""
+"""seq2seq: pair files, splits, model variants, overfitting, translation, metrics, checkpoints, plots."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 from wordlab.errors import CheckpointError, DataError
-from wordlab.seq2seq import (DataConfig, Seq2Seq, Seq2SeqConfig, Seq2SeqTask, Translator, beam_search,
-                             build_vocabs, corpus_bleu, dlfs2_split, encode_pairs, exact_match, greedy_search,
-                             per_length, read_pairs, split_indices)
+from wordlab.seq2seq import (DataConfig, Seq2Seq, Seq2SeqConfig, Seq2SeqTask, Translator, build_vocabs,
+                             corpus_bleu, dlfs2_split, encode_pairs, exact_match, per_length, read_pairs,
+                             split_indices)
 from wordlab.seq2seq.data import batch_indices, make_batch, normalize_string, pad
 from wordlab.seq2seq.model import reverse_padded
 from wordlab.training import TrainConfig, fit
@@ -156,48 +154,7 @@ def test_overfits_a_tiny_pair_set_with_the_shared_loop(tmp_path):
     assert again.translate(["b c b a"], beam=3)[0].text == "y z y x"
 
 
-@pytest.mark.parametrize("opts", [dict(attention="additive"), dict(peeky=True), dict(attention="dot", cell="gru")])
-def test_beam_width_one_equals_greedy(opts):
-    pairs, src, tgt, enc = _toy()
-    torch.manual_seed(1)
-    model = Seq2Seq(Seq2SeqConfig(len(src), len(tgt), emb=8, hidden=16, **opts)).eval()
-    batch = make_batch(enc, np.arange(len(enc)))
-    g = greedy_search(model, batch.src, batch.src_len, max_len=7)
-    b = beam_search(model, batch.src, batch.src_len, beam=1, max_len=7)
-    for x, y in zip(g, b):
-        assert x.tokens == y.tokens and x.finished == y.finished
-        assert x.score == pytest.approx(y.score, abs=1e-5)
-        if x.attention is not None:
-            np.testing.assert_allclose(x.attention, y.attention, atol=1e-6)
-
-
-def _logprob(model, src, tokens, eos):
-    """log P(tokens [+ <eos>]) by teacher forcing, for exhaustive search."""
-    enc = model.encode(src, torch.tensor([src.shape[1]]))
-    y = torch.tensor([[model.cfg.bos_id] + tokens[:-1]])
-    logits, _, _ = model.decode(y, enc.state, enc)
-    logp = F.log_softmax(logits[0], -1)
-    return float(sum(logp[i, t] for i, t in enumerate(tokens)))
-
-
-def test_wide_beam_finds_the_exhaustive_best():
-    pairs = [(["a", "b"], ["x"]), (["b"], ["y"])]
-    src, tgt = build_vocabs(pairs)  # target: 4 specials + x, y = 6 symbols
-    torch.manual_seed(3)
-    model = Seq2Seq(Seq2SeqConfig(len(src), len(tgt), emb=4, hidden=8, attention="general")).eval()
-    x = torch.from_numpy(src.encode(["a", "b"])).long().unsqueeze(0)
-    max_len, eos, V = 3, model.cfg.eos_id, len(tgt)
-    best, best_seq = -math.inf, None
-    with torch.no_grad():
-        for n in range(1, max_len + 1):
-            for seq in itertools.product(range(V), repeat=n):
-                if eos in seq[:-1] or (n < max_len and seq[-1] != eos):
-                    continue  # finished at its first <eos>, or cut at max_len
-                lp = _logprob(model, x, list(seq), eos)
-                if lp > best:
-                    best, best_seq = lp, [t for t in seq if t != eos]
-    h = beam_search(model, x, torch.tensor([2]), beam=V ** max_len, max_len=max_len, length_penalty=0.0)[0]
-    assert h.tokens == best_seq and h.score == pytest.approx(best, abs=1e-4)
+# greedy / beam search (beam 1 == greedy, exhaustive search): tests/test_decoding.py
 
 
 # ------------------------------------------------------------------ metrics

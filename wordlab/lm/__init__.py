@@ -1,8 +1,11 @@
-"""Word-level RNN / LSTM / GRU language models: data, model, training, perplexity, generation."""
+"""Word-level RNN / LSTM / GRU language models: data, model, training, perplexity, generation.
 
+Sampling itself is :mod:`wordlab.decoding`; ``generate`` adds the vocabulary and the text."""
+
+from ..decoding import SamplingConfig  # defined in wordlab.decoding; re-exported for `from wordlab.lm import …`
 from .config import LMConfig
 from .data import LMData, batchify, bptt_windows, load_lm_data
-from .generate import SamplingConfig, generate, generate_ids, quantize_int8, render, top_p_mask
+from .generate import generate, quantize_int8, render, stream_text, stream_words
 from .load import embeddings_to_keyed_vectors, load_lm
 from .model import RNNLanguageModel
 from .perplexity import nll, perplexity
@@ -10,6 +13,6 @@ from .train import LMTask, train_language_model
 
 __all__ = [
     "LMConfig", "RNNLanguageModel", "LMData", "batchify", "bptt_windows", "load_lm_data",
-    "SamplingConfig", "generate", "generate_ids", "quantize_int8", "render", "top_p_mask",
+    "SamplingConfig", "generate", "stream_words", "stream_text", "quantize_int8", "render",
     "embeddings_to_keyed_vectors", "load_lm", "nll", "perplexity", "LMTask", "train_language_model",
 ]

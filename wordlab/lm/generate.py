@@ -1,150 +1,25 @@
-"""Text generation from a language model: greedy, temperature, top-k, top-p, bans, repetition penalty.
+"""Text generation from a language model: words in, words (or text) out, streamed as they are drawn.
 
-The state is incremental: the prompt is read once, then each new word is fed alone with the
-state of the previous step, so the prefix is never recomputed (O(1) work per word).
+The sampler itself (greedy, temperature, top-k, top-p, bans, repetition penalty, stop tokens) is
+:mod:`wordlab.decoding.sampling`, written once for every model that implements the step protocol;
+this module adds what needs the vocabulary: prompt words → ids, banned words and ``<unk>`` → ids,
+``<eos>`` as the stop token, ids → words, words → text, and stop strings on that text.
 
-Filtering of the next-word logits, in this order:
-
-1. banned ids → ``-inf`` (``<unk>`` is banned unless ``allow_unk``; ``<pad>``/``<bos>`` always);
-2. repetition penalty ``θ`` on every id already in the context (Keskar et al. 2019, CTRL,
-   arXiv 1909.05858): ``logit / θ`` if positive, ``logit · θ`` otherwise;
-3. temperature: ``logits / T``;
-4. top-k: keep the ``k`` largest;
-5. top-p (nucleus, Holtzman et al. 2019, arXiv 1904.09751): keep the smallest set of most
-   probable words whose probability mass is ``≥ p``.
+``<unk>`` is banned unless ``allow_unk``; ``<pad>``/``<bos>`` always are.
 """
 
 from __future__ import annotations
 
 import copy
 import warnings
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
+from ..decoding import SamplingConfig, cut_at_stops, stream
 from ..errors import ConfigError
 from ..text import BOS, EOS, PAD, UNK, Vocabulary
-
-
-@dataclass(frozen=True)
-class SamplingConfig:
-    """How to pick the next word; ``greedy=True`` takes the arg-max of the filtered logits."""
-
-    max_tokens: int = 60
-    greedy: bool = False
-    temperature: float = 1.0
-    top_k: int = 0
-    top_p: float = 1.0
-    repetition_penalty: float = 1.0
-    banned: tuple[str, ...] = ()
-    allow_unk: bool = False
-    stop_at_eos: bool = False
-    seed: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.max_tokens < 0:
-            raise ConfigError(f"max_tokens must be >= 0, got {self.max_tokens}")
-        if not self.temperature > 0:
-            raise ConfigError(f"temperature must be > 0 (use greedy for the arg-max), got {self.temperature}")
-        if self.top_k < 0:
-            raise ConfigError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
-        if not 0 < self.top_p <= 1:
-            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
-        if not self.repetition_penalty >= 1:
-            raise ConfigError(f"repetition_penalty must be >= 1 (1 = off), got {self.repetition_penalty}")
-
-
-def top_p_mask(probs: torch.Tensor, p: float) -> torch.Tensor:
-    """Boolean mask ``(…, V)`` of the smallest set of most probable entries with mass ``≥ p``.
-
-    A word is kept when the mass of the words strictly more probable than it is still ``< p``;
-    the most probable word is always kept, and ``p >= 1`` keeps everything.
-    """
-    if p >= 1.0:
-        return torch.ones_like(probs, dtype=torch.bool)
-    sorted_p, order = probs.sort(dim=-1, descending=True)
-    before = sorted_p.cumsum(-1) - sorted_p  # mass strictly before each word
-    keep_sorted = before < p
-    keep_sorted[..., 0] = True
-    return torch.zeros_like(keep_sorted).scatter(-1, order, keep_sorted)
-
-
-def _penalize(logits: torch.Tensor, cfg: SamplingConfig, banned: torch.Tensor | None,
-              context: Iterable[int]) -> torch.Tensor:
-    """Steps 1–3 on a fresh copy of ``logits`` ``(V,)``: bans, repetition penalty, temperature."""
-    logits = logits.float().clone()
-    if banned is not None and banned.numel():
-        logits.index_fill_(0, banned, float("-inf"))
-    if cfg.repetition_penalty != 1.0:
-        seen = torch.tensor(sorted(set(context)), dtype=torch.long, device=logits.device)
-        if seen.numel():
-            v = logits[seen]
-            logits[seen] = torch.where(v > 0, v / cfg.repetition_penalty, v * cfg.repetition_penalty)
-    if cfg.temperature != 1.0:
-        logits = logits / cfg.temperature
-    return logits
-
-
-def _as_index(ids: Sequence[int] | torch.Tensor, dev: torch.device) -> torch.Tensor:
-    return torch.as_tensor(list(ids) if not isinstance(ids, torch.Tensor) else ids, dtype=torch.long, device=dev)
-
-
-def filter_logits(logits: torch.Tensor, cfg: SamplingConfig, banned_ids: Sequence[int] = (),
-                  context: Iterable[int] = ()) -> torch.Tensor:
-    """Apply bans, repetition penalty, temperature, top-k and top-p to a ``(V,)`` logit vector (``-inf`` = removed)."""
-    logits = _penalize(logits, cfg, _as_index(banned_ids, logits.device), context)
-    if cfg.top_k and cfg.top_k < logits.numel():
-        kth = logits.topk(cfg.top_k).values[-1]
-        logits[logits < kth] = float("-inf")
-    if cfg.top_p < 1.0:
-        keep = top_p_mask(torch.softmax(logits, -1), cfg.top_p)
-        logits[~keep] = float("-inf")
-    return logits
-
-
-def _sort_descending(probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``probs.sort(descending=True)``; on the CPU through numpy's SIMD argsort (several times faster)."""
-    if probs.device.type != "cpu":
-        return probs.sort(descending=True)
-    order = torch.from_numpy(np.argsort(-probs.numpy()))
-    return probs[order], order
-
-
-def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> int:
-    """Index drawn with probability ``probs[i] / sum(probs)`` (inverse CDF: one uniform, one binary search)."""
-    cdf = probs.double().cumsum(0)
-    u = torch.rand((), generator=generator, dtype=torch.float64) * cdf[-1]
-    return min(int(torch.searchsorted(cdf, u, right=True)), probs.numel() - 1)
-
-
-def next_word_distribution(logits: torch.Tensor, cfg: SamplingConfig, banned: torch.Tensor | None = None,
-                           context: Iterable[int] = ()) -> tuple[torch.Tensor, torch.Tensor]:
-    """The distribution :func:`filter_logits` defines, as ``(probabilities, ids)`` of the kept words only.
-
-    The fast path of sampling: one softmax, one sort (or top-k) of the ``V`` probabilities, and the
-    nucleus is a prefix of the sorted words, so nothing is scattered back over the vocabulary.
-    """
-    probs = torch.softmax(_penalize(logits, cfg, banned, context), -1)  # (V,)
-    V = probs.numel()
-    if cfg.top_k and cfg.top_k < V:
-        p_sorted, order = probs.topk(cfg.top_k)  # sorted, descending
-    elif cfg.top_p < 1.0:
-        # The nucleus is a prefix of the sorted words: look in the top 256 first (a full sort of
-        # 10k words costs more than the LSTM step) and sort everything only when they hold < p.
-        p_sorted, order = probs.topk(min(V, 256))
-        if p_sorted.numel() < V and float(p_sorted.sum()) < cfg.top_p:
-            p_sorted, order = _sort_descending(probs)
-    else:
-        return probs, torch.arange(V, device=probs.device)
-    if cfg.top_k and cfg.top_k < V:
-        p_sorted = p_sorted / p_sorted.sum()  # renormalise before the nucleus, as softmax(filter_logits) does
-    if cfg.top_p < 1.0:
-        n = max(1, int(((p_sorted.cumsum(0) - p_sorted) < cfg.top_p).sum()))
-        p_sorted, order = p_sorted[:n], order[:n]
-    return p_sorted / p_sorted.sum(), order
 
 
 def banned_ids(vocab: Vocabulary, cfg: SamplingConfig) -> list[int]:
@@ -172,51 +47,76 @@ def prompt_ids(prompt: str, vocab: Vocabulary) -> list[int]:
     return ids
 
 
-@torch.inference_mode()
-def generate_ids(model: nn.Module, context: Sequence[int], cfg: SamplingConfig,
-                 banned: Sequence[int] = (), eos_id: int | None = None) -> list[int]:
-    """Continue the id sequence ``context`` by up to ``cfg.max_tokens`` ids (the new ids only)."""
-    if not context:
-        raise ConfigError("generation needs at least one context token")
-    was_training = model.training
-    model.eval()
-    dev = next(model.parameters()).device
-    gen = torch.Generator().manual_seed(cfg.seed) if cfg.seed is not None else None
-    history = list(context)
-    banned_t = _as_index(banned, torch.device("cpu"))
-    logits, state = model(torch.tensor([history], dtype=torch.long, device=dev))  # (1, T, V): prompt read once
-    last = logits[0, -1]
-    out: list[int] = []
-    for _ in range(cfg.max_tokens):
-        if cfg.greedy:
-            nxt = int(_penalize(last.cpu(), cfg, banned_t, history).argmax())
+def _config(cfg: SamplingConfig | None, options: dict) -> SamplingConfig:
+    cfg = cfg or SamplingConfig()
+    return SamplingConfig(**{**cfg.__dict__, **options}) if options else cfg
+
+
+def stream_words(model: nn.Module, vocab: Vocabulary, prompt: str = "", cfg: SamplingConfig | None = None,
+                 **options) -> Iterator[str]:
+    """Yield the words after ``prompt`` one at a time, as they are drawn (``<eos>`` included where sampled).
+
+    ``options`` override fields of ``cfg`` (see :class:`~wordlab.decoding.SamplingConfig`); stop
+    strings are applied by :func:`stream_text` and :func:`generate`, not here.
+    """
+    cfg = _config(cfg, options)
+    unknown = [w for w in cfg.banned if w not in vocab.stoi]
+    if unknown:
+        raise ConfigError(f"banned word(s) not in the vocabulary: {', '.join(map(repr, unknown[:5]))}")
+    eos = vocab.stoi.get(EOS)
+    stop_ids = [eos] if cfg.stop_at_eos and eos is not None else []
+    for i in stream(model, prompt_ids(prompt, vocab), cfg, banned=banned_ids(vocab, cfg), stop_ids=stop_ids):
+        yield vocab.itos[i]
+
+
+def text_pieces(tokens: Iterable[str]) -> Iterator[str]:
+    """Words → text pieces: a space before each word except at a line start, ``<eos>`` as a line break.
+
+    ``"".join(text_pieces(t))`` is :func:`render` ``(t)``, plus a final line break when ``t`` ends with ``<eos>``.
+    """
+    line_start = True
+    for t in tokens:
+        if t == EOS:
+            line_start = True
+            yield "\n"
         else:
-            probs, ids = next_word_distribution(last.cpu(), cfg, banned_t, history)
-            nxt = int(ids[draw(probs, gen)])
-        out.append(nxt)
-        history.append(nxt)
-        if cfg.stop_at_eos and nxt == eos_id:
-            break
-        logits, state = model(torch.tensor([[nxt]], dtype=torch.long, device=dev), state)  # (1, 1, V): one step
-        last = logits[0, -1]
-    model.train(was_training)
-    return out
+            yield t if line_start else " " + t
+            line_start = False
+
+
+def stream_text(model: nn.Module, vocab: Vocabulary, prompt: str = "", cfg: SamplingConfig | None = None,
+                **options) -> Iterator[str]:
+    """Generated text piece by piece, ended before the first of ``cfg.stop`` (see :func:`text_pieces`)."""
+    cfg = _config(cfg, options)
+    return cut_at_stops(text_pieces(stream_words(model, vocab, prompt, cfg)), cfg.stop)
 
 
 def generate(model: nn.Module, vocab: Vocabulary, prompt: str = "", cfg: SamplingConfig | None = None,
              **options) -> list[str]:
-    """Generate words after ``prompt``; ``options`` override fields of ``cfg`` (see :class:`SamplingConfig`).
+    """Generate words after ``prompt``; ``options`` override fields of ``cfg``.
 
-    Returns the new tokens (``<eos>`` included where sampled); see :func:`render` for text.
+    Returns the new tokens (``<eos>`` included where sampled); with ``cfg.stop`` generation ends at
+    the word that completes a stop string (included). See :func:`render` for text.
     """
-    cfg = cfg or SamplingConfig()
-    if options:
-        cfg = SamplingConfig(**{**cfg.__dict__, **options})
-    unknown = [w for w in cfg.banned if w not in vocab.stoi]
-    if unknown:
-        raise ConfigError(f"banned word(s) not in the vocabulary: {', '.join(map(repr, unknown[:5]))}")
-    ids = generate_ids(model, prompt_ids(prompt, vocab), cfg, banned_ids(vocab, cfg), vocab.stoi.get(EOS))
-    return vocab.decode(ids)
+    cfg = _config(cfg, options)
+    words = stream_words(model, vocab, prompt, cfg)
+    if not cfg.stop:
+        return list(words)
+    out: list[str] = []
+    text, longest = "", max(map(len, cfg.stop))
+    for piece in text_pieces(_tee(words, out)):
+        text = (text + piece)[-(longest - 1 + len(piece)):]  # a new match ends in this piece
+        if any(s in text for s in cfg.stop):
+            break
+    words.close()
+    return out
+
+
+def _tee(words: Iterator[str], out: list[str]) -> Iterator[str]:
+    """Pass ``words`` through, appending each to ``out``."""
+    for w in words:
+        out.append(w)
+        yield w
 
 
 def quantize_int8(model: nn.Module) -> nn.Module:

@@ -7,7 +7,8 @@ dropout mask (Gal & Ghahramani 2016) can sit between layers, as in AWD-LSTM (Mer
     ids (B, T) ─► Embedding ─► drop_e ─► RNN₁ ─► drop ─► … ─► RNN_L ─► drop ─► [proj] ─► Linear ─► logits (B, T, V)
 
 The model is incremental: ``forward(ids, state)`` returns the new state, so generation feeds
-one token at a time and never recomputes the prefix. It takes and returns batch-first tensors but
+one token at a time and never recomputes the prefix; ``step`` / ``reorder_state`` are the step
+protocol :mod:`wordlab.decoding` samples and searches with. It takes and returns batch-first tensors but
 runs time-major inside, as the PyTorch example does (``nn.LSTM`` without ``batch_first`` saves two
 transposes: ~10 % of a 2×200 LSTM's training step on CPU); the logits come back as a ``(B, T, V)``
 view of a contiguous ``(T, B, V)`` tensor, so ``logits.transpose(0, 1)`` is free.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..layers.recurrent import LockedDropout, State, make_rnn
+from ..layers.recurrent import LockedDropout, State, make_rnn, select_state
 from .config import LMConfig
 
 
@@ -87,6 +88,15 @@ class RNNLanguageModel(nn.Module):
         if self.proj is not None:
             x = self.proj(x)  # (T, B, E)
         return self.decoder(x).transpose(0, 1), new_state  # (B, T, V) view of (T, B, V)
+
+    def step(self, ids: torch.Tensor, state: State = None) -> tuple[torch.Tensor, list]:
+        """The decoding step protocol: logits (B, V) of the word after the last of ``ids`` (B, T), and the state."""
+        logits, state = self(ids, state)                      # (B, T, V)
+        return logits[:, -1], state
+
+    def reorder_state(self, state: State, index: torch.Tensor) -> State:
+        """Rows ``index`` (B',) of the batch axis of every layer's state (``None`` stays ``None``)."""
+        return select_state(state, index)
 
     def init_state(self, batch_size: int) -> list:
         """The all-zero state for ``batch_size`` sequences."""

@@ -37,12 +37,15 @@ class Decoder(nn.Module):
 
     def forward(self, y: torch.Tensor, state: State, memory: torch.Tensor | None = None,
                 mask: torch.Tensor | None = None, proj_keys: torch.Tensor | None = None,
-                peek: torch.Tensor | None = None) -> tuple[torch.Tensor, State, torch.Tensor | None]:
+                peek: torch.Tensor | None = None, group: int = 1
+                ) -> tuple[torch.Tensor, State, torch.Tensor | None]:
         """Decode ``T`` steps.
 
-        ``y`` (B, T) previous tokens; ``state`` the RNN state; ``memory`` (B, S, H) encoder outputs,
-        ``mask`` (B, S) True = real source position, ``proj_keys`` their projection (attention only);
-        ``peek`` (B, H) the encoder's final hidden vector (peeky only).
+        ``y`` (B, T) previous tokens; ``state`` the RNN state; ``memory`` (N, S, H) encoder outputs,
+        ``mask`` (N, S) True = real source position, ``proj_keys`` their projection (attention only);
+        ``peek`` (B, H) the encoder's final hidden vector (peeky only). ``group``: rows per source
+        sentence, ``B = N · group`` (row ``r`` attends over memory row ``r // group``; beam search keeps
+        the memory once per sentence instead of once per beam).
         Returns logits (B, T, V), the new state, and attention weights (B, T, S) or ``None``.
         """
         x = self.dropout(self.embedding(y))                              # (B, T, E)
@@ -50,14 +53,14 @@ class Decoder(nn.Module):
             p = peek.unsqueeze(1).expand(-1, y.size(1), -1)              # (B, T, H)
             x = torch.cat([x, p], dim=-1)                                # (B, T, E+H)
         h, state = self.rnn(x, state)                                    # (B, T, H)
-        h, weights = self.attend(h, memory, mask, proj_keys)
+        h, weights = self.attend(h, memory, mask, proj_keys, group)
         h = self.dropout(h)
         if self.peeky:
             h = torch.cat([h, p], dim=-1)                                # (B, T, H'+H)
         return self.out(h), state, weights                               # (B, T, V)
 
     def attend(self, h: torch.Tensor, memory: torch.Tensor | None, mask: torch.Tensor | None,
-               proj_keys: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+               proj_keys: torch.Tensor | None, group: int = 1) -> tuple[torch.Tensor, torch.Tensor | None]:
         """No attention: the RNN output (B, T, H) goes straight to the output layer."""
         return h, None
 
@@ -76,9 +79,17 @@ class AttentionDecoder(Decoder):
         self.combine = nn.Linear(2 * hidden, hidden)                     # Luong Eq. 5: W_c [c_t; h_t]
 
     def attend(self, h: torch.Tensor, memory: torch.Tensor | None, mask: torch.Tensor | None,
-               proj_keys: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """``h̃_t = tanh(W_c [c_t; h_t])`` with ``c_t`` the attention context of ``h_t``."""
-        context, weights = self.attention(h, memory, mask=mask, proj_keys=proj_keys)  # (B, T, H), (B, T, S)
+               proj_keys: torch.Tensor | None, group: int = 1) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``h̃_t = tanh(W_c [c_t; h_t])`` with ``c_t`` the attention context of ``h_t``.
+
+        With ``group > 1`` the ``group`` rows of one sentence are its queries: (N·g, T, H) is viewed
+        as (N, g·T, H), so one memory row serves them all without being copied.
+        """
+        B, T, H = h.shape
+        q = h.reshape(B // group, group * T, H) if group > 1 else h                     # (N, g·T, H)
+        context, weights = self.attention(q, memory, mask=mask, proj_keys=proj_keys)  # (N, g·T, H), (N, g·T, S)
+        if group > 1:
+            context, weights = context.reshape(B, T, -1), weights.reshape(B, T, -1)    # (B, T, H), (B, T, S)
         return torch.tanh(self.combine(torch.cat([context, h], dim=-1))), weights    # (B, T, H)
 
     def project_keys(self, memory: torch.Tensor) -> torch.Tensor:

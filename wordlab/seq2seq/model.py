@@ -28,6 +28,7 @@ from ..checkpoint import build_model, checkpoint_vocab, config_from_dict, load_c
 from ..errors import CheckpointError, ConfigError
 from ..text import Vocabulary
 from .data import Batch, DataConfig
+from ..layers.recurrent import select_state
 from .decoders import AttentionDecoder, Decoder
 from .encoders import CELLS, Encoder, State
 
@@ -92,11 +93,20 @@ def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return x.gather(1, idx)
 
 
-def select_state(state: State, index: torch.Tensor) -> State:
-    """Pick batch rows ``index`` of a decoder state (beam search reordering)."""
-    if isinstance(state, tuple):
-        return tuple(s.index_select(1, index) for s in state)
-    return state.index_select(1, index)
+class DecoderState(NamedTuple):
+    """The decoding state of the step protocol (:mod:`wordlab.decoding.protocol`): ``start`` → ``step`` → …
+
+    The encoder's memory is kept once per source sentence: rows ``r`` of the batch (beams) read
+    memory row ``r // group``, so beam search does not copy it ``K`` times nor gather it each step.
+    """
+
+    rnn: State                        # decoder RNN state, (L, B, H) (an (h, c) pair for LSTM)
+    memory: torch.Tensor              # (N, S, H) encoder outputs, one row per source sentence
+    mask: torch.Tensor                # (N, S) True = real source token
+    proj_keys: torch.Tensor | None    # (N, S, ·) attention key projection, or None
+    peek: torch.Tensor | None         # (B, H) peeky input per row, or None
+    group: int                        # rows per source sentence: B = N · group
+    attention: torch.Tensor | None    # (B, S) attention weights of the last step, or None
 
 
 class Seq2Seq(nn.Module):
@@ -128,6 +138,51 @@ class Seq2Seq(nn.Module):
     def decode(self, y: torch.Tensor, state: State, enc: Encoded) -> tuple[torch.Tensor, State, torch.Tensor | None]:
         """``T`` decoder steps from tokens ``y`` (B, T): logits (B, T, V), state, weights (B, T, S) or None."""
         return self.decoder(y, state, enc.memory, enc.mask, enc.proj_keys, enc.peek)
+
+    # ---- the step protocol of wordlab.decoding: start / step / reorder_state (+ step_attention)
+
+    @property
+    def bos_id(self) -> int:
+        return self.cfg.bos_id
+
+    @property
+    def eos_id(self) -> int:
+        return self.cfg.eos_id
+
+    @property
+    def pad_id(self) -> int:
+        return self.cfg.pad_id
+
+    def start(self, src: torch.Tensor, lengths: torch.Tensor) -> DecoderState:
+        """Encode ``src`` (B, S) once: the decoder's initial state (memory and mask inside)."""
+        enc = self.encode(src, lengths)
+        return DecoderState(enc.state, enc.memory, enc.mask, enc.proj_keys, enc.peek, 1, None)
+
+    def step(self, tokens: torch.Tensor, state: DecoderState) -> tuple[torch.Tensor, DecoderState]:
+        """Feed ``tokens`` (B, T): logits (B, V) after the last one, and the new state."""
+        logits, rnn, w = self.decoder(tokens, state.rnn, state.memory, state.mask, state.proj_keys, state.peek,
+                                      state.group)                # (B, T, V), …, (B, T, S)
+        return logits[:, -1], state._replace(rnn=rnn, attention=None if w is None else w[:, -1])
+
+    def reorder_state(self, state: DecoderState | None, index: torch.Tensor) -> DecoderState | None:
+        """Rows ``index`` (B',) of ``state``; the memory is only gathered when rows leave their sentence's group."""
+        if state is None:
+            return None
+        N, R = state.memory.size(0), index.numel()
+        src_row = index // state.group if state.group > 1 else index          # (B',) memory row of each new row
+        memory, mask, keys, group = state.memory, state.mask, state.proj_keys, 1
+        if R % N == 0 and torch.equal(src_row, torch.arange(R, device=index.device) // (R // N)):
+            group = R // N                                                    # still N groups of R/N rows
+        else:
+            pick = (lambda t: None if t is None else t.index_select(0, src_row))  # noqa: E731
+            memory, mask, keys = pick(memory), pick(mask), pick(keys)
+        pick = (lambda t: None if t is None else t.index_select(0, index))  # noqa: E731
+        return DecoderState(select_state(state.rnn, index), memory, mask, keys, pick(state.peek), group,
+                            pick(state.attention))
+
+    def step_attention(self, state: DecoderState) -> torch.Tensor | None:
+        """Attention weights (B, S) of the step that produced ``state`` (``None`` without attention)."""
+        return state.attention
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
         """Training logits (B, T, V) for the decoder inputs ``tgt_in`` (B, T) = ``<bos> y1 … yn``.

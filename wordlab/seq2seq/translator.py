@@ -9,12 +9,12 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ..decoding import Hypothesis, translate_batch
 from ..progress import progress_bar
 from ..text import Vocabulary
 from .data import DataConfig, pad
 from .metrics import corpus_bleu, exact_match, per_length
 from .model import Seq2Seq, load_model, save_model
-from .search import Hypothesis, search
 
 
 @dataclass
@@ -59,8 +59,8 @@ class Translator:
         for i in range(0, len(order), per):
             idx = order[i:i + per]
             batch = [ids[j] if len(ids[j]) else np.array([self.src_vocab.unk_id]) for j in idx]
-            hyps = search(self.model, pad(batch), torch.tensor([len(b) for b in batch]), beam=beam,
-                          max_len=max_len, length_penalty=length_penalty)
+            hyps = translate_batch(self.model, pad(batch), torch.tensor([len(b) for b in batch]), beam=beam,
+                                   max_len=max_len, length_penalty=length_penalty)
             for j, h in zip(idx, hyps):
                 out[j] = h
             bar.update(len(idx))
