@@ -401,3 +401,10 @@ def add_deprecated_switch(parser: argparse._ActionsContainer, option: str, *, de
     """A hidden old value-less flag that sets ``dest`` to ``value`` (``--harmonic`` → ``--weighting harmonic``)."""
     parser.add_argument(option, dest=dest, action=_Const, const=value, default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS, deprecated={option: use})
+
+
+def add_deprecated_option(parser: argparse._ActionsContainer, option: str, *, dest: str, use: str,
+                          **kwargs: Any) -> None:
+    """A hidden old spelling of a hand-written flag (``--max-size`` → ``--max-vocab``): works, with a notice."""
+    parser.add_argument(option, dest=dest, action=_Store, default=argparse.SUPPRESS, help=argparse.SUPPRESS,
+                        deprecated={option: use}, **kwargs)

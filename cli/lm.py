@@ -8,11 +8,13 @@ import resource
 import sys
 import time
 
-from wordlab.errors import ConfigError
-from wordlab.layers.recurrent import CELLS
+from wordlab.lm.config import ARCHITECTURES, PRESETS, TRAIN_DEFAULTS, LMDataConfig
 from wordlab.tensor import set_threads
+from wordlab.training import TrainConfig
 
 from .common import add_device_args, print_json, print_table
+from .configargs import (add_config_arguments, add_config_file_argument, add_deprecated_option, config_from_arguments,
+                         explicitly_set)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,57 +25,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     lsub.required = True
 
     t = lsub.add_parser("train", help="train a language model (PTB-style files: one sentence per line)",
-                        description="Train a language model; writes OUT (best model), OUT.resume.pt, OUT.history.json.")
+                        description="Train a language model; writes OUT (best model), OUT.resume.pt, OUT.history.json. "
+                                    "Model, data and training flags come from LMConfig, LMDataConfig and TrainConfig; "
+                                    "their defaults train a small model in minutes.")
     t.add_argument("--train", nargs="+", required=True, metavar="FILE", help="training text file(s)")
     t.add_argument("--valid", nargs="+", metavar="FILE", help="validation text (perplexity each epoch, LR annealing)")
     t.add_argument("--test", nargs="+", metavar="FILE", help="test text, scored once with the best model at the end")
-    t.add_argument("--no-eos", dest="eos", action="store_false",
-                   help="do not append <eos> to every line (running text instead of one sentence per line)")
-    t.add_argument("--min-count", type=int, default=1, help="drop words seen fewer times (→ <unk>) (default 1)")
-    t.add_argument("--max-vocab", type=int, default=None, help="keep at most this many words (→ <unk>)")
-    t.add_argument("--model", choices=CELLS, default="lstm", help="recurrent cell (default lstm)")
-    t.add_argument("--layers", type=int, default=2, help="stacked recurrent layers (default 2)")
-    t.add_argument("--emb", type=int, default=200, help="word embedding size (default 200)")
-    t.add_argument("--hidden", type=int, default=200, help="hidden state size (default 200)")
-    t.add_argument("--dropout", type=float, default=0.2, help="dropout between layers and on the output (default 0.2)")
-    t.add_argument("--emb-dropout", type=float, default=None, help="dropout on the embeddings (default: --dropout)")
-    t.add_argument("--no-variational", dest="variational", action="store_false",
-                   help="a fresh dropout mask per time step instead of one locked mask per sequence")
-    t.add_argument("--tie", action="store_true", help="tie input embedding and softmax weights (Press & Wolf 2017)")
-    t.add_argument("--init-range", type=float, default=0.1, help="uniform init range ±r (default 0.1)")
-    t.add_argument("--bptt", type=int, default=35, help="truncated BPTT window length (default 35)")
-    t.add_argument("--batch", type=int, default=20, help="training streams per batch (default 20)")
-    t.add_argument("--eval-batch", type=int, default=10, help="streams for validation/test (default 10)")
-    t.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="sgd", help="optimizer (default sgd)")
-    t.add_argument("--lr", type=float, default=20.0, help="learning rate (default 20, for SGD)")
-    t.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
-    t.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default 0)")
-    t.add_argument("--clip", type=float, default=0.25, help="gradient norm clip (default 0.25; 0 = off)")
-    t.add_argument("--schedule", choices=("plateau", "cosine", "none"), default="plateau",
-                   help="LR schedule: divide by --lr-decay when validation stops improving, cosine, or none")
-    t.add_argument("--lr-decay", type=float, default=4.0, help="plateau divisor (default 4)")
-    t.add_argument("--patience", type=int, default=0, help="epochs without improvement before dividing (default 0)")
-    t.add_argument("--early-stop", type=int, default=None, help="stop after this many epochs without improvement")
-    t.add_argument("--epochs", type=int, default=6, help="epochs (default 6)")
-    t.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
-    t.add_argument("--checkpoint-every", type=int, default=200, help="write OUT.resume.pt every N steps (default 200)")
-    t.add_argument("--resume", action="store_true", help="continue from OUT.resume.pt (same files and options)")
-    t.add_argument("--dry-run", type=int, nargs="?", const=3, default=None, metavar="STEPS",
-                   help="train only a few steps (default 3) and validate on as many windows, for CI")
-    t.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    add_device_args(t)
-    t.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                   help="training arithmetic: bf16 autocast is ~1.9x faster on CPUs with AVX512-BF16 and on "
-                        "CUDA; weights and evaluation stay float32 (default fp32)")
-    t.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
     t.add_argument("-o", "--output", required=True, help="model file to write (e.g. lm.pt)")
+    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default="rnn", type=str.lower,
+                   help="model architecture (default: rnn)")
+    add_config_file_argument(t, presets=PRESETS)
+    model = t.add_argument_group("model")
+    for config in ARCHITECTURES.values():
+        add_config_arguments(t, config, group=model)
+    add_config_arguments(t, LMDataConfig, group=t.add_argument_group("data"))
+    add_config_arguments(t, TrainConfig, overrides=TRAIN_DEFAULTS, group=t.add_argument_group("training"))
+    t.add_argument("--resume", action="store_true", help="continue from OUT.resume.pt (same files and options)")
+    add_device_args(t)
+    t.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
     t.set_defaults(func=run_train)
 
     e = lsub.add_parser("eval", help="perplexity of a text under a trained model",
                         description="Perplexity = exp(mean NLL per target token, <eos> included).")
     e.add_argument("model", help="model file written by `wordlab lm train`")
     e.add_argument("--text", nargs="+", required=True, metavar="FILE", help="text file(s) to score")
-    e.add_argument("--batch", type=int, default=10, help="evaluation streams (default 10; 1 = every token)")
+    e.add_argument("--batch-size", type=int, default=10, help="evaluation streams (default 10; 1 = every token)")
+    add_deprecated_option(e, "--batch", dest="batch_size", use="--batch-size", type=int)
     e.add_argument("--bptt", type=int, default=35, help="window length (default 35)")
     add_device_args(e)
     e.add_argument("--json", action="store_true", help="print JSON")
@@ -106,29 +83,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """``wordlab lm train``."""
-    from wordlab.lm import LMConfig, load_lm_data, train_language_model
-    from wordlab.training import TrainConfig
+    """``wordlab lm train``: parse → :func:`wordlab.lm.train_language_model` → print."""
+    from wordlab.lm import train_language_model
 
+    arch = args.arch if explicitly_set(args, "arch") else (PRESETS.get(args.preset or "", {}).get("arch") or args.arch)
+    model_cfg = config_from_arguments(ARCHITECTURES[arch], args)
+    data_cfg = config_from_arguments(LMDataConfig, args)
+    train_cfg = config_from_arguments(TrainConfig, args)
     if args.threads is not None or args.device in ("cpu", "auto"):
         set_threads(args.threads)
-    data = load_lm_data(args.train, args.valid, args.test, eos=args.eos, min_count=args.min_count,
-                        max_size=args.max_vocab, progress=args.progress)
-    cfg = LMConfig(vocab_size=len(data.vocab), cell=args.model, layers=args.layers, emb_size=args.emb,
-                   hidden_size=args.hidden, dropout=args.dropout,
-                   emb_dropout=args.dropout if args.emb_dropout is None else args.emb_dropout,
-                   variational=args.variational, tie_weights=args.tie, init_range=args.init_range)
-    tcfg = TrainConfig(epochs=args.epochs, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
-                       weight_decay=args.weight_decay, clip=args.clip or None, schedule=args.schedule,
-                       lr_decay=args.lr_decay, patience=args.patience, early_stop=args.early_stop,
-                       max_minutes=args.max_minutes, dry_run=args.dry_run, checkpoint_every=args.checkpoint_every,
-                       seed=args.seed, precision=args.precision)
-    if args.bptt < 1 or args.batch < 1 or args.eval_batch < 1:
-        raise ConfigError("--bptt, --batch and --eval-batch must be >= 1")
     t0 = time.perf_counter()
-    res = train_language_model(data, cfg, tcfg, batch_size=args.batch, bptt=args.bptt, eval_batch_size=args.eval_batch,
-                               out=args.output, resume=args.resume, device=args.device,
-                               extra={"eos": args.eos}, progress=args.progress)
+    res = train_language_model(args.train, model_cfg, train_cfg, valid=args.valid, test=args.test, data_cfg=data_cfg,
+                               out=args.output, resume=args.resume, device=args.device, progress=args.progress)
+    data = res.data
     summary = {"output": args.output, "vocab_size": len(data.vocab), "train_tokens": int(len(data.train)),
                "parameters": res.model.num_parameters(), "stopped": res.fit.stopped, "steps": res.fit.steps,
                "best_epoch": res.fit.best_epoch, "seconds": round(time.perf_counter() - t0, 1),
@@ -160,7 +127,7 @@ def run_eval(args: argparse.Namespace) -> int:
     model, vocab, payload = load_lm(args.model, device=args.device)
     eos = (payload.get("extra") or {}).get("eos", True)
     ids = encode_corpus_files(args.text, vocab, eos=eos)
-    total, count = nll(model, ids, batch_size=args.batch, bptt=args.bptt)
+    total, count = nll(model, ids, batch_size=args.batch_size, bptt=args.bptt)
     out = {"model": args.model, "text": args.text, "tokens": count, "nll": total / count,
            "perplexity": math.exp(total / count)}
     if args.json:

@@ -10,6 +10,7 @@ from wordlab.progress import byte_bar
 from wordlab.text import SPECIALS, Vocabulary
 
 from .common import add_corpus_args, corpus_from_args, peak_rss_mb, print_json, print_table
+from .configargs import add_deprecated_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Build a vocabulary from a corpus and print its statistics.")
     add_corpus_args(p)
     p.add_argument("--min-count", type=int, default=1, help="drop words seen fewer times (default: 1)")
-    p.add_argument("--max-size", type=int, default=None, help="keep at most this many words (specials included)")
+    p.add_argument("--max-vocab", type=int, default=None,
+                   help="keep at most this many words (specials included; default: no cap)")
+    add_deprecated_option(p, "--max-size", dest="max_vocab", use="--max-vocab", type=int)
     p.add_argument("--specials", action="store_true", help=f"add the special tokens {', '.join(SPECIALS)}")
     p.add_argument("--top", type=int, default=20, help="how many of the most frequent words to list (default: 20)")
     p.add_argument("-o", "--output", help="write the vocabulary as JSON to this file")
@@ -28,12 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.min_count < 1:  # checked before a long read, not after
         raise ConfigError(f"--min-count must be >= 1, got {args.min_count}")
-    if args.max_size is not None and args.max_size <= (len(SPECIALS) if args.specials else 0):
-        raise ConfigError(f"--max-size must leave room for words beyond the specials, got {args.max_size}")
+    if args.max_vocab is not None and args.max_vocab <= (len(SPECIALS) if args.specials else 0):
+        raise ConfigError(f"--max-vocab must leave room for words beyond the specials, got {args.max_vocab}")
     corpus = corpus_from_args(args)
     t0 = time.perf_counter()
     with byte_bar(corpus.total_bytes, desc="counting", enabled=args.progress) as bar:
-        vocab = Vocabulary.build(corpus, min_count=args.min_count, max_size=args.max_size,
+        vocab = Vocabulary.build(corpus, min_count=args.min_count, max_size=args.max_vocab,
                                  specials=SPECIALS if args.specials else (), on_bytes=bar.update)
     seconds = time.perf_counter() - t0
     if args.output:

@@ -46,8 +46,8 @@ def toy(tmp_path) -> dict[str, Path]:
 
 def _train_args(toy, out, *more):
     return ["-q", "lm", "train", "--train", str(toy["train"]), "--valid", str(toy["valid"]), "--test", str(toy["test"]),
-            "--model", "lstm", "--layers", "1", "--emb", "16", "--hidden", "16", "--dropout", "0.2", "--tie",
-            "--bptt", "8", "--batch", "4", "--optimizer", "adam", "--lr", "0.01", "--threads", "1", "--device", "cpu",
+            "--cell", "lstm", "--layers", "1", "--dim", "16", "--hidden", "16", "--dropout", "0.2", "--tie",
+            "--bptt", "8", "--batch-size", "4", "--optimizer", "adam", "--lr", "0.01", "--threads", "1", "--device", "cpu",
             "--json", "-o", str(out), *more]
 
 
@@ -74,7 +74,6 @@ def test_train_eval_generate_export(toy, tmp_path, capsys):
     text = capsys.readouterr().out
     assert text.startswith("the company ") and len(text.split()) >= 25
     assert main(argv) == 0 and capsys.readouterr().out == text  # seeded: the same sample
-    pytest.importorskip("wordlab.vectors")
     from wordlab.vectors import KeyedVectors
 
     assert main(["-q", "lm", "export-vectors", str(model), "-o", str(tmp_path / "v.txt")]) == 0
