@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..text.sampling import keep_probability, noise_distribution
+from .checks import check_kernel_inputs
 from .config import Word2VecConfig
 
 ProgressFn = Callable[[int, int, float, int], None]  # (words, effective words, loss sum, loss pairs)
@@ -83,6 +84,8 @@ def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, table
     """
     from .kernel import train_job
 
+    if job is None:  # the kernel has no bounds checks: every index it will follow must be in range
+        check_kernel_inputs(W_in, W_out, ids, tables, config.vector_size)
     step = config.batch_words
     starts = list(range(0, len(ids), step))
     results: queue.Queue = queue.Queue()

@@ -33,6 +33,8 @@ from ..errors import CheckpointError, ConfigError, DataError
 from ..progress import progress_bar
 from ..tensor import num_threads
 from ..text import EOS, Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
+from ..provenance import record as provenance_record
+from .checks import check_model_file
 from .config import Word2VecConfig
 from .fast_trainer import LOSS_EVERY, SamplingTables, train_epoch_fast
 from .gensim_compat import GensimAttributes, check_train_arguments, config_arguments, fire, pick_corpus
@@ -353,7 +355,8 @@ class Word2Vec(GensimAttributes):
         meta = {"format": FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
                 "specials": list(self.vocab.specials), "total_words": self.vocab.total_words,
                 "state": self.state, "history": self.history,
-                "corpus": {"count": int(self.corpus_count), "total_words": int(self.corpus_total_words)}}
+                "corpus": {"count": int(self.corpus_count), "total_words": int(self.corpus_total_words)},
+                "provenance": provenance_record(config=self.config)}
         with atomic_write(path, "wb") as f:
             np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts,
                      meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
@@ -374,14 +377,8 @@ class Word2Vec(GensimAttributes):
                 from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise CheckpointError(f"{path}: not a wordlab word2vec model (no {FORMAT!r} header)")
-        try:
-            config = Word2VecConfig(**meta["config"])
-        except (TypeError, ConfigError) as e:
-            raise CheckpointError(f"{path}: bad word2vec config: {e}") from None
+        config = check_model_file(path, meta, W_in, W_out, counts)  # every field's type, every array's shape
         words = meta["words"]
-        if not (len(words) == len(counts) == len(W_in) == len(W_out)) or W_in.shape[1] != config.vector_size:
-            raise CheckpointError(f"{path}: inconsistent model file ({len(words)} words, {len(counts)} counts, "
-                                  f"W_in {W_in.shape}, W_out {W_out.shape})")
         model = cls(config=config, progress=progress)
         model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
         model.W_in = np.ascontiguousarray(W_in, np.float32)
