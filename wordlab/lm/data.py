@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 import torch
 
 from ..errors import ConfigError, DataError
 from ..text import EOS, UNK, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..text.bpe import BPETokenizer
 
 
 def batchify(ids: np.ndarray | torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -63,12 +66,17 @@ def bptt_windows(data: torch.Tensor, bptt: int, start: int = 0) -> Iterator[tupl
 
 @dataclass
 class LMData:
-    """Vocabulary and id streams of the train / valid / test files (``valid``/``test`` may be ``None``)."""
+    """Vocabulary and id streams of the train / valid / test files (``valid``/``test`` may be ``None``).
+
+    ``tokenizer`` is the subword tokenizer that made the ids (:class:`wordlab.text.bpe.BPETokenizer`),
+    ``None`` for whitespace words.
+    """
 
     vocab: Vocabulary
     train: np.ndarray
     valid: np.ndarray | None = None
     test: np.ndarray | None = None
+    tokenizer: "BPETokenizer | None" = None
 
 
 def lm_specials(eos: bool) -> tuple[str, ...]:

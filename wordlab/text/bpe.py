@@ -106,7 +106,8 @@ class BPETokenizer:
 
     def _check(self, source: str) -> None:
         tok = self.tokenizer
-        if tok.token_to_id(UNK) != UNK_ID or tok.token_to_id(EOS) != EOS_ID:
+        added = {i: t.content for i, t in tok.get_added_tokens_decoder().items() if t.special}
+        if added.get(UNK_ID) != UNK or added.get(EOS_ID) != EOS or tok.token_to_id(UNK) != UNK_ID:
             raise DataError(f"{source}: tokenizer does not have <unk> and <eos> at ids 0 and 1; "
                             f"it was not written by wordlab")
         if tok.get_vocab_size() < MIN_VOCAB:
