@@ -9,11 +9,13 @@ from scipy import stats
 from wordlab.errors import ConfigError
 from wordlab.text import NoiseSampler, cum_table, keep_probability, noise_distribution
 
+from oracle import require
+
 
 @pytest.fixture(scope="module")
 def gensim_model():
     """gensim's own vocabulary pass on a Zipf-distributed corpus with clearly frequent words."""
-    gensim = pytest.importorskip("gensim.models")
+    gensim = require("gensim.models")  # the oracle: required under CI=true
     rng = np.random.default_rng(0)
     ids = np.minimum(rng.zipf(1.5, size=60000), 400)
     sentences = [[f"w{i}" for i in ids[k:k + 50]] for k in range(0, len(ids), 50)]

@@ -138,6 +138,12 @@ class KeyedVectors:
 
     word_vec = get_vector
 
+    def get_vecattr(self, key: Key, attr: str) -> int:
+        """gensim's per-key attribute; wordlab keeps one, ``"count"`` (the corpus count, when the vectors have counts)."""
+        if attr != "count" or self.counts is None:
+            raise KeyError(f"no per-key attribute {attr!r}" + ("" if attr != "count" else " (these vectors have no counts)"))
+        return int(self.counts[self.get_index(key)])
+
     # ---- norms ------------------------------------------------------------------------------
     def get_normed_vectors(self) -> np.ndarray:
         """Rows scaled to unit L2 length, float32 ``(n, d)``; computed once, cached (read-only)."""
