@@ -93,9 +93,19 @@ def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
 
 
 def scheduled_lr(cfg: TrainConfig, step: int, total_steps: int) -> float:
-    """Cosine annealing from ``cfg.lr`` at step 0 to ``cfg.min_lr`` at ``total_steps``
-    (``CosineAnnealingLR``'s closed form)."""
-    t = min(step, total_steps) / max(1, total_steps)
+    """The learning rate of step ``step`` (0-based) for the closed-form schedules.
+
+    ``cfg.warmup`` steps rise linearly to ``cfg.lr``; then cosine annealing to ``cfg.min_lr`` at
+    ``total_steps`` (``CosineAnnealingLR``'s closed form), ``lr · √(warmup / (step + 1))``
+    (``inverse_sqrt``, Vaswani et al. 2017 §5.3) or ``lr`` (``none``)."""
+    w = getattr(cfg, "warmup", 0)
+    if step < w:
+        return cfg.lr * (step + 1) / w
+    if cfg.schedule == "inverse_sqrt":
+        return cfg.lr * math.sqrt(w / (step + 1))
+    if cfg.schedule != "cosine":
+        return cfg.lr
+    t = min(step - w, total_steps - w) / max(1, total_steps - w)
     return cfg.min_lr + (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * t)) / 2
 
 
@@ -237,7 +247,7 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
         if state.step >= n:
             break
         t_step = clock()
-        if cfg.schedule == "cosine":
+        if cfg.schedule in ("cosine", "inverse_sqrt") or getattr(cfg, "warmup", 0):
             for group in optimizer.param_groups:
                 group["lr"] = scheduled_lr(cfg, state.step_total, run.total_steps)
         optimizer.zero_grad(set_to_none=True)

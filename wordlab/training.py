@@ -45,7 +45,7 @@ from .tensor import check_precision
 log = logging.getLogger(__name__)
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "adadelta")
-SCHEDULES = ("none", "plateau", "cosine")
+SCHEDULES = ("none", "plateau", "cosine", "inverse_sqrt")
 #: the learning rate ``TrainConfig(lr=None)`` takes for each optimizer (Adadelta: Zeiler 2012 / Kim 2014's 1.0)
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "adadelta": 1.0}
 
@@ -57,7 +57,10 @@ class TrainConfig:
     ``schedule="plateau"`` divides the learning rate by ``lr_decay`` when the monitored
     validation metric has not improved for ``patience + 1`` epochs (the PyTorch
     word-language-model example anneals by 4 after every epoch without improvement);
-    ``"cosine"`` anneals from ``lr`` to ``min_lr`` over all steps (Loshchilov & Hutter 2017).
+    ``"cosine"`` anneals from ``lr`` to ``min_lr`` over all steps (Loshchilov & Hutter 2017);
+    ``"inverse_sqrt"`` is ``lr · √(warmup / step)`` after the warm-up (Vaswani et al. 2017 §5.3, peak
+    ``lr``). ``warmup`` steps first raise the rate linearly from ``lr / warmup`` to ``lr`` (cosine then
+    anneals over the remaining steps).
     ``precision="bf16"`` runs the training forward pass under bfloat16 autocast
     (:func:`wordlab.tensor.autocast`); evaluation is always float32. ``lr=None`` takes the
     optimizer's :data:`DEFAULT_LR`; ``clip=0`` is ``None`` (no clipping). Each field's ``metadata``
@@ -79,6 +82,8 @@ class TrainConfig:
     lr_decay: float = field(default=4.0, metadata={"help": "plateau divisor"})
     patience: int = field(default=0, metadata={"help": "epochs without improvement before dividing"})
     min_lr: float = field(default=0.0, metadata={"help": "final learning rate of the cosine schedule"})
+    warmup: int = field(default=0, metadata={
+        "help": "linear learning-rate warm-up over this many steps (cosine, inverse_sqrt; Vaswani et al. 2017 use 4000)"})
     early_stop: int | None = field(default=None, metadata={
         "help": "stop after this many epochs without improvement (none = never)"})
     monitor: str = field(default="loss", metadata={"cli": False})
@@ -109,6 +114,10 @@ class TrainConfig:
             raise ConfigError(f"learning rate must be > 0, got {self.lr}")
         if self.clip is not None and not self.clip > 0:
             raise ConfigError(f"clip must be > 0 (or None to disable), got {self.clip}")
+        if self.warmup < 0:
+            raise ConfigError(f"warmup must be >= 0 steps, got {self.warmup}")
+        if self.schedule == "inverse_sqrt" and self.warmup < 1:
+            raise ConfigError("the inverse_sqrt schedule needs --warmup >= 1 steps (its peak is at the end of warm-up)")
         if self.lr_decay < 1:
             raise ConfigError(f"lr_decay is a divisor and must be >= 1, got {self.lr_decay}")
         if self.mode not in ("min", "max"):
