@@ -9,6 +9,7 @@ from scipy import stats
 
 from wordlab.errors import CheckpointError, ConfigError, DataError
 from wordlab.layers.negative_sampling import EmbeddingDot, NegativeSamplingLoss
+from wordlab.text import NoiseSampler
 from wordlab.word2vec import CBOW, SkipGram, Word2Vec, Word2VecConfig
 from wordlab.word2vec.fast_trainer import SamplingTables
 from wordlab.word2vec.kernel import alias_table, cbow_update, draw_noise, sg_update, train_job
@@ -52,9 +53,18 @@ def test_embedding_dot_shapes():
 
 
 def test_loss_draws_its_own_negatives_from_counts():
+    """Without ``negatives`` the loss draws them from count**0.75 with its seed: the same value as passing those draws."""
+    torch.manual_seed(0)
     emb = torch.nn.Embedding(5, 4)
-    loss_fn = NegativeSamplingLoss(emb, counts=np.array([5, 4, 3, 2, 1]), k=2, seed=0)
-    assert loss_fn(torch.randn(3, 4), torch.tensor([0, 1, 2])).ndim == 0
+    counts = np.array([5, 4, 3, 2, 1])
+    loss_fn = NegativeSamplingLoss(emb, counts=counts, k=2, seed=0)
+    h, target = torch.randn(3, 4), torch.tensor([0, 1, 2])
+    drawn = torch.from_numpy(NoiseSampler(counts, 0.75, seed=0).sample((3, 2))).long()  # the same draws
+    expected = NegativeSamplingLoss(emb, k=2)(h, target, drawn)
+    assert float(loss_fn(h, target).detach()) == pytest.approx(float(expected.detach()), rel=1e-6)
+    many = NoiseSampler(counts, 0.75, seed=1).sample(200_000)
+    np.testing.assert_allclose(np.bincount(many, minlength=5) / many.size, counts**0.75 / (counts**0.75).sum(),
+                               atol=0.005)
 
 
 # ----------------------------------------------------------------------------- kernel ≡ torch
@@ -217,12 +227,47 @@ def test_two_workers_train_too():
     assert within > between + 0.4
 
 
-def test_learning_rate_decays_linearly_over_all_epochs():
-    """α at a job is alpha - (alpha - min_alpha) * done/total: the last epoch moves vectors less."""
-    corpus = _two_clusters(seed=2, runs=40)
-    m = Word2Vec(corpus, sg=1, vector_size=8, min_count=1, epochs=1, workers=1, alpha=0.05, min_alpha=0.05)
-    n = Word2Vec(corpus, sg=1, vector_size=8, min_count=1, epochs=1, workers=1, alpha=0.05, min_alpha=0.0001)
-    assert not np.array_equal(m.W_in, n.W_in)
+def _alpha_of_kernel_step(alpha0, alpha1, word_offset, total_words):
+    """The α the kernel used, read off one SGD step it takes on a two-word sentence.
+
+    Sentence (a, b), window 1, one noise word that is always c, ``W_out`` zero: the first centre's
+    step sets ``W_out[a] = (1 - σ(0)) α W_in[b] = α/2 · W_in[b]``, and no later step touches ``W_out[a]``.
+    """
+    rng = np.random.default_rng(0)
+    W_in = rng.normal(0, 1, (3, 4)).astype(np.float32)
+    W_out = np.zeros((3, 4), np.float32)
+    accept, alias = alias_table(np.array([0.0, 0.0, 1.0]))
+    keep_all = np.full(3, 2**32, np.int64)
+    w_in_b = W_in[1].copy()
+    train_job(W_in, W_out, np.array([0, 1], np.int32), keep_all, accept, alias, 1, 1, 1, alpha0, alpha1,
+              word_offset, total_words, 100, 7, 0, -1)
+    return float(np.mean(W_out[0] / w_in_b)) * 2
+
+
+def test_kernel_alpha_is_linear_in_words_done():
+    """α at a sentence is alpha - (alpha - min_alpha) * done/total (gensim's and the C tool's schedule)."""
+    for done in (0, 250, 500, 750, 1000, 1500):
+        expected = 0.1 - (0.1 - 0.002) * min(done / 1000, 1.0)
+        assert _alpha_of_kernel_step(0.1, 0.002, done, 1000) == pytest.approx(expected, rel=1e-5), done
+
+
+def test_learning_rate_decays_linearly_over_all_epochs(monkeypatch):
+    """Every job is placed on one schedule over all epochs: offsets epoch*n + start, total epochs*n."""
+    from wordlab.word2vec import kernel
+
+    seen = []
+    real = kernel.train_job
+
+    def spy(*args):
+        seen.append((args[11], args[12]))  # word_offset, total_words
+        return real(*args)
+
+    monkeypatch.setattr(kernel, "train_job", spy)
+    corpus = [sum(_two_clusters(seed=2, runs=40), [])]  # one token stream of 2400 words
+    m = Word2Vec(corpus, sg=1, vector_size=8, min_count=1, epochs=3, workers=1, batch_words=500, sample=0)
+    n = len(m._ids)
+    starts = list(range(0, n, 500))
+    assert sorted(seen) == [(e * n + s, 3 * n) for e in range(3) for s in starts]
 
 
 def test_incremental_vocabulary_keeps_old_vectors():
