@@ -128,9 +128,9 @@ def run_train(args: argparse.Namespace) -> int:
     weights, coverage = None, None
     mode = args.mode or ("non-static" if args.vectors else "rand")
     if args.vectors:
-        from wordlab.vectors import KeyedVectors
+        from wordlab import artifacts
 
-        kv = KeyedVectors.load(args.vectors)
+        kv = artifacts.load(args.vectors, expect="vectors")  # any vector file, found from its content
         weights, coverage = pretrained_weights(vocab, kv, args.embed_dim, seed=args.seed)
         embed_dim = kv.vector_size
     else:

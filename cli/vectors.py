@@ -26,10 +26,38 @@ QUERY_HELP = """commands (one per line):
 
 def _add_vectors_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("vectors", metavar="VECTORS",
-                   help="word vectors: .bin (word2vec binary), .txt/.vec (word2vec text) or .npz (wordlab)")
-    p.add_argument("--format", choices=("bin", "text", "npz"), default=None,
-                   help="file format when the suffix does not tell (default: from the suffix or the content)")
+                   help="word vectors: word2vec binary or text, GloVe-style text without header, wordlab .npz "
+                        "or a word2vec model file (found from the content, whatever the suffix)")
+    p.add_argument("--format", choices=VECTOR_FORMATS, default=None,
+                   help="file format, to override what the content says (default: from the content)")
     p.add_argument("--limit", type=int, default=None, help="load only the first N vectors")
+    _add_nonfinite_arg(p)
+
+
+VECTOR_FORMATS = ("bin", "text", "glove", "npz")
+
+
+def _add_nonfinite_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-nonfinite", action="store_true",
+                   help="load vectors holding NaN or infinite values (refused by default)")
+
+
+def load_vectors(path: str, format: str | None = None, limit: int | None = None, progress: bool | None = None,
+                 allow_nonfinite: bool = False) -> KeyedVectors:
+    """Any vector file (or a word2vec model's vectors) through the artifact registry."""
+    from wordlab import artifacts
+
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be positive, got {limit}")
+    got = artifacts.load(path, expect=("vectors", "word2vec-model"), **(
+        {"format": format, "limit": limit, "progress": progress, "allow_nonfinite": allow_nonfinite}
+        if artifacts.detect(path).name != "word2vec-model" else {"progress": progress}))
+    if not isinstance(got, KeyedVectors):  # a Word2Vec model: its vectors
+        got = got.wv
+        if limit is not None:
+            got = KeyedVectors(got.index_to_key[:limit], got.vectors[:limit],
+                               counts=None if got.counts is None else got.counts[:limit])
+    return got
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,8 +102,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("output", metavar="OUT", help="output file")
     p.add_argument("--to", choices=("text", "bin", "npz"), default=None,
                    help="output format (default: from OUT's suffix)")
-    p.add_argument("--format", choices=("bin", "text", "npz"), default=None, help="input format if not by suffix")
+    p.add_argument("--format", choices=VECTOR_FORMATS, default=None,
+                   help="input format, to override what the content says")
     p.add_argument("--limit", type=int, default=None, help="keep only the first N vectors")
+    _add_nonfinite_arg(p)
     p.set_defaults(func=run_convert)
 
     p = sub.add_parser("query", help="interactive prompt: king - man + woman, similar, doesnt_match",
@@ -87,9 +117,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace) -> KeyedVectors:
-    if args.limit is not None and args.limit < 1:
-        raise ConfigError(f"--limit must be positive, got {args.limit}")
-    return KeyedVectors.load(args.vectors, format=args.format, limit=args.limit, progress=args.progress)
+    return load_vectors(args.vectors, format=args.format, limit=args.limit, progress=args.progress,
+                        allow_nonfinite=args.allow_nonfinite)
 
 
 def _check_topn(topn: int) -> None:
@@ -167,9 +196,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 1:
-        raise ConfigError(f"--limit must be positive, got {args.limit}")
-    kv = KeyedVectors.load(args.input, format=args.format, limit=args.limit, progress=args.progress)
+    kv = load_vectors(args.input, format=args.format, limit=args.limit, progress=args.progress,
+                      allow_nonfinite=args.allow_nonfinite)
     kv.save(args.output, format=args.to, progress=args.progress)
     print(f"wrote {args.output}: {len(kv):,} vectors of {kv.vector_size}", file=sys.stderr)
     return 0

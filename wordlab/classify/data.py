@@ -77,6 +77,9 @@ def read_text_lines(path: str | Path) -> list[str]:
     path = Path(path)
     try:
         raw = path.read_bytes()
+        from ..provenance import note_data
+
+        note_data(path)  # training data: its hash goes into the provenance of what this process writes
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -46,12 +46,14 @@ class DataConfig:
     fixed question width) pads sentences given to ``translate`` the way the training file was padded.
     """
 
-    format: str = "tsv"
-    char: bool = False
-    swap: bool = False
-    tutorial: bool = False
-    max_length: int = MAX_LENGTH
-    source_width: int = 0
+    format: str = field(default="tsv", metadata={
+        "help": "tsv (source<TAB>target) or dlfs2 ('_' separator, character level)", "choices": FORMATS})
+    char: bool = field(default=False, metadata={"help": "character-level tokens (always for --format dlfs2)"})
+    swap: bool = field(default=False, metadata={"help": "translate the second column into the first (tsv)"})
+    tutorial: bool = field(default=False, metadata={
+        "help": "PyTorch tutorial normalisation + filter (< 10 words, English prefixes 'i am', 'he is', ...)"})
+    max_length: int = field(default=MAX_LENGTH, metadata={"cli": False})
+    source_width: int = field(default=0, metadata={"cli": False})
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -127,6 +129,9 @@ def iter_pair_lines(path: str | Path, cfg: DataConfig) -> Iterator[tuple[int, st
 
 def read_pairs(path: str | Path, cfg: DataConfig = DataConfig()) -> list[tuple[list[str], list[str]]]:
     """Token pairs of a pair file, filtered as ``cfg`` says (see :class:`DataConfig`)."""
+    from ..provenance import note_data
+
+    note_data(path)  # training data: its hash goes into the provenance of what this process writes
     pairs = []
     for _, src, tgt in iter_pair_lines(path, cfg):
         s, t = cfg.tokenize(src), cfg.tokenize(tgt)

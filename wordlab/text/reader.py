@@ -120,6 +120,8 @@ def iter_raw_blocks(
                 seen_any = True
                 if b"\x00" in data[:8192]:
                     raise DataError(f"{path}: looks like a binary file (NUL bytes in the first 8 KiB), not text")
+                if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is not part of the first token
+                    data, offset = data[3:], 3
             buf = pending + data
             cut = _last_sep(buf, seps)
             if cut < 0:  # no separator yet: a very long token/line, keep reading

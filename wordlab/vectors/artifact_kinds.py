@@ -35,10 +35,10 @@ def _npz_format(path: Path, head: bytes) -> str | None:
 
 
 def _loader(fmt: str):
-    def load(path: Path, **kwargs: Any):
+    def load(path: Path, format: str | None = None, **kwargs: Any):
         from .keyed import KeyedVectors
 
-        return KeyedVectors.load(path, format=fmt, **kwargs)
+        return KeyedVectors.load(path, format=format or fmt, **kwargs)  # an explicit format overrides the sniff
 
     load.__name__ = f"load_{fmt}_vectors"
     return load
