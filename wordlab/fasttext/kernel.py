@@ -210,3 +210,39 @@ def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, ne
                     loss_sum += loss
                     loss_pairs += 1
     return effective, loss_sum, loss_pairs
+
+
+@njit(nogil=True, cache=True)
+def init_ngram_rows(W, rows, start, seed):
+    """Rows ``r >= start`` named in ``rows`` that are all zero get ``U(-1/D, 1/D)``, seeded by ``(seed, r)``.
+
+    Only the n-gram buckets some vocabulary word uses are initialised (the others are never trained;
+    they stay 0, so an unseen n-gram adds nothing to an out-of-vocabulary vector). Touching only those
+    rows keeps a 2M-bucket model from paying for 800 MB of random numbers it would not use.
+    Returns the number of rows initialised.
+    """
+    D = W.shape[1]
+    scale = np.float32(2.0) / np.float32(D)
+    half = np.float32(1.0) / np.float32(D)
+    done = 0
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        if r < start:
+            continue
+        zero = True
+        for d in range(D):
+            if W[r, d] != 0.0:
+                zero = False
+                break
+        if not zero:
+            continue
+        s = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)) ^ (np.uint64(r) * np.uint64(0xBF58476D1CE4E5B9))
+        for d in range(D):
+            s += np.uint64(0x9E3779B97F4A7C15)
+            z = s
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z = z ^ (z >> np.uint64(31))
+            W[r, d] = np.float32(np.float64(z >> np.uint64(40)) * (1.0 / 16777216.0)) * scale - half
+        done += 1
+    return done

@@ -29,19 +29,24 @@ FORMAT = "wordlab.fasttext-vectors/1"
 
 
 @njit(nogil=True, cache=True)
-def mean_rows(W, offsets, rows, out):
-    """``out[i] = mean(W[rows[offsets[i]:offsets[i+1]]])`` (zeros for an empty set)."""
+def mean_rows(V, N, offsets, rows, out):
+    """``out[i] = mean(W[rows[offsets[i]:offsets[i+1]]])`` for ``W = [V; N]`` (zeros for an empty set)."""
+    n = V.shape[0]
     for i in range(offsets.shape[0] - 1):
         a, b = offsets[i], offsets[i + 1]
-        for d in range(W.shape[1]):
+        for d in range(V.shape[1]):
             out[i, d] = 0.0
         for k in range(a, b):
             r = rows[k]
-            for d in range(W.shape[1]):
-                out[i, d] += W[r, d]
+            if r < n:
+                for d in range(V.shape[1]):
+                    out[i, d] += V[r, d]
+            else:
+                for d in range(V.shape[1]):
+                    out[i, d] += N[r - n, d]
         if b > a:
             inv = np.float32(1.0) / np.float32(b - a)
-            for d in range(W.shape[1]):
+            for d in range(V.shape[1]):
                 out[i, d] *= inv
     return out
 
@@ -68,8 +73,9 @@ class FastTextKeyedVectors(KeyedVectors):
         self.prune = prune
         eos = keys.index(EOS) if EOS in keys else -1
         offsets, rows = subword_table(keys, self.min_n, self.max_n, self.bucket, eos=eos, prune=prune)
-        W = np.concatenate([self.vectors_vocab, self.vectors_ngrams]) if len(keys) else self.vectors_ngrams
-        full = mean_rows(W, offsets, rows, np.empty((len(keys), W.shape[1]), np.float32))
+        dim = self.vectors_vocab.shape[1] if self.vectors_vocab.ndim == 2 else self.vectors_ngrams.shape[1]
+        full = mean_rows(self.vectors_vocab.reshape(len(keys), dim), self.vectors_ngrams.reshape(-1, dim), offsets, rows,
+                         np.empty((len(keys), dim), np.float32))
         super().__init__(keys, full, counts=counts, extra=extra)
 
     def ngram_rows(self, word: str) -> np.ndarray:

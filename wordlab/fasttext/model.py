@@ -41,19 +41,6 @@ log = logging.getLogger(__name__)
 FORMAT = "wordlab.fasttext/1"
 
 
-def init_rows(n: int, dim: int, seed: Any) -> np.ndarray:
-    """``U(-1/dim, 1/dim)`` float32 ``(n, dim)`` (the tool's and gensim's init), in blocks (no big temporaries)."""
-    out = np.empty((n, dim), dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    step = max(1, (1 << 22) // max(dim, 1))
-    for a in range(0, n, step):
-        block = out[a:a + step]
-        rng.random(block.shape, dtype=np.float32, out=block)
-        block *= np.float32(2.0 / dim)
-        block -= np.float32(1.0 / dim)
-    return out
-
-
 class FastText(Word2Vec):
     """fastText skip-gram / CBOW with negative sampling over words and hashed character n-grams.
 
@@ -84,12 +71,16 @@ class FastText(Word2Vec):
 
     def build_vocab(self, corpus=None, update: bool = False, **kwargs: Any) -> "FastText":
         """As :meth:`Word2Vec.build_vocab`; a fresh vocabulary also gets ``bucket`` fresh n-gram rows."""
+        from .kernel import init_ngram_rows
+
         super().build_vocab(corpus, update=update, **kwargs)
-        if not update:
-            c = self.config
-            self.W_in = np.concatenate([self.W_in, init_rows(c.bucket if c.subwords else 0, c.vector_size,
-                                                             [c.seed, 7])])
+        c = self.config
+        if not update:  # np.zeros: pages of buckets no word uses are never touched
+            W = np.zeros((self.nwords + (c.bucket if c.subwords else 0), c.vector_size), np.float32)
+            W[:self.nwords] = self.W_in
+            self.W_in = W
         self._subwords = None
+        init_ngram_rows(self.W_in, self.subwords[1], self.nwords, c.seed)
         return self
 
     def _update_vocab(self, corpus):
@@ -99,7 +90,10 @@ class FastText(Word2Vec):
         try:
             return super()._update_vocab(corpus)  # appends the new words' rows
         finally:
-            self.W_in = np.concatenate([self.W_in, ngrams])
+            W = np.zeros((len(self.W_in) + len(ngrams), self.config.vector_size), np.float32)
+            W[:len(self.W_in)] = self.W_in
+            W[len(self.W_in):] = ngrams
+            self.W_in = W
             self._subwords = None
 
     @property

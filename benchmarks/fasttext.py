@@ -1,0 +1,201 @@
+#!/usr/bin/env python
+"""fastText benchmark: wordlab's ``FastText`` beside the fastText tool and gensim's ``FastText``, in one run.
+
+Data: ``../shared/data/wikimix/wikimix.txt.gz`` (3.5M words; ``WORDLAB_DATA`` overrides the folder),
+lines cut to 1000 words (the tool cuts at 1024 tokens) and written once to a temporary file that all
+three read; wordlab reads it with ``eos=True`` (windows stop at line ends, as for the others).
+
+Settings (issue 17): the tool's defaults for everything not listed — lr 0.05, sample 1e-4,
+min count 5, bucket 2,000,000, noise exponent 0.5 — with dim 100, window 5, 5 negatives,
+min_n 3, max_n 6, ``--epochs`` (5) and ``--threads`` (2); the same values passed to all three.
+
+* unsupervised (``--sg 1`` skip-gram, ``0`` CBOW): for each seed, each tool trains end to end
+  (vocabulary scan + training) in its own child process; words/s = corpus words x epochs / seconds.
+  Quality with one evaluator (wordlab's) on every tool's vectors: Google analogy (3CosAdd, restrict
+  30k), Stanford RW Spearman with out-of-vocabulary words scored from their n-grams (``oov=True``;
+  the tool's and gensim's n-gram rows read into a ``FastTextKeyedVectors``, which gives the tool's
+  ``get_word_vector`` exactly), WS-353 Spearman. Means over ``--seeds``.
+* supervised (``--only supervised``): MR polarity (``mr/rt-polarity.{pos,neg}``), 10 folds,
+  wordlab's ``FastTextClassifier`` vs ``fasttext.train_supervised`` with ``wordNgrams 2`` and the same
+  epochs, lr, dim; training time of the training call (after a JIT warm-up for wordlab).
+
+    nice -n 10 python benchmarks/fasttext.py --seeds 1,2,3          # ~30 min on 2 busy cores
+    nice -n 10 python benchmarks/fasttext.py --only supervised
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]  # this file must not shadow `fasttext`
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
+RESULTS = ROOT / "benchmarks" / "results" / "fasttext.json"
+MAX_LINE = 1000
+COMMON = dict(dim=100, ws=5, neg=5, minn=3, maxn=6, lr=0.05, t=1e-4, minCount=5, bucket=2_000_000)
+TOOLS = ("wordlab", "fasttext", "gensim")
+
+
+def write_lines(src: Path, dst: Path) -> int:
+    """``src`` (gz) to ``dst``, lines cut at ``MAX_LINE`` words; returns the word count."""
+    n = 0
+    with gzip.open(src, "rt", encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
+        for line in f:
+            words = line.split()
+            n += len(words)
+            for i in range(0, len(words), MAX_LINE):
+                out.write(" ".join(words[i:i + MAX_LINE]) + "\n")
+    return n
+
+
+def train(tool: str, path: Path, sg: int, epochs: int, threads: int, seed: int):
+    """Train one model end to end; returns (FastTextKeyedVectors, seconds)."""
+    from wordlab.fasttext import FastTextKeyedVectors
+
+    c = COMMON
+    t0 = time.perf_counter()
+    if tool == "wordlab":
+        from wordlab.fasttext import FastText
+        from wordlab.text import read_corpus
+
+        model = FastText(progress=False, cache_dir=False, sg=sg, vector_size=c["dim"], window=c["ws"],
+                         negative=c["neg"], min_n=c["minn"], max_n=c["maxn"], alpha=c["lr"], sample=c["t"],
+                         min_count=c["minCount"], bucket=c["bucket"], ns_exponent=0.5, epochs=epochs,
+                         workers=threads, seed=seed)
+        model.build_vocab(read_corpus(path, eos=True))
+        model.train()
+        seconds = time.perf_counter() - t0
+        return model.wv, seconds
+    if tool == "fasttext":
+        import fasttext
+
+        ft = fasttext.train_unsupervised(str(path), model="skipgram" if sg else "cbow", epoch=epochs, thread=threads,
+                                         verbose=0, **c)  # this wheel's train_unsupervised takes no seed
+        seconds = time.perf_counter() - t0
+        words, M = list(ft.words), ft.get_input_matrix()
+        n = len(words)
+        keep = [i for i, w in enumerate(words) if w != "</s>"]
+        return FastTextKeyedVectors([words[i] for i in keep], M[:n][keep], M[n:], c["minn"], c["maxn"],
+                                    c["bucket"]), seconds
+    from gensim.models import FastText as GensimFastText
+
+    g = GensimFastText(sg=sg, vector_size=c["dim"], window=c["ws"], negative=c["neg"], min_n=c["minn"],
+                       max_n=c["maxn"], alpha=c["lr"], sample=c["t"], min_count=c["minCount"], bucket=c["bucket"],
+                       ns_exponent=0.5, epochs=epochs, workers=threads, seed=seed)
+    g.build_vocab(corpus_file=str(path))
+    g.train(corpus_file=str(path), total_words=g.corpus_total_words, total_examples=g.corpus_count, epochs=epochs)
+    seconds = time.perf_counter() - t0
+    return FastTextKeyedVectors(list(g.wv.index_to_key), g.wv.vectors_vocab, g.wv.vectors_ngrams, c["minn"],
+                                c["maxn"], c["bucket"]), seconds
+
+
+def evaluate(kv) -> dict:
+    from wordlab.evaluation import evaluate_word_analogies, evaluate_word_pairs
+
+    sim = DATA / "similarity"
+    rw_oov = evaluate_word_pairs(kv, sim / "EN-RW-STANFORD.txt", oov=True)
+    rw_known = evaluate_word_pairs(kv, sim / "EN-RW-STANFORD.txt")
+    return {"analogy": float(evaluate_word_analogies(kv, DATA / "analogy" / "questions-words.txt",
+                                                     restrict_vocab=30000)[0]),
+            "rw_oov": float(rw_oov[1][0]), "rw_oov_skipped_pct": float(rw_oov[2]),
+            "rw_known": float(rw_known[1][0]), "rw_known_skipped_pct": float(rw_known[2]),
+            "ws353": float(evaluate_word_pairs(kv, sim / "wordsim353.tsv")[1][0]), "vocab": len(kv)}
+
+
+def child(args) -> int:
+    kv, seconds = train(args.child, Path(args.corpus), args.sg, args.epochs, args.threads, args.seed)
+    out = {"tool": args.child, "seed": args.seed, "seconds": seconds, **evaluate(kv)}
+    print("RESULT " + json.dumps(out))
+    return 0
+
+
+def unsupervised(args, rows: list, results: dict) -> None:
+    src = DATA / "wikimix" / "wikimix.txt.gz"
+    seeds = [int(s) for s in args.seeds.split(",")]
+    tools = args.tools.split(",")
+    name = "skip-gram" if args.sg else "CBOW"
+    with tempfile.TemporaryDirectory(prefix="wordlab-ft-bench-") as tmp:
+        corpus = Path(tmp) / "wikimix.txt"
+        words = write_lines(src, corpus)
+        runs = []
+        for seed in seeds:
+            for tool in tools:
+                cmd = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus), "--sg", str(args.sg),
+                       "--epochs", str(args.epochs), "--threads", str(args.threads), "--seed", str(seed)]
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+                if proc.returncode or not line:
+                    raise SystemExit(f"{tool} seed {seed} failed:\n{proc.stderr[-3000:]}")
+                r = json.loads(line[0][7:])
+                r["words_per_second"] = words * args.epochs / r["seconds"]
+                runs.append(r)
+                print(f"  {tool} seed {seed}: {r['words_per_second']:,.0f} words/s, analogy {100 * r['analogy']:.2f} %, "
+                      f"RW {r['rw_oov']:.3f}, WS {r['ws353']:.3f}", file=sys.stderr, flush=True)
+    keys = ("words_per_second", "seconds", "analogy", "rw_oov", "rw_oov_skipped_pct", "rw_known",
+            "rw_known_skipped_pct", "ws353", "vocab")
+    mean = {t: {k: float(np.mean([r[k] for r in runs if r["tool"] == t])) for k in keys} for t in tools}
+    results[f"unsupervised_{name}"] = {"words": words, "epochs": args.epochs, "threads": args.threads,
+                                       "seeds": seeds, "settings": COMMON, "mean": mean, "runs": runs}
+    for t in tools:
+        m = mean[t]
+        ratio = m["words_per_second"] / mean["fasttext"]["words_per_second"] if "fasttext" in mean else float("nan")
+        rows.append([f"{name} {t}", f"{m['words_per_second']:,.0f}", f"{ratio:.2f}x", f"{m['seconds']:.1f}",
+                     f"{100 * m['analogy']:.2f}", f"{m['rw_oov']:.3f}", f"{m['rw_known']:.3f} ({m['rw_known_skipped_pct']:.0f}% skipped)",
+                     f"{m['ws353']:.3f}"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", choices=("unsupervised", "supervised"), help="run one part")
+    ap.add_argument("--sg", type=int, default=1, help="1 skip-gram (default), 0 CBOW")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (quality is their mean)")
+    ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS))
+    ap.add_argument("--folds", type=int, default=10, help="supervised: cross-validation folds")
+    ap.add_argument("--output", default=str(RESULTS), help="JSON results file (sections are merged)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if args.child:
+        return child(args)
+    from wordlab.atomic import atomic_write_text
+    from wordlab.cli.common import print_table
+
+    out = Path(args.output)
+    results = json.loads(out.read_text()) if out.is_file() else {}
+    results.setdefault("machine", {})["load_avg_start"] = os.getloadavg()[0]
+    if args.only in (None, "unsupervised"):
+        rows: list = []
+        unsupervised(args, rows, results)
+        print_table(rows, ["model", "words/s", "vs tool", "seconds", "analogy %", "RW rho (OOV)", "RW rho (known)",
+                           "WS-353 rho"])
+    if args.only in (None, "supervised"):
+        from supervised_fasttext import supervised  # noqa: E402  (benchmarks/supervised_fasttext.py)
+
+        rows = []
+        supervised(args, rows, results, DATA)
+        print_table(rows, ["classifier", "accuracy % (mean of folds)", "train seconds (sum)", "vs tool"])
+    results["machine"]["load_avg_end"] = os.getloadavg()[0]
+    atomic_write_text(out, json.dumps(results, indent=2, default=float))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
