@@ -30,7 +30,7 @@ def pairs_file(tmp_path):
 def test_train_dry_run_eval_translate(tmp_path, pairs_file, capsys, monkeypatch):
     model = tmp_path / "m.pt"
     rc = main(["-q", "seq2seq", "train", "--pairs", str(pairs_file), "--swap", "--attention", "additive",
-               "--reverse", "--hidden", "16", "--emb", "8", "--epochs", "3", "--batch", "4", "--dry-run",
+               "--reverse", "--hidden", "16", "--dim", "8", "--epochs", "3", "--batch-size", "4", "--dry-run",
                "--valid", "0.2", "--test", "0.1", "-o", str(model)])
     assert rc == 0 and model.exists()
     assert "trained 1 epoch(s), 3 steps (dry_run)" in capsys.readouterr().out

@@ -13,6 +13,7 @@ from .encoders import Encoder
 from .metrics import corpus_bleu, exact_match, per_length
 from .model import DecoderState, Seq2Seq, Seq2SeqConfig, load_model, save_model
 from .task import Seq2SeqTask
+from .train import PairsConfig, Seq2SeqTrainResult, evaluate_seq2seq, evaluation_pairs, train_seq2seq
 from .translator import Translation, Translator
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "Encoder", "Decoder", "AttentionDecoder", "Seq2Seq", "Seq2SeqConfig", "load_model", "save_model",
     "DecoderState", "Hypothesis", "translate_batch", "corpus_bleu", "exact_match", "per_length",
     "Seq2SeqTask", "Translator", "Translation",
+    "train_seq2seq", "evaluate_seq2seq", "evaluation_pairs", "PairsConfig", "Seq2SeqTrainResult",
 ]

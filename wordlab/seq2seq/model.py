@@ -16,7 +16,7 @@ belongs to source token ``s``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,30 +38,40 @@ KIND = "seq2seq"
 
 @dataclass(frozen=True)
 class Seq2SeqConfig:
-    """Hyper-parameters of :class:`Seq2Seq` (DLfS-2 defaults for the date task: emb 16, hidden 256)."""
+    """Hyper-parameters of :class:`Seq2Seq` (DLfS-2 defaults for the date task: emb 16, hidden 256).
 
-    src_vocab: int
-    tgt_vocab: int
-    emb: int = 16
-    hidden: int = 256
-    cell: str = "lstm"
-    layers: int = 1
-    bidirectional: bool = False
-    attention: str = "none"
-    peeky: bool = False
-    reverse_source: bool = False
-    dropout: float = 0.0
-    teacher_forcing: float = 1.0
-    pad_id: int = 0
-    bos_id: int = 2
-    eos_id: int = 3
+    ``src_vocab`` / ``tgt_vocab`` 0: set from the training pairs' vocabularies by
+    :func:`wordlab.seq2seq.train_seq2seq`. Each field's ``metadata`` is its command-line flag.
+    """
+
+    src_vocab: int = field(default=0, metadata={"cli": False})
+    tgt_vocab: int = field(default=0, metadata={"cli": False})
+    emb: int = field(default=16, metadata={
+        "help": "embedding size (16: DLfS-2's wordvec)", "flag": "--dim", "deprecated": ("--emb",)})
+    hidden: int = field(default=256, metadata={"help": "recurrent state size"})
+    cell: str = field(default="lstm", metadata={"help": "recurrent cell", "choices": tuple(CELLS)})
+    layers: int = field(default=1, metadata={"help": "stacked recurrent layers"})
+    bidirectional: bool = field(default=False, metadata={"help": "bidirectional encoder (hidden split in two)"})
+    attention: str = field(default="none", metadata={"help": "attention score", "choices": ATTENTIONS})
+    peeky: bool = field(default=False, metadata={"help": "feed the encoder's final state to every decoder step"})
+    reverse_source: bool = field(default=False, metadata={
+        "help": "feed the source reversed (Sutskever et al. 2014)", "flag": "--reverse",
+        "aliases": ("--reverse-source",)})
+    dropout: float = field(default=0.0, metadata={"help": "dropout on embeddings and outputs"})
+    teacher_forcing: float = field(default=1.0, metadata={"help": "teacher forcing ratio"})
+    pad_id: int = field(default=0, metadata={"cli": False})
+    bos_id: int = field(default=2, metadata={"cli": False})
+    eos_id: int = field(default=3, metadata={"cli": False})
 
     def __post_init__(self) -> None:
         if self.attention not in ATTENTIONS:
             raise ConfigError(f"attention must be one of {', '.join(ATTENTIONS)}, not {self.attention!r}")
         if self.cell not in CELLS:
             raise ConfigError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
-        for name in ("src_vocab", "tgt_vocab", "emb", "hidden", "layers"):
+        for name in ("src_vocab", "tgt_vocab"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 1 (or 0: from the data), got {getattr(self, name)}")
+        for name in ("emb", "hidden", "layers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
