@@ -1,7 +1,8 @@
 """fastText: subword word vectors (Bojanowski et al. 2017) and the tool's ``.bin`` files.
 
 ``FastTextKeyedVectors`` gives a vector to any string from its hashed character n-grams;
-``read_facebook`` / ``write_facebook`` read and write the fastText tool's model files.
+``FastText`` trains them (skip-gram / CBOW); ``FastTextClassifier`` is the supervised classifier;
+``read_facebook`` / ``write_facebook`` read and write the fastText tool's model files (``.bin``, ``.ftz``).
 """
 
 from .config import FastTextConfig
@@ -9,6 +10,8 @@ from .facebook import FacebookModel, read_facebook, write_facebook
 from .hashing import char_ngrams, ft_hash, ngram_buckets
 from .keyed import FastTextKeyedVectors, vectors_from_facebook
 from .model import FastText
+from .supervised import FastTextClassifier, FastTextClassifierConfig, read_labelled
 
-__all__ = ["FastText", "FastTextConfig", "FacebookModel", "FastTextKeyedVectors", "read_facebook", "write_facebook", "vectors_from_facebook",
+__all__ = ["FastText", "FastTextConfig", "FastTextClassifier", "FastTextClassifierConfig", "FacebookModel",
+           "FastTextKeyedVectors", "read_facebook", "write_facebook", "vectors_from_facebook", "read_labelled",
            "ft_hash", "char_ngrams", "ngram_buckets"]
