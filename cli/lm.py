@@ -8,7 +8,7 @@ import resource
 import sys
 import time
 
-from wordlab.lm.config import ARCHITECTURES, PRESETS, TRAIN_DEFAULTS, LMDataConfig
+from wordlab.lm.config import ARCH_TRAIN_DEFAULTS, ARCHITECTURES, PRESETS, TRAIN_DEFAULTS, LMDataConfig
 from wordlab.tensor import set_threads
 from wordlab.training import TrainConfig
 
@@ -89,7 +89,7 @@ def run_train(args: argparse.Namespace) -> int:
     arch = args.arch if explicitly_set(args, "arch") else (PRESETS.get(args.preset or "", {}).get("arch") or args.arch)
     model_cfg = config_from_arguments(ARCHITECTURES[arch], args)
     data_cfg = config_from_arguments(LMDataConfig, args)
-    train_cfg = config_from_arguments(TrainConfig, args)
+    train_cfg = config_from_arguments(TrainConfig, args, base={**TRAIN_DEFAULTS, **ARCH_TRAIN_DEFAULTS.get(arch, {})})
     if args.threads is not None or args.device in ("cpu", "auto"):
         set_threads(args.threads)
     t0 = time.perf_counter()
@@ -118,22 +118,24 @@ def _cpu_seconds() -> float:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    """``wordlab lm eval``."""
+    """``wordlab lm eval``: per-token perplexity, word-level perplexity and bits per byte (wordlab.lm.evaluate)."""
     from wordlab.lm import load_lm
-    from wordlab.lm.data import encode_corpus_files
-    from wordlab.lm.perplexity import nll
+    from wordlab.lm.evaluate import evaluate_text
 
     set_threads(args.threads)
     model, vocab, payload = load_lm(args.model, device=args.device)
     eos = (payload.get("extra") or {}).get("eos", True)
-    ids = encode_corpus_files(args.text, vocab, eos=eos)
-    total, count = nll(model, ids, batch_size=args.batch_size, bptt=args.bptt)
-    out = {"model": args.model, "text": args.text, "tokens": count, "nll": total / count,
-           "perplexity": math.exp(total / count)}
+    out = {"model": args.model, "text": args.text,
+           **evaluate_text(model, vocab, args.text, payload=payload, batch_size=args.batch_size, bptt=args.bptt,
+                           eos=eos)}
     if args.json:
         print_json(out)
-    else:
-        print(f"perplexity {out['perplexity']:.2f}  (mean NLL {out['nll']:.4f} nats over {count:,} target tokens)")
+        return 0
+    print(f"perplexity {out['perplexity']:.2f}  (mean NLL {out['nll']:.4f} nats over {out['tokens']:,} target "
+          f"{out['tokenizer']} tokens)")
+    if "word_perplexity" in out:
+        print(f"word-level perplexity {out['word_perplexity']:.2f}  (over {out['words']:,} words + <eos>)")
+        print(f"bits per byte {out['bits_per_byte']:.4f}  (over {out['bytes']:,} bytes)")
     return 0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from ..layers.recurrent import CELLS
+from .transformer import TransformerLMConfig
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,19 @@ class LMDataConfig:
     bptt: int = field(default=35, metadata={"help": "truncated BPTT window length"})
     eval_batch_size: int = field(default=10, metadata={
         "help": "streams for validation and test", "deprecated": ("--eval-batch",)})
+    tokenizer: str = field(default="word", metadata={
+        "help": "tokens: whitespace words, or byte-level BPE subwords trained on the training text",
+        "choices": ("word", "bpe")})
+    vocab_size: int = field(default=8000, metadata={"help": "BPE vocabulary size (with --tokenizer bpe)"})
 
     def __post_init__(self) -> None:
         for name in ("min_count", "batch_size", "bptt", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.tokenizer not in ("word", "bpe"):
+            raise ConfigError(f"tokenizer must be word or bpe, not {self.tokenizer!r}")
+        if self.tokenizer == "bpe" and self.vocab_size < 258:
+            raise ConfigError(f"a byte-level BPE vocabulary needs >= 258 entries, got {self.vocab_size}")
         if self.max_vocab is not None and self.max_vocab < 2:
             raise ConfigError(f"max_vocab must be >= 2 (or None), got {self.max_vocab}")
 
@@ -108,7 +117,13 @@ TRAIN_DEFAULTS: dict = {"epochs": 6, "optimizer": "sgd", "lr": 20.0, "clip": 0.2
                         "checkpoint_every": 200, "seed": 1}
 
 #: ``--arch`` name → model config class (a new architecture adds one line)
-ARCHITECTURES: dict[str, type] = {"rnn": LMConfig}
+ARCHITECTURES: dict[str, type] = {"rnn": LMConfig, "transformer": TransformerLMConfig}
+
+#: an architecture's own training defaults, over :data:`TRAIN_DEFAULTS` (flags, --config and presets win):
+#: a Transformer trains with Adam, a linear warm-up and cosine annealing (GPT), not SGD at 20
+ARCH_TRAIN_DEFAULTS: dict[str, dict] = {
+    "transformer": {"optimizer": "adam", "lr": 1e-3, "clip": 1.0, "schedule": "cosine", "warmup": 200},
+}
 
 #: published configurations (``wordlab lm train --preset NAME``): LMConfig, LMDataConfig and TrainConfig
 #: fields. Zaremba et al. 2014 (arXiv 1409.2329) Sec. 4.1: untied, per-step dropout on non-recurrent

@@ -13,7 +13,9 @@ from ..errors import CheckpointError, DataError
 from ..tensor import device as get_device
 from ..text import Vocabulary
 from .config import LMConfig
+from .arch import build_language_model, lm_config_from_dict
 from .model import RNNLanguageModel
+from .subword import checkpoint_tokenizer
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..vectors import KeyedVectors
@@ -44,7 +46,7 @@ def load_lm(path: str | os.PathLike, device: str | torch.device = "auto", payloa
     weights or vocabulary do not fit its config. ``payload``: an already loaded checkpoint.
     """
     payload = payload if payload is not None else load_checkpoint(path, kind="lm")
-    cfg = config_from_dict(LMConfig, payload.get("config") or {}, source=str(path))
+    cfg = lm_config_from_dict(payload.get("config") or {}, source=str(path))   # RNN or Transformer (its "arch")
     try:
         vocab = checkpoint_vocab(payload, source=str(path))
     except DataError as e:
@@ -54,7 +56,8 @@ def load_lm(path: str | os.PathLike, device: str | torch.device = "auto", payloa
     if len(vocab) != cfg.vocab_size:
         raise CheckpointError(f"{path}: vocabulary has {len(vocab)} words but the model was built for "
                               f"{cfg.vocab_size}; the file mixes two models")
-    model = build_model(lambda: RNNLanguageModel(cfg), payload["state_dict"], str(path))
+    model = build_model(lambda: build_language_model(cfg), payload["state_dict"], str(path))
+    checkpoint_tokenizer(payload, vocab, source=str(path))  # a stored BPE tokenizer must parse and fit the vocabulary
     model.to(get_device(device)).eval()
     return LanguageModel(model, vocab, payload)
 
