@@ -40,7 +40,7 @@ def mr(tmp_path):
 def _train_args(mr, *extra):
     pos, neg = mr
     return ["-q", "classify", "train", "--pos", str(pos), "--neg", str(neg), "--epochs", "12", "--optimizer", "adam",
-            "--lr", "0.01", "--embed-dim", "16", "--maps", "8", "--widths", "2,3", "--batch-size", "10",
+            "--lr", "0.01", "--dim", "16", "--maps", "8", "--widths", "2,3", "--batch-size", "10",
             "--early-stop", "12", "--threads", "1", *extra]
 
 
@@ -68,13 +68,13 @@ def test_folds_with_vectors_json_and_dry_run(mr, tmp_path, capsys):
     vec = tmp_path / "v.txt"
     KeyedVectors(words, g.normal(size=(len(words), 5)).astype(np.float32)).save(vec)
     args = _train_args(mr, "--folds", "3", "--vectors", str(vec), "--mode", "static", "--json")
-    args.remove("--embed-dim"), args.remove("16")
+    args.remove("--dim"), args.remove("16")
     assert main(args) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["mode"] == "static" and res["embed_dim"] == 5 and 0 < res["vector_coverage"] <= 1
     assert res["cv"]["folds_run"] == 3 and sum(r["n"] for r in res["cv"]["folds"]) == 60
     assert "output" not in res
-    assert main(_train_args(mr, "--model", "mlp", "--dry-run", "-o", str(tmp_path / "d.pt"), "--json")) == 0
+    assert main(_train_args(mr, "--arch", "mlp", "--dry-run", "-o", str(tmp_path / "d.pt"), "--json")) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["stopped"] == "dry_run"
 
@@ -88,7 +88,7 @@ def _error(capsys, argv) -> str:
 
 def test_bad_input_gives_one_line_errors(mr, tmp_path, capsys):
     out = tmp_path / "clf.pt"
-    assert main(_train_args(mr, "--model", "mlp", "--epochs", "2", "-o", str(out))) == 0
+    assert main(_train_args(mr, "--arch", "mlp", "--epochs", "2", "-o", str(out))) == 0
     capsys.readouterr()
     tsv = tmp_path / "test.tsv"
     tsv.write_text("pos\tfun film\nmaybe\tcould be\n", encoding="utf-8")

@@ -13,8 +13,11 @@ from .data import LabelledTexts, clean_str, read_mr, read_tsv
 from .metrics import accuracy, classification_report, confusion_matrix, macro_f1
 from .models import ClassifierConfig, SentenceClassifier
 from .predict import Classifier, evaluate, load_classifier
+from .run import ClassifierRun, ClassifierTrainingConfig, evaluate_classifier, read_labelled, train_text_classifier
 from .train import build_vocab, train_classifier
 
 __all__ = ["cross_validate", "kfold_indices", "LabelledTexts", "clean_str", "read_mr", "read_tsv", "accuracy",
            "classification_report", "confusion_matrix", "macro_f1", "ClassifierConfig", "SentenceClassifier",
-           "Classifier", "evaluate", "load_classifier", "build_vocab", "train_classifier"]
+           "Classifier", "evaluate", "load_classifier", "build_vocab", "train_classifier",
+           "train_text_classifier", "evaluate_classifier", "read_labelled", "ClassifierRun",
+           "ClassifierTrainingConfig"]

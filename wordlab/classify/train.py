@@ -180,6 +180,7 @@ def train_classifier(
     if len(set(data.labels.tolist())) < 2:
         present = sorted({data.label_names[i] for i in data.labels})
         raise ConfigError(f"training data has only the label(s) {present}; a classifier needs at least two")
+    config = config.resolve(weights)  # the checkpoint stores decided values, never None
     if dev is None and dev_fraction > 0:
         tr, dv = split_dev(len(data), dev_fraction, train_config.seed)
         data, dev = data.subset(tr), data.subset(dv)
