@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from typing import Sequence
 
@@ -73,6 +74,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wordlab {__version__}")
     _global_options(parser, root=True)
+    parser.add_argument("--nproc", type=int, metavar="N", help="run the verb in N local processes (torch.distributed "
+                        "with torchrun's agent; anywhere on the command line; see README 'Several processes')")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     words = [a for a in (argv or []) if not a.startswith("-")]
     verb = words[0] if words and words[0] in VERBS else None
@@ -87,9 +90,22 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _split_nproc(argv: list[str]) -> tuple[int | None, list[str]]:
+    """``--nproc N`` / ``--nproc=N`` taken out of ``argv`` (anywhere): (N or None, the rest)."""
+    for i, a in enumerate(argv):
+        if a == "--nproc" or a.startswith("--nproc="):
+            value, rest = (a.split("=", 1)[1], argv[:i] + argv[i + 1:]) if "=" in a else \
+                (argv[i + 1] if i + 1 < len(argv) else "", argv[:i] + argv[i + 2:])
+            if not value.isdigit() or int(value) < 1:
+                return -1, rest  # refused with one line by distributed.launch
+            return int(value), rest
+    return None, argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    nproc, argv = _split_nproc(argv)
     parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
@@ -102,6 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     args.progress = False if args.quiet else None  # bars only when stderr is a terminal
     try:
+        if nproc is not None or os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+            from wordlab import distributed  # imports torch: only for multi-process runs
+            if nproc is not None and nproc != 1 and distributed.env_world_size() == 1:
+                return distributed.launch(argv, nproc)
+            distributed.init_from_env()
+            if not distributed.is_main():  # results are printed once, by rank 0
+                sys.stdout = open(os.devnull, "w")
+            with distributed.translate_errors():
+                return int(args.func(args) or 0)
         return int(args.func(args) or 0)
     except WordlabError as e:
         print(f"wordlab: error: {e}", file=sys.stderr)

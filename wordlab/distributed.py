@@ -1,15 +1,94 @@
-"""Multi-process training on ``torch.distributed``: who is the main process, reductions, broadcasts.
+"""Multi-process training on ``torch.distributed``, launched by ``torchrun`` (or ``wordlab --nproc N``).
 
-Every function is a no-op in a single process (no process group initialised), so library code calls
-them unconditionally: ``if is_main(): write(...)``.
+:func:`init_from_env` joins the process group that torchrun describes in the environment (``RANK``,
+``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` / ``MASTER_PORT``): gloo on CPU, NCCL on CUDA, each
+process on the device of its ``LOCAL_RANK`` (:func:`wordlab.tensor.device`), with an explicit timeout
+(:data:`TIMEOUT_S`, never gloo's 30-minute default) so that a rank that dies makes the others stop with
+one line (:class:`RankLost`) instead of hanging.
+
+Every function here is a no-op in a single process (no process group, or one of size 1), so library
+code calls them unconditionally::
+
+    if is_main():
+        write(...)
+    stop = agree(over_budget())          # rank 0 decides, everyone obeys
+    loss_sum, count = all_sum([loss_sum, count])
 """
 
 from __future__ import annotations
 
-from typing import Any
+import atexit
+import contextlib
+import datetime
+import logging
+import os
+import re
+import socket
+from typing import Any, Iterator, Sequence
 
 import torch
 import torch.distributed as dist
+from torch import nn
+
+from .errors import ConfigError, WordlabError
+
+log = logging.getLogger(__name__)
+
+#: seconds a collective waits for the other ranks before failing (env ``WORDLAB_DIST_TIMEOUT`` overrides)
+TIMEOUT_S = 30.0
+
+
+class RankLost(WordlabError):
+    """Another process of the job died or stopped answering."""
+
+
+def env_world_size() -> int:
+    """``WORLD_SIZE`` from the environment (1 when not launched by torchrun)."""
+    return int(os.environ.get("WORLD_SIZE", "1") or 1)
+
+
+def local_rank() -> int:
+    """``LOCAL_RANK`` from the environment: this process's index on its machine (0 when unset)."""
+    return int(os.environ.get("LOCAL_RANK", "0") or 0)
+
+
+def timeout() -> datetime.timedelta:
+    return datetime.timedelta(seconds=float(os.environ.get("WORDLAB_DIST_TIMEOUT", TIMEOUT_S)))
+
+
+def init_from_env(backend: str | None = None) -> bool:
+    """Join torchrun's process group (idempotent); ``False`` (and nothing done) in a single process.
+
+    ``backend`` defaults to NCCL when this process's device (:func:`wordlab.tensor.device` ``("auto")``,
+    which picks ``cuda:LOCAL_RANK``) is a GPU, else gloo.
+    """
+    if dist.is_available() and dist.is_initialized():
+        return True
+    if env_world_size() <= 1:
+        return False
+    if not dist.is_available():  # pragma: no cover - torch built without distributed
+        raise ConfigError("WORLD_SIZE > 1 but this torch has no torch.distributed")
+    from .tensor import device
+
+    dev = device("auto")
+    if backend is None:
+        backend = "nccl" if dev.type == "cuda" else "gloo"
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
+    try:
+        dist.init_process_group(backend, timeout=timeout())
+    except (dist.DistError, RuntimeError, ValueError) as e:
+        raise RankLost(f"could not join the process group ({backend}, {os.environ.get('MASTER_ADDR')}:"
+                       f"{os.environ.get('MASTER_PORT')}): {_first_line(e)}") from None
+    atexit.register(shutdown)
+    log.info("rank %d of %d (%s, device %s)", rank(), world_size(), backend, dev)
+    return True
+
+
+def shutdown() -> None:
+    """Leave the process group (idempotent)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def is_distributed() -> bool:
@@ -32,12 +111,41 @@ def is_main() -> bool:
     return rank() == 0
 
 
+def _comm_device() -> torch.device:
+    """Where small tensors for collectives live: the GPU under NCCL, else the CPU."""
+    if is_distributed() and dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def _first_line(e: BaseException) -> str:
+    """The gist of a torch.distributed error: first line, without gloo's source location and advice."""
+    text = str(e).strip()
+    line = text.splitlines()[0] if text else type(e).__name__
+    line = re.sub(r"^\[[^\]]*\.(cc|cpp|h):\d+\]\s*", "", line)
+    return line.split(" This is typically")[0].rstrip(". ")
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn a failed collective (a peer died, or timed out) into one :class:`RankLost` line."""
+    try:
+        yield
+    except dist.DistError as e:
+        raise RankLost(f"rank {rank()}: lost the other processes ({_first_line(e)}); another rank failed "
+                       f"or did not answer within {timeout().total_seconds():g} s") from None
+    except RuntimeError as e:
+        if is_distributed() and any(w in str(e) for w in ("Connection", "Gloo", "NCCL", "timed out", "peer")):
+            raise RankLost(f"rank {rank()}: lost the other processes ({_first_line(e)})") from None
+        raise
+
+
 def broadcast_object(obj: Any, src: int = 0) -> Any:
     """``obj`` as held by rank ``src``, on every rank (a picklable value; the identity in one process)."""
     if not is_distributed():
         return obj
     box = [obj]
-    dist.broadcast_object_list(box, src=src)
+    dist.broadcast_object_list(box, src=src, device=_comm_device())
     return box[0]
 
 
@@ -45,15 +153,114 @@ def agree(flag: bool) -> bool:
     """Rank 0's ``flag`` on every rank: a decision (stop, time budget) taken once and obeyed by all."""
     if not is_distributed():
         return bool(flag)
-    t = torch.tensor([1.0 if flag else 0.0])
+    t = torch.tensor([1.0 if flag else 0.0], device=_comm_device())
     dist.broadcast(t, src=0)
     return bool(t.item())
 
 
-def all_sum(values: list[float]) -> list[float]:
+def all_sum(values: Sequence[float]) -> list[float]:
     """Element-wise sum of ``values`` over all ranks (float64; the values themselves in one process)."""
     if not is_distributed():
-        return list(values)
-    t = torch.tensor(values, dtype=torch.float64)
+        return [float(v) for v in values]
+    t = torch.tensor(list(values), dtype=torch.float64, device=_comm_device())
     dist.all_reduce(t)
     return t.tolist()
+
+
+def gather_objects(obj: Any) -> list:
+    """Every rank's ``obj`` (picklable), in rank order, on every rank (``[obj]`` in one process)."""
+    if not is_distributed():
+        return [obj]
+    out: list = [None] * world_size()
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def all_reduce_(tensor: torch.Tensor, op: str = "sum") -> torch.Tensor:
+    """In-place sum (``op="sum"``) or mean (``"mean"``) of ``tensor`` over all ranks; returns it."""
+    if not is_distributed():
+        return tensor
+    dist.all_reduce(tensor)
+    if op == "mean":
+        tensor /= world_size()
+    elif op != "sum":
+        raise ValueError(f"op must be sum or mean, not {op!r}")
+    return tensor
+
+
+def barrier() -> None:
+    """Wait for every rank (no-op in one process)."""
+    if is_distributed():
+        dist.barrier()
+
+
+def shard_range(n: int, rank_: int | None = None, world: int | None = None) -> tuple[int, int]:
+    """``[start, stop)`` of rank ``rank_``'s part of ``n`` items cut in ``world`` near-equal contiguous parts
+    (the first ``n % world`` parts one longer, as ``numpy.array_split``)."""
+    r = rank() if rank_ is None else rank_
+    w = world_size() if world is None else world
+    base, extra = divmod(n, w)
+    start = r * base + min(r, extra)
+    return start, start + base + (1 if r < extra else 0)
+
+
+def gather_along(obj: Any, dim: int) -> Any:
+    """Concatenate, along ``dim``, every rank's tensors (equal shapes) in a nested list/tuple of tensors,
+    in rank order, on every rank (``obj`` itself in one process; ``None`` stays ``None``)."""
+    if obj is None or not is_distributed():
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(gather_along(o, dim) for o in obj)
+    t = obj.contiguous()
+    parts = [torch.empty_like(t) for _ in range(world_size())]
+    dist.all_gather(parts, t)
+    return torch.cat(parts, dim=dim)
+
+
+def split_along(obj: Any, dim: int) -> Any:
+    """This rank's contiguous part (:func:`shard_range`) along ``dim`` of each tensor in a nested structure."""
+    if obj is None or world_size() == 1:
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(split_along(o, dim) for o in obj)
+    start, stop = shard_range(obj.size(dim))
+    return obj.narrow(dim, start, stop - start).contiguous()
+
+
+def wrap(model: nn.Module) -> nn.Module:
+    """``model`` under ``DistributedDataParallel`` in a process group (gradients averaged over ranks during
+    ``backward``; rank 0's weights broadcast first); ``model`` itself in one process."""
+    if not is_distributed():
+        return model
+    dev = next(model.parameters()).device
+    ids = [dev] if dev.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+
+def free_port() -> int:
+    """A TCP port free on this machine now (for a local rendezvous)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(argv: Sequence[str], nproc: int) -> int:
+    """Run ``python -m wordlab ARGV`` in ``nproc`` local processes under torchrun's elastic agent
+    (``torchrun --standalone --nproc-per-node N -m wordlab ARGV``): a free port, output of rank 0 only, and
+    the other processes stopped as soon as one fails. Returns the exit status (0, or 1 when a rank failed)."""
+    if nproc < 1:
+        raise ConfigError(f"--nproc must be >= 1, got {nproc}")
+    from torch.distributed.run import get_args_parser, run
+
+    args = get_args_parser().parse_args(["--standalone", f"--nproc-per-node={nproc}", "--monitor-interval=0.2",
+                                         "--local-ranks-filter=0", "-m", "wordlab", *argv])
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+
+    try:
+        run(args)
+    except ChildFailedError as e:
+        failures = getattr(e, "failures", {}) or {}
+        first = min(failures.items(), key=lambda kv: kv[1].timestamp) if failures else None
+        where = f"rank {first[1].rank} exited with {first[1].exitcode}" if first else _first_line(e)
+        raise RankLost(f"the {nproc}-process job failed: {where}") from None
+    return 0

@@ -18,14 +18,15 @@ import math
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import torch
 from torch import nn
 
 from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint, save_checkpoint
-from .distributed import agree, all_sum, broadcast_object, is_main
+from .distributed import (agree, all_sum, broadcast_object, gather_objects, init_from_env, is_main, rank,
+                          world_size, wrap)
 from .errors import CheckpointError, ConfigError
 from .progress import progress_bar, want_progress
 from .tensor import autocast, rng_state, set_rng_state, set_seed
@@ -161,8 +162,9 @@ class Run:
     cfg: TrainConfig
     optimizer: torch.optim.Optimizer
     scheduler: Any
-    steps_per_epoch: list[int]
+    steps_per_epoch: list[int]  # batches of each epoch (the task's batches: global, whatever the world size)
     budget: Budget
+    per_step: int = 1  # task batches one step consumes: 1, or the world size when ranks deal whole batches
     out: Path | None = None
     kind: str = "model"
     model_config: Any = None
@@ -185,15 +187,24 @@ class Run:
 
 def start_run(model: nn.Module, task: Task, cfg: TrainConfig, *, out=None, kind="model", model_config=None,
               vocab=None, extra=None, restore_best=False, progress=None) -> Run:
-    """Seed, build the optimizer and scheduler, count each epoch's steps, start the clock."""
-    set_seed(cfg.seed)
+    """Seed, build the optimizer and scheduler, count each epoch's batches, start the clock.
+
+    In a process group (:func:`wordlab.distributed.init_from_env`) the model is wrapped in
+    ``DistributedDataParallel`` and each rank is seeded with ``cfg.seed + rank`` (its own dropout masks).
+    A task whose batches are already this rank's share (``task.shards = True``, e.g. the LM's streams)
+    takes one batch per step; any other task's batches are dealt round-robin, one per rank per step
+    (the global batch is then ``world_size`` of the task's batches).
+    """
+    init_from_env()
+    set_seed(cfg.seed + rank())
     optimizer = make_optimizer(model, cfg)
+    per = 1 if getattr(task, "shards", False) else world_size()
     epochs = 1 if cfg.dry_run else cfg.epochs
-    steps = [min(task.num_batches(e), cfg.dry_run or 10**18) for e in range(epochs)]
-    return Run(model=model, net=model, task=task, cfg=cfg, optimizer=optimizer, scheduler=make_scheduler(optimizer, cfg),
-               steps_per_epoch=steps, budget=Budget(cfg.max_minutes), out=None if out is None else Path(out),
-               kind=kind, model_config=model_config, vocab=vocab, extra=extra, restore_best=restore_best,
-               progress=is_main() and want_progress(progress))
+    steps = [min(task.num_batches(e), (cfg.dry_run or 10**18) * per) for e in range(epochs)]
+    return Run(model=model, net=wrap(model), task=task, cfg=cfg, optimizer=optimizer,
+               scheduler=make_scheduler(optimizer, cfg), steps_per_epoch=steps, budget=Budget(cfg.max_minutes),
+               per_step=per, out=None if out is None else Path(out), kind=kind, model_config=model_config,
+               vocab=vocab, extra=extra, restore_best=restore_best, progress=is_main() and want_progress(progress))
 
 
 def resume_state(run: Run) -> LoopState:
@@ -214,7 +225,13 @@ def resume_state(run: Run) -> LoopState:
         state.history.pop()  # the row of an epoch cut short by a time budget; it is redone now
     if state.task and hasattr(run.task, "load_state_dict"):
         run.task.load_state_dict(state.task)
-    set_rng_state(ck["rng"])
+    rngs = p.get("rngs") or []
+    if len(rngs) == world_size() > 1:
+        set_rng_state(rngs[rank()])
+    else:
+        set_rng_state(ck["rng"])
+        if world_size() > 1:  # another world size: each rank its own (new) dropout stream
+            torch.manual_seed(run.cfg.seed + 1_000_003 * state.step_total + rank())
     before = (p.get("train_config") or {}).get("epochs")
     if before is not None and before != run.cfg.epochs and not run.cfg.dry_run:
         log.info("epochs changed from %d to %d on resume; the schedule now spans %d steps",
@@ -228,10 +245,12 @@ def resume_state(run: Run) -> LoopState:
 def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
     """Train from ``state.step`` to the end of epoch ``state.epoch`` or until the budget runs out.
 
-    Returns (cut short by the budget, seconds spent, units trained in this call).
+    Returns (cut short by the budget, seconds spent, units this rank trained in this call).
     """
     cfg, model, optimizer = run.cfg, run.model, run.optimizer
+    per = run.per_step
     n = run.steps_per_epoch[state.epoch]
+    n = state.step + (n - state.step) // per * per  # every rank takes the same number of steps
     dev = next(model.parameters()).device
     if state.step == 0:
         state.run_loss, state.run_units, state.run_steps = 0.0, 0, 0
@@ -243,7 +262,7 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
     cut = False
     bar = progress_bar(n, desc=f"epoch {state.epoch + 1}/{run.epochs}", unit="batch", enabled=run.progress,
                        initial=state.step)
-    for batch in run.task.batches(state.epoch, state.step):
+    for batch in _my_batches(run.task.batches(state.epoch, state.step), per):
         if state.step >= n:
             break
         t_step = clock()
@@ -260,8 +279,8 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
         if cfg.clip:
             nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         optimizer.step()
-        state.step += 1
-        state.step_total += 1
+        state.step += per
+        state.step_total += per
         state.run_steps += 1
         run.pending[0] += loss.item() * units
         run.pending[1] += units
@@ -274,8 +293,8 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
             post[f"{unit}/s"] = f"{units_epoch / max(time.perf_counter() - t0, 1e-9):,.0f}"
             post["lr"] = f"{optimizer.param_groups[0]['lr']:.3g}"
             bar.set_postfix(post, refresh=False)
-            bar.update(1)
-        if cfg.checkpoint_every and state.step_total % cfg.checkpoint_every == 0 and state.step < n:
+            bar.update(per)
+        if cfg.checkpoint_every and state.step_total // per % cfg.checkpoint_every == 0 and state.step < n:
             save_resume(run, state)
         run.budget.step_seconds = clock() - t_step
         if state.step < n and cfg.max_minutes is not None and not agree(run.budget.allows()):
@@ -283,6 +302,20 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
             break
     bar.close()
     return cut, time.perf_counter() - t0, units_epoch
+
+
+def _my_batches(batches: Iterator[Any], per: int) -> Iterator[Any]:
+    """This rank's batch of each group of ``per`` consecutive batches (all of them when ``per == 1``)."""
+    if per == 1:
+        yield from batches
+        return
+    me = rank()
+    group = []
+    for b in batches:
+        group.append(b)
+        if len(group) == per:
+            yield group[me]
+            group = []
 
 
 def _reduce_running(run: Run, state: LoopState) -> None:
@@ -312,6 +345,7 @@ def end_epoch(run: Run, state: LoopState, metrics: dict, *, partial: bool, secon
     """
     cfg = run.cfg
     _reduce_running(run, state)
+    units = all_sum([units])[0]
     unit = getattr(run.task, "unit", "it")
     train_loss = state.run_loss / max(state.run_units, 1)
     row = {"epoch": state.epoch + 1, "steps": state.step, "train_loss": train_loss,
@@ -363,13 +397,15 @@ def save_resume(run: Run, state: LoopState) -> None:
     state.elapsed += now - run.counted
     run.counted = now
     state.task = run.task.state_dict() if hasattr(run.task, "state_dict") else {}
+    rngs = gather_objects(rng_state()) if world_size() > 1 else []
     if not is_main():
         return
     save_checkpoint(
         resume_path(run.out), kind=run.kind, config=run.model_config or {}, vocab=run.vocab,
         state_dict=run.model.state_dict(), optimizer=run.optimizer.state_dict(),
         scheduler=run.scheduler.state_dict() if run.scheduler else None,
-        progress={**state.to_dict(), "train_config": asdict(run.cfg)}, rng=rng_state(), extra=run.extra)
+        progress={**state.to_dict(), "train_config": asdict(run.cfg), "rngs": rngs, "world_size": world_size()},
+        rng=rng_state(), extra=run.extra)
 
 
 def save_best(run: Run, state: LoopState) -> None:

@@ -34,20 +34,29 @@ __all__ = [
 def device(spec: str | torch.device | None = "auto") -> torch.device:
     """Resolve a device spec: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``.
 
+    Under torchrun, ``"auto"`` and ``"cuda"`` mean the GPU of this process's ``LOCAL_RANK``.
+
     Raises :class:`ConfigError` when CUDA is asked for but not available.
     """
     if isinstance(spec, torch.device):
         return spec
     spec = (spec or "auto").strip().lower()
     if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return _per_process(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
     if spec.startswith("cuda"):
         if not torch.cuda.is_available():
             raise ConfigError(f"device {spec!r} asked for, but CUDA is not available here; use --device cpu or auto")
-        return torch.device(spec)
+        return _per_process(torch.device(spec))
     if spec == "cpu":
         return torch.device("cpu")
     raise ConfigError(f"unknown device {spec!r}; expected auto, cpu, cuda or cuda:N")
+
+
+def _per_process(dev: torch.device) -> torch.device:
+    """Under torchrun (``LOCAL_RANK`` set), an unnumbered ``cuda`` is this process's GPU: ``cuda:LOCAL_RANK``."""
+    if dev.type == "cuda" and dev.index is None and os.environ.get("LOCAL_RANK"):
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]) % max(1, torch.cuda.device_count()))
+    return dev
 
 
 def is_cuda(dev: torch.device | str) -> bool:

@@ -1,0 +1,97 @@
+"""Two processes over gloo on the CPU: DDP LM training equals one process, only rank 0 writes, resume on
+another number of processes, a killed rank ends the job; plus the single-process no-ops."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from wordlab import distributed
+from wordlab.lm import LMTask
+from wordlab.training import fit
+
+sys.path.insert(0, os.path.dirname(__file__))
+from lm_fixtures import IDS, VALID, lm_config, lm_model  # noqa: E402
+
+WORKER = Path(__file__).with_name("distributed_worker.py")
+
+
+def _launch(job: str, out: Path, world: int = 2, timeout: float = 120) -> list[subprocess.Popen]:
+    port = distributed.free_port()
+    procs = []
+    for r in range(world):
+        env = {**os.environ, "RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": str(world),
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1",
+               "WORDLAB_DIST_TIMEOUT": "20"}
+        procs.append(subprocess.Popen([sys.executable, str(WORKER), job, str(out)], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    return procs
+
+
+def _single(name: str, out: Path, cfg, resume: bool = False):
+    model = lm_model()
+    task = LMTask(IDS, VALID, batch_size=4, bptt=5, eval_batch_size=3, lstm=True)
+    res = fit(model, task, cfg, out=out / name, kind="lm", model_config=model.config, resume=resume, progress=False)
+    return model.state_dict(), res.history
+
+
+def _close(a: dict, b: dict, tol: float = 1e-5) -> float:
+    worst = max((a[k] - b[k]).abs().max().item() for k in a)
+    assert worst < tol, worst
+    return worst
+
+
+def test_single_process_helpers_are_no_ops():
+    assert distributed.world_size() == 1 and distributed.is_main() and not distributed.is_distributed()
+    assert distributed.agree(True) and distributed.all_sum([1.5, 2]) == [1.5, 2.0]
+    assert distributed.broadcast_object({"a": 1}) == {"a": 1} and distributed.gather_objects(3) == [3]
+    t = torch.arange(6).view(2, 3)
+    assert distributed.gather_along(t, 1) is t and distributed.split_along(t, 0) is t
+    assert [distributed.shard_range(10, r, 3) for r in range(3)] == [(0, 4), (4, 7), (7, 10)]
+    assert distributed.wrap(torch.nn.Linear(2, 2)).__class__ is torch.nn.Linear
+
+
+def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_sizes(tmp_path):
+    cfg = lm_config()
+    # single-process: the reference, and a run cut after one step that the 2 ranks resume (1 → 2)
+    ref, ref_hist = _single("ref.pt", tmp_path, cfg)
+    _single("c.pt", tmp_path, replace(cfg, max_minutes=1e-9))
+    procs = _launch("lm", tmp_path)
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
+
+    # N ranks × B/N streams = the single-process batch B: same weights, same validation (dropout 0, fp32)
+    _close(ref, torch.load(tmp_path / "a.pt.weights"))
+    hist = json.loads((tmp_path / "a.pt.history").read_text())
+    assert [r["valid_loss"] for r in hist] == pytest.approx([r["valid_loss"] for r in ref_hist], abs=1e-5)
+    assert [r["train_loss"] for r in hist] == pytest.approx([r["train_loss"] for r in ref_hist], abs=1e-5)
+    # only rank 0 wrote (checkpoints and history)
+    calls = [json.loads((tmp_path / f"calls.{r}.json").read_text()) for r in range(2)]
+    assert calls[1] == [] and any(c.endswith("a.resume.pt") for c in calls[0]) \
+        and any(c.endswith("a.history.json") for c in calls[0])
+    # 1 → 2: the single-process cut, finished by 2 ranks
+    _close(ref, torch.load(tmp_path / "c.pt.weights"))
+    # 2 → 1: the 2 ranks' cut (mid-epoch: the hidden state of 4 streams gathered), finished by one process
+    p = torch.load(tmp_path / "b.resume.pt", weights_only=True)["progress"]
+    assert p["step"] == 1 and p["world_size"] == 2 and p["task"]["hidden"][0][0].shape == (1, 4, 16)
+    resumed, _ = _single("b.pt", tmp_path, cfg, resume=True)
+    _close(ref, resumed)
+
+
+def test_a_killed_rank_ends_the_job_with_one_line(tmp_path):
+    procs = _launch("die", tmp_path)
+    err = procs[0].communicate(timeout=300)[1].strip()
+    ended = time.time()
+    procs[1].communicate(timeout=60)
+    assert procs[1].returncode == -9
+    assert procs[0].returncode == 1 and err.count("\n") == 0 and "lost the other processes" in err, err[-2000:]
+    # rank 0 stops once gloo sees the closed connection, at the latest after the 20 s timeout set here
+    assert ended - float((tmp_path / "killed_at").read_text()) < 30
