@@ -19,14 +19,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..atomic import check_output
 from ..checkpoint import load_checkpoint
 from ..distributed import all_sum, gather_along, init_from_env, split_along, world_size
 from ..errors import CheckpointError, ConfigError
 from ..tensor import device as get_device
 from ..training import FitResult, TrainConfig, fit, resume_path
 from ..layers.recurrent import detach_state, state_from_plain, state_to_plain
-from .config import LMConfig
-from .data import LMData, batchify, bptt_windows, num_windows
+from .config import TRAIN_DEFAULTS, LMConfig, LMDataConfig
+from .data import LMData, batchify, bptt_windows, load_lm_data, num_windows
 from .model import RNNLanguageModel
 from .perplexity import nll
 
@@ -113,16 +114,20 @@ class LMTrainResult:
     model: RNNLanguageModel
     fit: FitResult
     metrics: dict = field(default_factory=dict)
+    data: LMData | None = None  # the encoded text and its vocabulary
 
 
 def train_language_model(
-    data: LMData,
-    model_cfg: LMConfig,
-    train_cfg: TrainConfig,
+    data: LMData | str | os.PathLike | list,
+    model_cfg: LMConfig | None = None,
+    train_cfg: TrainConfig | None = None,
     *,
-    batch_size: int = 20,
-    bptt: int = 35,
-    eval_batch_size: int = 10,
+    valid: str | os.PathLike | list | None = None,
+    test: str | os.PathLike | list | None = None,
+    data_cfg: LMDataConfig | None = None,
+    batch_size: int | None = None,
+    bptt: int | None = None,
+    eval_batch_size: int | None = None,
     out: str | os.PathLike | None = None,
     resume: bool = False,
     device: str | torch.device = "auto",
@@ -131,10 +136,35 @@ def train_language_model(
 ) -> LMTrainResult:
     """Train an :class:`RNNLanguageModel` on ``data.train``; validate on ``data.valid`` each epoch.
 
-    The best model (lowest validation loss, or training loss without ``valid``) is written to
-    ``out`` and restored at the end; ``metrics`` then holds ``valid_ppl`` / ``test_ppl`` of it.
-    ``resume`` continues from ``out``'s ``.resume.pt``, which must hold the same vocabulary and config.
+    ``data``: an :class:`LMData`, or the training file(s) — then ``valid`` / ``test`` files and
+    ``data_cfg`` (``<eos>``, vocabulary cut-offs, batch and BPTT sizes) say how to read them; what
+    ``wordlab lm train`` does::
+
+        train_language_model("ptb.train.txt", LMConfig(), valid="ptb.valid.txt", out="lm.pt")
+
+    ``model_cfg`` defaults to ``LMConfig()`` (its ``vocab_size=0`` is taken from the data);
+    ``train_cfg`` to ``TrainConfig(**TRAIN_DEFAULTS)``. The best model (lowest validation loss, or
+    training loss without ``valid``) is written to ``out`` and restored at the end; ``metrics`` then
+    holds ``valid_ppl`` / ``test_ppl`` of it. ``resume`` continues from ``out``'s ``.resume.pt``,
+    which must hold the same vocabulary and config.
     """
+    data_cfg = data_cfg or LMDataConfig()
+    batch_size = batch_size or data_cfg.batch_size
+    bptt = bptt or data_cfg.bptt
+    eval_batch_size = eval_batch_size or data_cfg.eval_batch_size
+    model_cfg = model_cfg or LMConfig()
+    train_cfg = train_cfg or TrainConfig(**TRAIN_DEFAULTS)
+    if min(batch_size, bptt, eval_batch_size) < 1:
+        raise ConfigError("batch_size, bptt and eval_batch_size must be >= 1")
+    if not isinstance(data, LMData):
+        files = [data] if isinstance(data, (str, os.PathLike)) else list(data)
+        if out is not None:
+            check_output(out, [*files, *_paths(valid), *_paths(test)], binary=True, what="model file")
+        data = load_lm_data(files, valid, test, eos=data_cfg.eos, min_count=data_cfg.min_count,
+                            max_size=data_cfg.max_vocab, progress=progress)
+        extra = {"eos": data_cfg.eos, **(extra or {})}
+    if model_cfg.vocab_size == 0:
+        model_cfg = replace(model_cfg, vocab_size=len(data.vocab))
     dev = get_device(device)
     if model_cfg.vocab_size != len(data.vocab):
         raise CheckpointError(f"model config has vocab_size {model_cfg.vocab_size} but the vocabulary has "
@@ -159,7 +189,11 @@ def train_language_model(
             total, count = nll(model, ids, batch_size=eval_batch_size, bptt=bptt, limit=limit)
             metrics[f"{name}_ppl"] = math.exp(total / count)
             metrics[f"{name}_tokens"] = count
-    return LMTrainResult(model, result, metrics)
+    return LMTrainResult(model, result, metrics, data)
+
+
+def _paths(files: str | os.PathLike | list | None) -> list:
+    return [] if files is None else ([files] if isinstance(files, (str, os.PathLike)) else list(files))
 
 
 def _check_resumable(out: str | os.PathLike | None, data: LMData, model_cfg: LMConfig) -> None:
