@@ -26,7 +26,8 @@ def add_device_args(p: argparse.ArgumentParser, default: str = "auto", threads: 
     """``--device`` (resolved by :func:`wordlab.tensor.device`) and, with ``threads``, ``--threads``."""
     p.add_argument("--device", default=default, help=f"auto, cpu, cuda or cuda:N (default: {default})")
     if threads:
-        p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
+        p.add_argument("--threads", "--workers", type=int, default=None,
+                       help="CPU threads for torch (default: all cores)")
 
 
 def corpus_from_args(args: argparse.Namespace) -> Corpus:
