@@ -69,6 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--ban", nargs="+", action="extend", default=[], metavar="WORD", help="words never to sample")
     g.add_argument("--allow-unk", action="store_true", help="allow sampling <unk> (banned by default)")
     g.add_argument("--stop-at-eos", action="store_true", help="stop at the end of the sentence")
+    g.add_argument("--stop", action="append", default=[], metavar="TEXT",
+                   help="stop when the generated text contains TEXT, which is not printed (repeatable)")
     g.add_argument("--seed", type=int, default=None, help="random seed (reproducible samples)")
     g.add_argument("--int8", action="store_true",
                    help="int8 weights (dynamic quantization; CPU only): several times faster, slightly different")
@@ -140,8 +142,9 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    """``wordlab lm generate``."""
-    from wordlab.lm import SamplingConfig, generate, load_lm, quantize_int8, render
+    """``wordlab lm generate``: each word is printed (and flushed) as soon as it is drawn."""
+    from wordlab.decoding import SamplingConfig
+    from wordlab.lm import load_lm, quantize_int8, stream_text
 
     model, vocab, _ = load_lm(args.model, device="cpu" if args.int8 else args.device)
     if args.int8:
@@ -149,10 +152,19 @@ def run_generate(args: argparse.Namespace) -> int:
     cfg = SamplingConfig(max_tokens=args.max_tokens, greedy=args.greedy, temperature=args.temperature,
                          top_k=args.top_k, top_p=args.top_p, repetition_penalty=args.repetition_penalty,
                          banned=tuple(args.ban), allow_unk=args.allow_unk, stop_at_eos=args.stop_at_eos,
-                         seed=args.seed)
-    tokens = generate(model, vocab, args.prompt, cfg)
-    text = render(tokens)
-    sys.stdout.write((args.prompt + " " if args.prompt else "") + text + "\n")
+                         stop=tuple(args.stop), seed=args.seed)
+    pieces = stream_text(model, vocab, args.prompt, cfg)  # validates before the prompt is echoed
+    out, last = sys.stdout, ""
+    if args.prompt:
+        out.write(args.prompt + " ")
+        out.flush()
+    for piece in pieces:
+        out.write(piece)
+        out.flush()
+        last = piece[-1:] or last
+    if last != "\n":
+        out.write("\n")
+    out.flush()
     return 0
 
 

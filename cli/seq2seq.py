@@ -122,15 +122,27 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_translate(args: argparse.Namespace) -> int:
+    """``wordlab translate``: arguments, or stdin answered line by line as it arrives (blank lines kept)."""
+    from .streaming import line_batches
+
     translator = Translator.load(args.model, device(args.device))
-    sentences = args.sentence or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not sentences:
+    batches = [args.sentence] if args.sentence else line_batches(sys.stdin)
+    first, lines = None, 0
+    for batch in batches:
+        todo = [s for s in batch if s.strip()]
+        outs = iter(translator.translate(todo, beam=args.beam, max_len=args.max_len,
+                                         length_penalty=args.length_penalty) if todo else ())
+        for s in batch:
+            t = next(outs) if s.strip() else None
+            first = first or t
+            print("" if t is None else f"{t.text}\t{t.score:.3f}" if args.scores else t.text)
+        sys.stdout.flush()
+        lines += len(batch)
+    if not lines:
         raise ConfigError("no sentence to translate: give one as an argument or on stdin")
-    outs = translator.translate(sentences, beam=args.beam, max_len=args.max_len, length_penalty=args.length_penalty)
-    for t in outs:
-        print(f"{t.text}\t{t.score:.3f}" if args.scores else t.text)
     if args.show_attention:
-        first = outs[0]
+        if first is None:
+            raise ConfigError("no sentence to draw the attention of: every input line was blank")
         if first.attention is None:
             raise ConfigError(f"{args.model}: the model has no attention (trained with --attention none)")
         from wordlab.plots import attention_heatmap

@@ -46,8 +46,8 @@ def test_train_dry_run_eval_translate(tmp_path, pairs_file, capsys, monkeypatch)
     assert png.read_bytes()[:4] == b"\x89PNG"
     monkeypatch.setattr("sys.stdin", io.StringIO("il est petit .\n\nje suis grand .\n"))
     assert main(["-q", "translate", str(model), "--scores"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 2 and all("\t" in line for line in out)
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and out[1] == "" and "\t" in out[0] and "\t" in out[2]  # blank lines kept: aligned
 
 
 def test_dlfs2_format_trains_character_level(tmp_path, capsys):

@@ -167,9 +167,15 @@ def stream(model: StepModel, context: Sequence[int], cfg: SamplingConfig, *, ban
     ``banned`` ids are never chosen; a token in ``stop_ids`` is yielded and ends the stream.
     ``state`` is the model state before ``context`` (``None`` = fresh). The model is in eval mode
     while the generator runs and gets its training flag back when the generator ends or is closed.
+    The context is checked at the call, before the first token is asked for.
     """
     if not len(context):
         raise ConfigError("generation needs at least one context token")
+    return _stream(model, context, cfg, banned, stop_ids, state)
+
+
+def _stream(model: StepModel, context: Sequence[int], cfg: SamplingConfig, banned: Sequence[int],
+            stop_ids: Sequence[int], state: State) -> Iterator[int]:
     gen = torch.Generator().manual_seed(cfg.seed) if cfg.seed is not None else None
     banned_t = as_index(banned)
     stops = set(int(i) for i in stop_ids)

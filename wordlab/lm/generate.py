@@ -54,8 +54,9 @@ def _config(cfg: SamplingConfig | None, options: dict) -> SamplingConfig:
 
 def stream_words(model: nn.Module, vocab: Vocabulary, prompt: str = "", cfg: SamplingConfig | None = None,
                  **options) -> Iterator[str]:
-    """Yield the words after ``prompt`` one at a time, as they are drawn (``<eos>`` included where sampled).
+    """The words after ``prompt``, one at a time as they are drawn (``<eos>`` included where sampled).
 
+    A generator; the options and the prompt are checked at the call, before the first word.
     ``options`` override fields of ``cfg`` (see :class:`~wordlab.decoding.SamplingConfig`); stop
     strings are applied by :func:`stream_text` and :func:`generate`, not here.
     """
@@ -65,8 +66,17 @@ def stream_words(model: nn.Module, vocab: Vocabulary, prompt: str = "", cfg: Sam
         raise ConfigError(f"banned word(s) not in the vocabulary: {', '.join(map(repr, unknown[:5]))}")
     eos = vocab.stoi.get(EOS)
     stop_ids = [eos] if cfg.stop_at_eos and eos is not None else []
-    for i in stream(model, prompt_ids(prompt, vocab), cfg, banned=banned_ids(vocab, cfg), stop_ids=stop_ids):
-        yield vocab.itos[i]
+    ids = stream(model, prompt_ids(prompt, vocab), cfg, banned=banned_ids(vocab, cfg), stop_ids=stop_ids)
+    return _words(ids, vocab)
+
+
+def _words(ids: Iterator[int], vocab: Vocabulary) -> Iterator[str]:
+    """Ids → words; closing this generator closes ``ids`` (so the model gets its training flag back)."""
+    try:
+        for i in ids:
+            yield vocab.itos[i]
+    finally:
+        ids.close()
 
 
 def text_pieces(tokens: Iterable[str]) -> Iterator[str]:
