@@ -171,3 +171,18 @@ def test_lm_presets_and_case_insensitive_cell():
     args = p.parse_args(["--train", "t.txt", "-o", "m.pt", "--preset", "ptb-650-bf16"])
     assert config_from_arguments(TrainConfig, args).precision == "bf16"
     assert config_from_arguments(LMDataConfig, args).batch_size == 64
+
+
+def test_seq2seq_eval_defaults_to_the_held_out_test_split(tmp_path, capsys):
+    pairs = tmp_path / "p.tsv"
+    rows = [f"w{i} w{i + 1} .\tv{i} v{i + 1} ." for i in range(20)]
+    pairs.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = tmp_path / "m.pt"
+    assert main(["-q", "seq2seq", "train", "--pairs", str(pairs), "--cell", "GRU", "--hidden", "8", "--dim", "4",
+                 "--test", "0.25", "--dry-run", "-o", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["seq2seq", "eval", str(model), "--pairs", str(pairs), "--json", "-q"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["split"] == "test" and r["n"] == 5  # 25 % of 20, never the 15 training pairs
+    assert main(["seq2seq", "eval", str(model), "--pairs", str(pairs), "--json", "--split", "ALL", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 20
