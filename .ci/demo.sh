@@ -14,7 +14,7 @@ step "1. vocabulary of corpora/text8-head.gz (1.17M words of Wikipedia)"
 $W vocab corpora/text8-head.gz --min-count 5 --top 10 -o "$OUT/vocab.json"
 
 step "2. word2vec skip-gram with negative sampling (compiled multi-threaded trainer)"
-$W train word2vec corpora/text8-head.gz -o "$OUT/vectors.bin" --sg --dim 100 --window 5 --epochs 10 --workers 2 \
+$W train word2vec corpora/text8-head.gz -o "$OUT/vectors.bin" --sg --dim 100 --window 5 --epochs 10 --threads 2 \
     --show king france computer three --analogy france french germany
 
 step "3. queries: neighbours, an analogy, the Google analogy set"
@@ -35,8 +35,8 @@ $W -q translate "$OUT/date.pt" "september 27, 1994" "2/10/93" "Tuesday, March 3,
 
 step "6. an LSTM language model on the first 1.5 MB of text8-head, then sampled text (top-p, temperature)"
 { zcat corpora/text8-head.gz || true; } | head -c 1500000 > "$OUT/lm-train.txt"  # zcat stops early: SIGPIPE is fine
-$W -q lm train --train "$OUT/lm-train.txt" --no-eos --max-vocab 3000 --layers 1 --emb 128 --hidden 128 --tie \
-    --dropout 0.1 --batch 32 --bptt 20 --optimizer adam --lr 3e-3 --epochs 3 --max-minutes 1 --threads 1 \
+$W -q lm train --train "$OUT/lm-train.txt" --no-eos --max-vocab 3000 --layers 1 --dim 128 --hidden 128 --tie \
+    --dropout 0.1 --batch-size 32 --bptt 20 --optimizer adam --lr 3e-3 --epochs 3 --max-minutes 1 --threads 1 \
     -o "$OUT/lm.pt"
 $W -q lm generate "$OUT/lm.pt" --prompt "the history of" -n 50 --temperature 0.8 --top-p 0.9 \
     --repetition-penalty 1.3 --seed 1

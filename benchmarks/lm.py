@@ -54,8 +54,8 @@ from wordlab.cli.common import print_table  # noqa: E402
 from wordlab.training import TrainConfig, fit  # noqa: E402
 
 # The quality run (the command in the report); --run-quality starts it.
-QUALITY_ARGS = ["--model", "lstm", "--layers", "2", "--emb", "650", "--hidden", "650", "--dropout", "0.5",
-                "--emb-dropout", "0.1", "--tie", "--bptt", "35", "--batch", "64", "--optimizer", "adam", "--lr", "2e-3",
+QUALITY_ARGS = ["--cell", "lstm", "--layers", "2", "--dim", "650", "--hidden", "650", "--dropout", "0.5",
+                "--emb-dropout", "0.1", "--tie", "--bptt", "35", "--batch-size", "64", "--optimizer", "adam", "--lr", "2e-3",
                 "--clip", "0.25", "--schedule", "cosine", "--epochs", "18", "--checkpoint-every", "100",
                 "--precision", "bf16", "--threads", "2", "--seed", "1", "--json"]
 
