@@ -20,8 +20,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from wordlab import distributed, loop  # noqa: E402
 from wordlab.lm import LMTask  # noqa: E402
-from wordlab.training import fit  # noqa: E402
-from lm_fixtures import IDS, VALID, lm_config, lm_model  # noqa: E402
+from wordlab.training import TrainConfig, fit  # noqa: E402
+from lm_fixtures import IDS, VALID, Shuffled, lm_config, lm_model, shuffled_model  # noqa: E402
 
 
 def lm(out: Path) -> None:
@@ -43,6 +43,10 @@ def lm(out: Path) -> None:
     run("a.pt", cfg)
     run("b.pt", replace(cfg, max_minutes=1e-9))
     run("c.pt", cfg, resume=True)
+    model = shuffled_model()  # batches of 8 dealt to 2 ranks: the single-process run with batches of 16
+    fit(model, Shuffled(8), TrainConfig(epochs=3, lr=0.01, monitor="valid_loss", seed=1), progress=False)
+    if distributed.is_main():
+        torch.save(model.state_dict(), out / "shuffled.weights")
     (out / f"calls.{distributed.rank()}.json").write_text(json.dumps(calls))
 
 

@@ -1,4 +1,4 @@
-"""A tiny LM set-up shared by test_distributed.py and its worker processes (dropout 0, fp32, SGD)."""
+"""A tiny LM and a shuffled regression task shared by test_distributed.py and its worker processes (dropout 0, fp32, SGD)."""
 
 import numpy as np
 import torch
@@ -19,3 +19,44 @@ def lm_model() -> RNNLanguageModel:
 def lm_config() -> TrainConfig:
     return TrainConfig(epochs=2, optimizer="sgd", lr=0.5, clip=0.25, schedule="cosine", seed=4,
                        monitor="valid_loss", checkpoint_every=7)
+
+
+class Shuffled:
+    """Least squares in mini-batches shuffled by the epoch's seed (the seq2seq / classifier pattern: no
+    ``shards`` attribute, so 2 ranks take alternate batches)."""
+
+    unit = "ex"
+    perplexity = False
+
+    def __init__(self, batch: int) -> None:
+        g = np.random.default_rng(0)
+        self.X = torch.tensor(g.normal(size=(128, 6)), dtype=torch.float32)
+        self.y = self.X @ torch.tensor(g.normal(size=(6, 1)), dtype=torch.float32)
+        self.batch = batch
+
+    def num_batches(self, epoch):
+        return len(self.X) // self.batch
+
+    def batches(self, epoch, start=0):
+        order = torch.from_numpy(np.random.default_rng(100 + epoch).permutation(len(self.X)))
+        for i in range(start, self.num_batches(epoch)):
+            idx = order[i * self.batch:(i + 1) * self.batch]
+            yield self.X[idx], self.y[idx]
+
+    def train_step(self, model, batch):
+        x, y = batch
+        return torch.nn.functional.mse_loss(model(x), y), len(x)
+
+    def evaluate(self, model):
+        return {"valid_loss": torch.nn.functional.mse_loss(model(self.X), self.y).item()}
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+def shuffled_model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))

@@ -16,10 +16,10 @@ import torch
 
 from wordlab import distributed
 from wordlab.lm import LMTask
-from wordlab.training import fit
+from wordlab.training import TrainConfig, fit
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lm_fixtures import IDS, VALID, lm_config, lm_model  # noqa: E402
+from lm_fixtures import IDS, VALID, Shuffled, lm_config, lm_model, shuffled_model  # noqa: E402
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
 
@@ -56,7 +56,14 @@ def test_single_process_helpers_are_no_ops():
     t = torch.arange(6).view(2, 3)
     assert distributed.gather_along(t, 1) is t and distributed.split_along(t, 0) is t
     assert [distributed.shard_range(10, r, 3) for r in range(3)] == [(0, 4), (4, 7), (7, 10)]
-    assert distributed.wrap(torch.nn.Linear(2, 2)).__class__ is torch.nn.Linear
+    nested = [t, (t, None)]
+    assert distributed.split_along(nested, 1) is nested
+
+    class Task:
+        def train_step(self, model, batch):
+            return model(batch).sum(), 1
+
+    assert distributed.wrap_step(torch.nn.Linear(2, 1), Task())(torch.ones(3, 2))[1] == 1
 
 
 def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_sizes(tmp_path):
@@ -84,6 +91,10 @@ def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_
     assert p["step"] == 1 and p["world_size"] == 2 and p["task"]["hidden"][0][0].shape == (1, 4, 16)
     resumed, _ = _single("b.pt", tmp_path, cfg, resume=True)
     _close(ref, resumed)
+    # a task without shards: 2 ranks take alternate batches of 8 = one process with batches of 16
+    model = shuffled_model()
+    fit(model, Shuffled(16), TrainConfig(epochs=3, lr=0.01, monitor="valid_loss", seed=1), progress=False)
+    _close(model.state_dict(), torch.load(tmp_path / "shuffled.weights"))
 
 
 def test_a_killed_rank_ends_the_job_with_one_line(tmp_path):

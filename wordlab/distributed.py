@@ -24,7 +24,7 @@ import logging
 import os
 import re
 import socket
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 import torch.distributed as dist
@@ -227,14 +227,28 @@ def split_along(obj: Any, dim: int) -> Any:
     return obj.narrow(dim, start, stop - start).contiguous()
 
 
-def wrap(model: nn.Module) -> nn.Module:
-    """``model`` under ``DistributedDataParallel`` in a process group (gradients averaged over ranks during
-    ``backward``; rank 0's weights broadcast first); ``model`` itself in one process."""
+class _TrainStep(nn.Module):
+    """``task.train_step(model, batch)`` as a module, so that DDP wraps whatever the task calls on the model
+    (``model(x)``, ``model.loss(batch)``, ``model.features(x)``…)."""
+
+    def __init__(self, model: nn.Module, task: Any) -> None:
+        super().__init__()
+        self.model = model
+        self.task = task
+
+    def forward(self, batch: Any) -> Any:
+        return self.task.train_step(self.model, batch)
+
+
+def wrap_step(model: nn.Module, task: Any) -> Callable[[Any], Any]:
+    """The training step ``batch → task.train_step(model, batch)``; in a process group it runs under
+    ``DistributedDataParallel`` (rank 0's weights broadcast first, gradients averaged over ranks during
+    ``backward``). Parameters with ``requires_grad=False`` (frozen embeddings) are left alone."""
     if not is_distributed():
-        return model
+        return lambda batch: task.train_step(model, batch)
     dev = next(model.parameters()).device
     ids = [dev] if dev.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    return nn.parallel.DistributedDataParallel(_TrainStep(model, task), device_ids=ids)
 
 
 def free_port() -> int:

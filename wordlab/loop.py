@@ -18,7 +18,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import torch
 from torch import nn
@@ -26,7 +26,7 @@ from torch import nn
 from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint, save_checkpoint
 from .distributed import (agree, all_sum, broadcast_object, gather_objects, init_from_env, is_main, rank,
-                          world_size, wrap)
+                          world_size, wrap_step)
 from .errors import CheckpointError, ConfigError
 from .progress import progress_bar, want_progress
 from .tensor import autocast, rng_state, set_rng_state, set_seed
@@ -157,7 +157,7 @@ class Run:
     """One invocation of :func:`fit`: what does not change while it runs (and is not resumed)."""
 
     model: nn.Module
-    net: nn.Module  # what the task calls: ``model``, or its DistributedDataParallel wrapper
+    step: Callable[[Any], Any]  # batch → (loss, units): the task's train_step, under DDP in a process group
     task: Task
     cfg: TrainConfig
     optimizer: torch.optim.Optimizer
@@ -201,7 +201,7 @@ def start_run(model: nn.Module, task: Task, cfg: TrainConfig, *, out=None, kind=
     per = 1 if getattr(task, "shards", False) else world_size()
     epochs = 1 if cfg.dry_run else cfg.epochs
     steps = [min(task.num_batches(e), (cfg.dry_run or 10**18) * per) for e in range(epochs)]
-    return Run(model=model, net=wrap(model), task=task, cfg=cfg, optimizer=optimizer,
+    return Run(model=model, step=wrap_step(model, task), task=task, cfg=cfg, optimizer=optimizer,
                scheduler=make_scheduler(optimizer, cfg), steps_per_epoch=steps, budget=Budget(cfg.max_minutes),
                per_step=per, out=None if out is None else Path(out), kind=kind, model_config=model_config,
                vocab=vocab, extra=extra, restore_best=restore_best, progress=is_main() and want_progress(progress))
@@ -271,7 +271,7 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
                 group["lr"] = scheduled_lr(cfg, state.step_total, run.total_steps)
         optimizer.zero_grad(set_to_none=True)
         with autocast(dev, cfg.precision):  # training forward only; evaluation stays float32
-            loss, units = run.task.train_step(run.net, batch)
+            loss, units = run.step(batch)
         if not torch.isfinite(loss):
             raise ConfigError(f"loss became {loss.item()} at epoch {state.epoch + 1} step {state.step + 1}; "
                               f"lower the learning rate or set a gradient clip")
