@@ -67,4 +67,15 @@ def stream_bpe_text(model: nn.Module, bpe: BPETokenizer, prompt: str = "", cfg: 
     return cut_at_stops(pieces, cfg.stop)
 
 
-__all__ = ["TOKENIZERS", "load_bpe_lm_data", "checkpoint_tokenizer", "stream_bpe_text"]
+def stream_lm_text(model: nn.Module, vocab: Vocabulary, payload: dict | None, prompt: str = "",
+                   cfg: SamplingConfig | None = None, **options) -> Iterator[str]:
+    """Generated text of a loaded ``lm`` checkpoint, through its BPE tokenizer when it has one, else as words."""
+    bpe = checkpoint_tokenizer(payload or {}, vocab)
+    if bpe is not None:
+        return stream_bpe_text(model, bpe, prompt, cfg, **options)
+    from .generate import stream_text
+
+    return stream_text(model, vocab, prompt, cfg, **options)
+
+
+__all__ = ["TOKENIZERS", "load_bpe_lm_data", "checkpoint_tokenizer", "stream_bpe_text", "stream_lm_text"]

@@ -54,11 +54,11 @@ from .data import batchify, bptt_windows, num_windows
 class TransformerLMConfig:
     """Shape and regularisation of :class:`TransformerLanguageModel` (stored in its checkpoints).
 
-    ``arch`` names the architecture in the checkpoint (``"lm"`` checkpoints hold either this or
+    ``vocab_size=0`` is taken from the data. ``arch`` names the architecture in the checkpoint (``"lm"`` checkpoints hold either this or
     :class:`wordlab.lm.LMConfig`, which has no ``arch`` and means ``"rnn"``).
     """
 
-    vocab_size: int = field(metadata={"cli": False})
+    vocab_size: int = field(default=0, metadata={"cli": False})
     layers: int = field(default=4, metadata={"help": "Transformer blocks"})
     dim: int = field(default=256, metadata={"help": "model width (embedding size)"})
     heads: int = field(default=4, metadata={"help": "attention heads (must divide --dim)"})
@@ -73,8 +73,8 @@ class TransformerLMConfig:
     def __post_init__(self) -> None:
         if self.arch != "transformer":
             raise ConfigError(f"TransformerLMConfig.arch must be 'transformer', not {self.arch!r}")
-        if self.vocab_size < 2:
-            raise ConfigError(f"vocab_size must be >= 2, got {self.vocab_size}")
+        if self.vocab_size != 0 and self.vocab_size < 2:
+            raise ConfigError(f"vocab_size must be >= 2 (or 0: from the data), got {self.vocab_size}")
         for name in ("layers", "dim", "heads", "context"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
