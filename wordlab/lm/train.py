@@ -28,6 +28,8 @@ from ..training import FitResult, TrainConfig, fit, resume_path
 from ..layers.recurrent import detach_state, state_from_plain, state_to_plain
 from .config import TRAIN_DEFAULTS, LMConfig, LMDataConfig
 from .data import LMData, batchify, bptt_windows, load_lm_data, num_windows
+from .arch import build_language_model, make_lm_task
+from .evaluate import text_nll
 from .model import RNNLanguageModel
 from .perplexity import nll
 
@@ -160,9 +162,18 @@ def train_language_model(
         files = [data] if isinstance(data, (str, os.PathLike)) else list(data)
         if out is not None:
             check_output(out, [*files, *_paths(valid), *_paths(test)], binary=True, what="model file")
-        data = load_lm_data(files, valid, test, eos=data_cfg.eos, min_count=data_cfg.min_count,
-                            max_size=data_cfg.max_vocab, progress=progress)
+        if data_cfg.tokenizer == "bpe":
+            if not data_cfg.eos:
+                raise ConfigError("--tokenizer bpe reads one line at a time and ends each with <eos>; drop --no-eos")
+            from .subword import load_bpe_lm_data
+
+            data = load_bpe_lm_data(files, valid, test, vocab_size=data_cfg.vocab_size)
+        else:
+            data = load_lm_data(files, valid, test, eos=data_cfg.eos, min_count=data_cfg.min_count,
+                                max_size=data_cfg.max_vocab, progress=progress)
         extra = {"eos": data_cfg.eos, **(extra or {})}
+    if data.tokenizer is not None:  # the checkpoint carries its tokenizer (validated when loaded)
+        extra = {"tokenizer": data.tokenizer.to_json(), **(extra or {})}
     if model_cfg.vocab_size == 0:
         model_cfg = replace(model_cfg, vocab_size=len(data.vocab))
     dev = get_device(device)
@@ -172,10 +183,10 @@ def train_language_model(
     if resume:
         _check_resumable(out, data, model_cfg)
     torch.manual_seed(train_cfg.seed)
-    model = RNNLanguageModel(model_cfg).to(dev)
+    model = build_language_model(model_cfg).to(dev)
     dry = train_cfg.dry_run
-    task = LMTask(data.train, data.valid, batch_size=batch_size, bptt=bptt, eval_batch_size=eval_batch_size,
-                  eval_limit=dry, lstm=model.is_lstm, device=dev)
+    task = make_lm_task(model, data.train, data.valid, batch_size=batch_size, bptt=bptt,
+                        eval_batch_size=eval_batch_size, eval_limit=dry, seed=train_cfg.seed, device=dev)
     monitor = "valid_loss" if data.valid is not None else "loss"
     if train_cfg.monitor != monitor:
         train_cfg = replace(train_cfg, monitor=monitor)
@@ -186,7 +197,7 @@ def train_language_model(
     limit = dry
     for name, ids in (("valid", data.valid), ("test", data.test)):
         if ids is not None:
-            total, count = nll(model, ids, batch_size=eval_batch_size, bptt=bptt, limit=limit)
+            total, count = text_nll(model, ids, batch_size=eval_batch_size, bptt=bptt, limit=limit)
             metrics[f"{name}_ppl"] = math.exp(total / count)
             metrics[f"{name}_tokens"] = count
     return LMTrainResult(model, result, metrics, data)
