@@ -25,7 +25,7 @@ from .configargs import DefaultsHelpFormatter
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
 COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases"]
 # trainers under `wordlab train`: method -> module of this package
-TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi"}
+TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi", "fasttext": "train_fasttext"}
 # which module registers each verb: a run imports only the module of its verb (torch is slow to import)
 VERBS = {
     "vocab": "vocab", "similar": "vectors", "analogy": "vectors", "eval": "vectors", "convert": "vectors",

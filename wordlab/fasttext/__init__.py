@@ -10,8 +10,9 @@ from .facebook import FacebookModel, read_facebook, write_facebook
 from .hashing import char_ngrams, ft_hash, ngram_buckets
 from .keyed import FastTextKeyedVectors, vectors_from_facebook
 from .model import FastText
+from .run import train_fasttext
 from .supervised import FastTextClassifier, FastTextClassifierConfig, read_labelled
 
 __all__ = ["FastText", "FastTextConfig", "FastTextClassifier", "FastTextClassifierConfig", "FacebookModel",
-           "FastTextKeyedVectors", "read_facebook", "write_facebook", "vectors_from_facebook", "read_labelled",
+           "FastTextKeyedVectors", "read_facebook", "write_facebook", "vectors_from_facebook", "read_labelled", "train_fasttext",
            "ft_hash", "char_ngrams", "ngram_buckets"]
