@@ -144,19 +144,20 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_generate(args: argparse.Namespace) -> int:
     """``wordlab lm generate``: each word is printed (and flushed) as soon as it is drawn."""
     from wordlab.decoding import SamplingConfig
-    from wordlab.lm import load_lm, quantize_int8, stream_text
+    from wordlab.lm import load_lm, quantize_int8
+    from wordlab.lm.subword import stream_lm_text
 
-    model, vocab, _ = load_lm(args.model, device="cpu" if args.int8 else args.device)
+    model, vocab, payload = load_lm(args.model, device="cpu" if args.int8 else args.device)
     if args.int8:
         model = quantize_int8(model)
     cfg = SamplingConfig(max_tokens=args.max_tokens, greedy=args.greedy, temperature=args.temperature,
                          top_k=args.top_k, top_p=args.top_p, repetition_penalty=args.repetition_penalty,
                          banned=tuple(args.ban), allow_unk=args.allow_unk, stop_at_eos=args.stop_at_eos,
                          stop=tuple(args.stop), seed=args.seed)
-    pieces = stream_text(model, vocab, args.prompt, cfg)  # validates before the prompt is echoed
+    pieces = stream_lm_text(model, vocab, payload, args.prompt, cfg)  # validates before the prompt is echoed
     out, last = sys.stdout, ""
-    if args.prompt:
-        out.write(args.prompt + " ")
+    if args.prompt:  # BPE text carries its own spaces; words are joined by one
+        out.write(args.prompt + ("" if (payload.get("extra") or {}).get("tokenizer") else " "))
         out.flush()
     for piece in pieces:
         out.write(piece)
