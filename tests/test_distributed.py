@@ -106,3 +106,27 @@ def test_a_killed_rank_ends_the_job_with_one_line(tmp_path):
     assert procs[0].returncode == 1 and err.count("\n") == 0 and "lost the other processes" in err, err[-2000:]
     # rank 0 stops once gloo sees the closed connection, at the latest after the 20 s timeout set here
     assert ended - float((tmp_path / "killed_at").read_text()) < 30
+
+
+def test_nproc_refuses_a_bad_count(capsys):
+    from wordlab.cli import main
+
+    assert main(["--nproc", "0", "lm", "train", "--train", "x.txt", "-o", "m.pt"]) == 1
+    assert "--nproc must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_nproc_2_trains_a_language_model_from_the_command_line(tmp_path):
+    """`wordlab --nproc 2 lm train …` (torchrun's agent, 2 local processes): one JSON result, one model."""
+    from test_lm_cli import _sentences
+
+    for name, n in (("train", 300), ("valid", 40)):
+        (tmp_path / f"{name}.txt").write_text(_sentences(n, len(name)), encoding="utf-8")
+    args = ["-q", "lm", "train", "--train", "train.txt", "--valid", "valid.txt", "--layers", "1", "--dim", "16",
+            "--hidden", "16", "--bptt", "8", "--batch-size", "4", "--epochs", "1", "--device", "cpu", "--json",
+            "-o", "m.pt", "--nproc", "2"]
+    done = subprocess.run([sys.executable, "-m", "wordlab", *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count('"summary"') == 1 and json.loads(done.stdout)["summary"]["stopped"] == "completed"
+    assert (tmp_path / "m.pt").exists() and (tmp_path / "m.resume.pt").exists()

@@ -266,6 +266,8 @@ def launch(argv: Sequence[str], nproc: int) -> int:
         raise ConfigError(f"--nproc must be >= 1, got {nproc}")
     from torch.distributed.run import get_args_parser, run
 
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # torchrun's default, without its warning; --threads overrides
+
     args = get_args_parser().parse_args(["--standalone", f"--nproc-per-node={nproc}", "--monitor-interval=0.2",
                                          "--local-ranks-filter=0", "-m", "wordlab", *argv])
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
