@@ -10,3 +10,7 @@ import logging
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from .jitcache import configure_numba_cache  # noqa: E402  (before any wordlab module imports numba)
+
+configure_numba_cache()
