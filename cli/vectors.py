@@ -49,7 +49,7 @@ def load_vectors(path: str, format: str | None = None, limit: int | None = None,
 
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be positive, got {limit}")
-    got = artifacts.load(path, expect=("vectors", "word2vec-model"), **(
+    got = artifacts.load(path, expect=("vectors", "word2vec-model", "fasttext-model"), **(
         {"format": format, "limit": limit, "progress": progress, "allow_nonfinite": allow_nonfinite}
         if artifacts.detect(path).name != "word2vec-model" else {"progress": progress}))
     if not isinstance(got, KeyedVectors):  # a Word2Vec model: its vectors
@@ -93,6 +93,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="use only the first N words as vocabulary and answers (default: 300000, as gensim)")
     p.add_argument("--method", choices=METHODS, default="3cosadd", help="analogy method (default: 3cosadd)")
     p.add_argument("--case-sensitive", action="store_true", help="do not upper-case words before lookup")
+    p.add_argument("--oov", action="store_true", help="word pairs: score out-of-vocabulary words with the vectors a "
+                   "subword model (fastText) gives them instead of skipping the pair")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=run_eval)
 
@@ -176,7 +178,8 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.pairs:
         report["pairs"] = []
         for path in args.pairs:
-            pearson, spearman, oov = evaluate_word_pairs(kv, path, restrict_vocab=args.restrict, case_insensitive=ci)
+            pearson, spearman, oov = evaluate_word_pairs(kv, path, restrict_vocab=args.restrict, case_insensitive=ci,
+                                                         oov=args.oov)
             report["pairs"].append({"file": path, "pearson": float(pearson[0]), "spearman": float(spearman[0]),
                                     "spearman_p": float(spearman[1]), "oov_percent": oov})
     if args.json:

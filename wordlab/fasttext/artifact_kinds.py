@@ -55,7 +55,7 @@ def _load_supervised(path: Path, **kwargs: Any):
 def _load_model(path: Path, **kwargs: Any):
     from .model import FastText
 
-    return FastText.load(path, **kwargs)
+    return FastText.load(path, progress=kwargs.get("progress"))
 
 
 def _load_vectors(path: Path, **kwargs: Any):
