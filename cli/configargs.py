@@ -46,6 +46,7 @@ from wordlab.errors import ConfigError
 
 _REGISTRY = "_configargs"      # namespace attribute: {config key: {field: (dest, default)}}
 _EXPLICIT = "_configargs_set"  # namespace attribute: dests typed on the command line
+_OWNERS = "_configargs_owners"  # namespace attribute: {dest: config key whose flag it is}
 _NONE = ("none", "off", "null")
 
 
@@ -193,6 +194,7 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
     target = group if group is not None else parser
     hints = typing.get_type_hints(config)
     registry = dict(parser._defaults.get(_REGISTRY) or {})
+    owners = dict(parser._defaults.get(_OWNERS) or {})
     table: dict[str, tuple[str, Any]] = {}
     for f in dataclasses.fields(config):
         md = f.metadata
@@ -203,6 +205,10 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
         shared = _existing(parser, flag)
         if shared is not None:  # the same idea in another config (another architecture): one flag, both read it
             table[f.name] = (shared.dest, default)
+            if default is not dataclasses.MISSING and default != shared.default and shared.help:
+                label = config.__name__.removesuffix("Config") or config.__name__
+                shared.help = f"{shared.help[:-1]}; {label}: {_show(default)})" if shared.help.endswith(")") \
+                    else f"{shared.help} ({label}: {_show(default)})"
             continue
         tp, optional = _unwrap(hints[f.name])
         choices = tuple(md["choices"]) if md.get("choices") is not None else None
@@ -233,7 +239,8 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
             kw: dict[str, Any] = {"type": _converter(tp, optional, choices, flag), "dest": dest, "action": _Store}
             if choices is not None:
                 kw["choices"] = choices
-            kw["metavar"] = md.get("metavar") or flag.lstrip("-").upper().replace("-", "_")
+            if choices is None or md.get("metavar"):
+                kw["metavar"] = md.get("metavar") or flag.lstrip("-").upper().replace("-", "_")
             if "const" in md:
                 kw.update(nargs="?", const=md["const"])
             target.add_argument(flag, *aliases, default=default, help=text, **kw)
@@ -241,8 +248,9 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
                 target.add_argument(*deprecated, default=argparse.SUPPRESS, help=argparse.SUPPRESS,
                                     deprecated={n: flag for n in deprecated}, **kw)
         table[f.name] = (dest, default)
+        owners[dest] = _key(config)
     registry[_key(config)] = {**registry.get(_key(config), {}), **table}
-    parser.set_defaults(**{_REGISTRY: registry})
+    parser.set_defaults(**{_REGISTRY: registry, _OWNERS: owners})
 
 
 def add_config_file_argument(parser: argparse._ActionsContainer, presets: Mapping[str, Mapping[str, Any]] | None = None
@@ -388,13 +396,15 @@ def explicitly_set(args: argparse.Namespace, dest: str) -> bool:
 
 
 def defaults_of(parser: argparse.ArgumentParser, config: type) -> dict[str, Any]:
-    """{field: default the parser shows} for ``config``'s flags (the default-parity test reads this)."""
+    """{field: default the parser gives} for ``config``'s flags (the default-parity test reads this): the
+    flag's own default, or for a flag another config added first (shared ``--dim``), this config's."""
     table = (parser._defaults.get(_REGISTRY) or {}).get(_key(config), {})
+    owners = parser._defaults.get(_OWNERS) or {}
     shown = {}
     for a in parser._actions:  # the first action of a dest carries its default (hidden aliases have none)
         if a.default is not argparse.SUPPRESS:
             shown.setdefault(a.dest, a.default)
-    return {name: shown.get(dest, d) for name, (dest, d) in table.items()}
+    return {name: shown.get(dest, d) if owners.get(dest) == _key(config) else d for name, (dest, d) in table.items()}
 
 
 def add_deprecated_switch(parser: argparse._ActionsContainer, option: str, *, dest: str, value: Any, use: str) -> None:

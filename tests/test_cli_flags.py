@@ -38,10 +38,10 @@ def _verbs():
     return [
         (("train", "word2vec"), Word2VecConfig, train_word2vec.OVERRIDES),
         (("train", "ppmi"), PPMIConfig, train_ppmi.OVERRIDES),
-        (("lm", "train"), LM_ARCHS["rnn"], {}),
+        *[(("lm", "train"), arch, {}) for arch in dict.fromkeys(LM_ARCHS.values())],  # every --arch
         (("lm", "train"), LMDataConfig, {}),
         (("lm", "train"), TrainConfig, LM_TRAIN),
-        (("seq2seq", "train"), S2S_ARCHS["rnn"], {}),
+        *[(("seq2seq", "train"), arch, {}) for arch in dict.fromkeys(S2S_ARCHS.values())],
         (("seq2seq", "train"), DataConfig, {}),
         (("seq2seq", "train"), PairsConfig, {}),
         (("seq2seq", "train"), TrainConfig, S2S_TRAIN),
