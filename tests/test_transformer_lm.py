@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -162,3 +163,43 @@ def test_training_learns_a_pattern(tmp_path):
     assert before > 5 and after < 1.5
     assert (tmp_path / "lm.pt").exists() and (tmp_path / "lm.resume.pt").exists()
     assert task.num_batches(1) <= task.num_batches(0)                   # later epochs start at an offset
+
+
+def test_cli_train_eval_generate_bpe(tmp_path, capsys):
+    from wordlab.artifacts import load as load_artifact
+    from wordlab.cli import main
+
+    lines = ["the cat sat on the mat .", "a dog ran to the <unk> park .", "the mat was red and the cat was black ."]
+    train = tmp_path / "train.txt"
+    train.write_text("\n".join(lines * 40) + "\n", encoding="utf-8")
+    out = tmp_path / "tf.pt"
+    assert main(["-q", "lm", "train", "--arch", "transformer", "--train", str(train), "--valid", str(train),
+                 "--layers", "1", "--dim", "16", "--heads", "2", "--context", "16", "--tokenizer", "bpe",
+                 "--vocab-size", "300", "--epochs", "1", "--threads", "1", "--json", "-o", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["vocab_size"] <= 300 and summary["steps"] > 0
+    lm = load_artifact(out, expect="lm")
+    assert isinstance(lm.model, TransformerLanguageModel) and lm.model.config.context == 16
+    assert main(["-q", "lm", "eval", str(out), "--text", str(train), "--json", "--threads", "1"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["tokenizer"] == "bpe" and ev["words"] == sum(len(l.split()) + 1 for l in lines) * 40
+    assert ev["word_perplexity"] >= ev["perplexity"] > 1 and 0 < ev["bits_per_byte"] < 8
+    assert main(["-q", "lm", "generate", str(out), "--prompt", "the cat", "-n", "20", "--seed", "3"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("the cat") and "Ġ" not in text
+
+
+def test_cli_transformer_word_level_resume(tmp_path, capsys):
+    from wordlab.cli import main
+
+    train = tmp_path / "train.txt"
+    train.write_text("you say goodbye and i say hello .\n" * 60, encoding="utf-8")
+    out = tmp_path / "w.pt"
+    args = ["-q", "lm", "train", "--arch", "transformer", "--train", str(train), "--layers", "1", "--dim", "8",
+            "--heads", "2", "--context", "8", "--threads", "1", "--json", "-o", str(out)]
+    assert main(args + ["--epochs", "1"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(args + ["--epochs", "2", "--resume"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert [r["epoch"] for r in second["history"]] == [1, 2]
+    assert second["history"][0]["train_loss"] == pytest.approx(first["history"][0]["train_loss"])
