@@ -23,15 +23,16 @@ from wordlab.errors import WordlabError
 from .configargs import DefaultsHelpFormatter
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
-COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases"]
+COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "retrofit", "thesaurus"]
 # trainers under `wordlab train`: method -> module of this package
-TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi", "fasttext": "train_fasttext"}
+TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi", "fasttext": "train_fasttext",
+                                  "glove": "train_glove"}
 # which module registers each verb: a run imports only the module of its verb (torch is slow to import)
 VERBS = {
     "vocab": "vocab", "similar": "vectors", "analogy": "vectors", "eval": "vectors", "convert": "vectors",
     "query": "vectors", "train": "train", "lm": "lm", "seq2seq": "seq2seq", "translate": "seq2seq",
     "classify": "classify",
-    "phrases": "phrases",
+    "phrases": "phrases", "thesaurus": "thesaurus", "retrofit": "retrofit",
 }
 
 
