@@ -23,7 +23,7 @@ from wordlab.errors import WordlabError
 from .configargs import DefaultsHelpFormatter
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
-COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "retrofit", "thesaurus"]
+COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "retrofit", "thesaurus", "tune"]
 # trainers under `wordlab train`: method -> module of this package
 TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi", "fasttext": "train_fasttext",
                                   "glove": "train_glove"}
@@ -33,6 +33,7 @@ VERBS = {
     "query": "vectors", "train": "train", "lm": "lm", "seq2seq": "seq2seq", "translate": "seq2seq",
     "classify": "classify",
     "phrases": "phrases", "thesaurus": "thesaurus", "retrofit": "retrofit",
+    "tune": "tune",
 }
 
 
