@@ -134,6 +134,8 @@ def _mark(namespace: argparse.Namespace, dest: str, option: str, deprecated: Map
 
 
 class _Store(argparse.Action):
+    """Stores the value and records that it was typed (see :func:`explicitly_set`)."""
+
     def __init__(self, *a: Any, deprecated: Mapping[str, str] = {}, **kw: Any) -> None:
         self.deprecated = dict(deprecated)
         super().__init__(*a, **kw)
@@ -253,9 +255,13 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
     parser.set_defaults(**{_REGISTRY: registry, _OWNERS: owners})
 
 
-def add_config_file_argument(parser: argparse._ActionsContainer, presets: Mapping[str, Mapping[str, Any]] | None = None
-                             ) -> None:
-    """``--config FILE`` (JSON or TOML of the same fields; flags override it) and, with ``presets``, ``--preset``."""
+def add_config_file_argument(parser: argparse._ActionsContainer, presets: Mapping[str, Mapping[str, Any]] | None = None,
+                             keys: tuple[str, ...] = ()) -> None:
+    """``--config FILE`` (JSON or TOML of the same fields; flags override it) and, with ``presets``, ``--preset``.
+
+    ``keys``: hand-written flags a file (or preset) may also set, read with :func:`layered_value` (e.g. ``arch``).
+    """
+    parser.set_defaults(_configargs_keys=tuple(keys))
     parser.add_argument("--config", dest="config_file", metavar="FILE", default=None,
                         help="read options from a JSON or TOML file of the same names (flags typed here win)")
     if presets:
@@ -322,7 +328,7 @@ def _layer(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], st
     path = getattr(args, "config_file", None)
     file_values = read_config_file(path) if path else {}
     if file_values:  # unknown keys: one line, before any work
-        known: dict[str, str] = {}
+        known: dict[str, str] = {k: k for k in getattr(args, "_configargs_keys", ())}
         for key in (getattr(args, _REGISTRY, None) or {}):
             config = _resolve(key)
             if config is not None:
@@ -390,6 +396,21 @@ def config_from_arguments(config: type, args: argparse.Namespace, base: Any = No
     return config(**values)
 
 
+def layered_value(args: argparse.Namespace, dest: str, choices: tuple | list | None = None) -> Any:
+    """A hand-written flag's value with the same layering as the configs: typed > --config FILE > --preset >
+    default; with ``choices`` the value is matched case-insensitively (ConfigError when it is none of them)."""
+    if explicitly_set(args, dest):
+        return getattr(args, dest)
+    preset, file_values, path = _layer(args)
+    source, value = (path, file_values[dest]) if dest in file_values else ("--preset", preset.get(dest, getattr(args, dest)))
+    if choices is not None:
+        lowered = {str(c).lower(): c for c in choices}
+        if str(value).lower() not in lowered:
+            raise ConfigError(f"{source}: {dest}: {value!r} is not one of {', '.join(map(str, choices))}")
+        value = lowered[str(value).lower()]
+    return value
+
+
 def explicitly_set(args: argparse.Namespace, dest: str) -> bool:
     """Whether ``--dest`` was typed on the command line (not only its default)."""
     return dest in getattr(args, _EXPLICIT, set())
@@ -418,3 +439,7 @@ def add_deprecated_option(parser: argparse._ActionsContainer, option: str, *, de
     """A hidden old spelling of a hand-written flag (``--max-size`` → ``--max-vocab``): works, with a notice."""
     parser.add_argument(option, dest=dest, action=_Store, default=argparse.SUPPRESS, help=argparse.SUPPRESS,
                         deprecated={option: use}, **kwargs)
+
+
+#: ``action=`` for a hand-written flag whose typed value must beat ``--config FILE`` / ``--preset`` (``--arch``)
+ExplicitStore = _Store

@@ -13,8 +13,8 @@ from wordlab.tensor import set_threads
 from wordlab.training import TrainConfig
 
 from .common import add_device_args, print_json, print_table
-from .configargs import (add_config_arguments, add_config_file_argument, add_deprecated_option, config_from_arguments,
-                         explicitly_set)
+from .configargs import (ExplicitStore, add_config_arguments, add_config_file_argument, add_deprecated_option,
+                         config_from_arguments, layered_value)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,9 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--valid", nargs="+", metavar="FILE", help="validation text (perplexity each epoch, LR annealing)")
     t.add_argument("--test", nargs="+", metavar="FILE", help="test text, scored once with the best model at the end")
     t.add_argument("-o", "--output", required=True, help="model file to write (e.g. lm.pt)")
-    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default="rnn", type=str.lower,
+    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default="rnn", type=str.lower, action=ExplicitStore,
                    help="model architecture (default: rnn)")
-    add_config_file_argument(t, presets=PRESETS)
+    add_config_file_argument(t, presets=PRESETS, keys=("arch",))
     model = t.add_argument_group("model")
     for config in ARCHITECTURES.values():
         add_config_arguments(t, config, group=model)
@@ -88,7 +88,7 @@ def run_train(args: argparse.Namespace) -> int:
     """``wordlab lm train``: parse → :func:`wordlab.lm.train_language_model` → print."""
     from wordlab.lm import train_language_model
 
-    arch = args.arch if explicitly_set(args, "arch") else (PRESETS.get(args.preset or "", {}).get("arch") or args.arch)
+    arch = layered_value(args, "arch", ARCHITECTURES)
     model_cfg = config_from_arguments(ARCHITECTURES[arch], args)
     data_cfg = config_from_arguments(LMDataConfig, args)
     train_cfg = config_from_arguments(TrainConfig, args, base={**TRAIN_DEFAULTS, **ARCH_TRAIN_DEFAULTS.get(arch, {})})

@@ -13,7 +13,8 @@ from wordlab.tensor import device, set_threads
 from wordlab.training import TrainConfig
 
 from .common import add_device_args, print_json, print_table
-from .configargs import add_config_arguments, add_config_file_argument, config_from_arguments
+from .configargs import (ExplicitStore, add_config_arguments, add_config_file_argument, config_from_arguments,
+                         layered_value)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                      "and TrainConfig.")
     t.add_argument("--pairs", required=True, help="pair file: 'source<TAB>target' lines, or DLfS-2 date/addition")
     t.add_argument("-o", "--output", required=True, help="model checkpoint to write (.pt)")
-    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default="rnn", type=str.lower,
+    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default="rnn", type=str.lower, action=ExplicitStore,
                    help="model architecture (default: rnn)")
-    add_config_file_argument(t)
+    add_config_file_argument(t, keys=("arch",))
     add_config_arguments(t, DataConfig, group=t.add_argument_group("pair file"))
     add_config_arguments(t, PairsConfig, group=t.add_argument_group("split and batches"))
     model = t.add_argument_group("model")
@@ -79,7 +80,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     data = config_from_arguments(DataConfig, args)
     pairs = config_from_arguments(PairsConfig, args)
-    model_cfg = config_from_arguments(ARCHITECTURES[args.arch], args)
+    model_cfg = config_from_arguments(ARCHITECTURES[layered_value(args, "arch", ARCHITECTURES)], args)
     train_cfg = config_from_arguments(TrainConfig, args)
     if args.threads:
         set_threads(args.threads)

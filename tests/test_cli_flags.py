@@ -186,3 +186,20 @@ def test_seq2seq_eval_defaults_to_the_held_out_test_split(tmp_path, capsys):
     assert r["split"] == "test" and r["n"] == 5  # 25 % of 20, never the 15 training pairs
     assert main(["seq2seq", "eval", str(model), "--pairs", str(pairs), "--json", "--split", "ALL", "-q"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 20
+
+
+def test_arch_comes_from_the_flag_the_config_file_or_the_preset(tmp_path):
+    from wordlab.cli.configargs import layered_value
+    from wordlab.errors import ConfigError
+    from wordlab.lm.config import ARCHITECTURES
+
+    p = subparser("lm", "train")
+    base = ["--train", "t.txt", "-o", "m.pt"]
+    assert layered_value(p.parse_args(base + ["--preset", "zaremba-small"]), "arch", ARCHITECTURES) == "rnn"
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"arch": "RNN", "dim": 8}', encoding="utf-8")
+    assert layered_value(p.parse_args(base + ["--config", str(cfg)]), "arch", ARCHITECTURES) == "rnn"
+    cfg.write_text('{"arch": "cnn"}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="arch: 'cnn' is not one of"):
+        layered_value(p.parse_args(base + ["--config", str(cfg)]), "arch", ARCHITECTURES)
+    assert layered_value(p.parse_args(base + ["--config", str(cfg), "--arch", "RNN"]), "arch", ARCHITECTURES) == "rnn"
