@@ -242,6 +242,9 @@ def test_seq2seq_reorder_state_keeps_memory_per_sentence_and_gathers_across(opts
         assert grouped.group == 2 and grouped.memory.size(0) == 3                    # memory not copied
         perm = torch.tensor([1, 0, 3, 2, 5, 4])                                      # within groups: stays grouped
         assert model.reorder_state(grouped, perm).group == 2
+        dropped = model.reorder_state(grouped, torch.tensor([0, 1, 4, 5]))           # a sentence leaves
+        assert dropped.group == 2 and dropped.memory.size(0) == 2
+        torch.testing.assert_close(dropped.memory, state.memory[[0, 2]])
         mixed = model.reorder_state(grouped, torch.tensor([4, 0, 2]))                # across groups: gathered
         assert mixed.group == 1 and mixed.memory.size(0) == 3
         y = torch.tensor([[4], [5], [6]])
@@ -357,6 +360,19 @@ def test_beam_search_batched_equals_one_sentence_at_a_time():
         one = translate_batch(model, alone.src, alone.src_len, beam=3, max_len=8)[0]
         assert one.tokens == h.tokens and one.score == pytest.approx(h.score, abs=1e-4)
         assert h.attention.shape == (len(h.tokens) + int(h.finished), int(batch.src_len[i]))
+
+
+@pytest.mark.parametrize("beam", [1, 3])
+def test_rows_leaving_the_batch_change_nothing(beam):
+    """Finished rows (greedy) and sentences (beam) leave the batch: each result equals decoding it alone."""
+    m = HistoryModel(V=6, seed=11)
+    prompts = torch.tensor([[1, 2], [3, 3], [0, 5], [5, 1], [2, 2]])
+    together = search(m, None, prompts, eos_id=4, beam=beam, max_len=9, length_penalty=0.7)
+    lengths = {len(h.tokens) for h in together}
+    assert len(lengths) > 1  # the rows really end at different steps
+    for i, h in enumerate(together):
+        one = search(m, None, prompts[i:i + 1], eos_id=4, beam=beam, max_len=9, length_penalty=0.7)[0]
+        assert (one.tokens, one.finished) == (h.tokens, h.finished) and one.score == pytest.approx(h.score, abs=1e-5)
 
 
 def test_search_validates_its_options():

@@ -175,17 +175,31 @@ class Seq2Seq(nn.Module):
         return logits[:, -1], state._replace(rnn=rnn, attention=None if w is None else w[:, -1])
 
     def reorder_state(self, state: DecoderState | None, index: torch.Tensor) -> DecoderState | None:
-        """Rows ``index`` (B',) of ``state``; the memory is only gathered when rows leave their sentence's group."""
+        """Rows ``index`` (B',) of ``state``.
+
+        The memory stays one row per sentence as long as the new rows come in blocks that share a
+        memory row (beam reordering within a sentence's beams: nothing is copied; dropping finished
+        sentences: the kept sentences' rows are gathered once); otherwise it is gathered per row.
+        """
         if state is None:
             return None
-        N, R = state.memory.size(0), index.numel()
-        src_row = index // state.group if state.group > 1 else index          # (B',) memory row of each new row
-        memory, mask, keys, group = state.memory, state.mask, state.proj_keys, 1
-        if R % N == 0 and torch.equal(src_row, torch.arange(R, device=index.device) // (R // N)):
-            group = R // N                                                    # still N groups of R/N rows
+        R, N = index.numel(), state.memory.size(0)
+        mem_row = index // state.group if state.group > 1 else index          # (B',) memory row of each new row
+        pick_rows = None
+        for g in sorted({state.group, R // N if N else 0}, reverse=True):     # rows per sentence, largest first
+            if g >= 1 and R % g == 0:
+                blocks = mem_row.view(-1, g)                                  # (B'/g, g)
+                if torch.equal(blocks, blocks[:, :1].expand_as(blocks)):
+                    rows = blocks[:, 0]
+                    same = rows.numel() == N and torch.equal(rows, torch.arange(N, device=rows.device))
+                    pick_rows, group = (None if same else rows), g
+                    break
         else:
-            pick = (lambda t: None if t is None else t.index_select(0, src_row))  # noqa: E731
-            memory, mask, keys = pick(memory), pick(mask), pick(keys)
+            pick_rows, group = mem_row, 1
+        memory, mask, keys = state.memory, state.mask, state.proj_keys
+        if pick_rows is not None:
+            gather = (lambda t: None if t is None else t.index_select(0, pick_rows))  # noqa: E731
+            memory, mask, keys = gather(memory), gather(mask), gather(keys)
         pick = (lambda t: None if t is None else t.index_select(0, index))  # noqa: E731
         return DecoderState(select_state(state.rnn, index), memory, mask, keys, pick(state.peek), group,
                             pick(state.attention))
@@ -241,7 +255,9 @@ def load_model(path: str | Path, device: str | torch.device = "cpu", payload: di
                ) -> tuple[Seq2Seq, Vocabulary, Vocabulary, DataConfig, dict]:
     """Read a ``seq2seq`` checkpoint: (model in eval mode, source vocab, target vocab, data options, payload)."""
     ck = payload if payload is not None else load_checkpoint(path, kind=KIND, map_location=device)
-    cfg = config_from_dict(Seq2SeqConfig, ck["config"], source=str(path))
+    from .arch import build_seq2seq, seq2seq_config_from_dict  # RNN or Transformer, by the stored "arch"
+
+    cfg = seq2seq_config_from_dict(ck["config"], source=str(path))
     v = ck.get("vocab") or {}
     if "source" not in v or "target" not in v:
         raise CheckpointError(f"{path}: seq2seq checkpoint lacks its source/target vocabularies")
@@ -253,5 +269,5 @@ def load_model(path: str | Path, device: str | torch.device = "cpu", payload: di
         raise CheckpointError(f"{path}: vocabulary sizes {len(src_vocab)}/{len(tgt_vocab)} do not match the "
                               f"model's {cfg.src_vocab}/{cfg.tgt_vocab}")
     data = config_from_dict(DataConfig, (ck.get("extra") or {}).get("data", {}), source=str(path))
-    model = build_model(lambda: Seq2Seq(cfg), ck["state_dict"], str(path))
+    model = build_model(lambda: build_seq2seq(cfg), ck["state_dict"], str(path))
     return model.to(device).eval(), src_vocab, tgt_vocab, data, ck
