@@ -20,7 +20,7 @@ from typing import Sequence
 from wordlab import __version__
 from wordlab.errors import WordlabError
 
-from .configargs import DefaultsHelpFormatter
+from .configargs import DefaultsHelpFormatter, case_insensitive_choices
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
 COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "retrofit", "thesaurus", "tune"]
@@ -60,6 +60,7 @@ def _global_options(parser: argparse.ArgumentParser, root: bool) -> None:
 def _finish(parser: argparse.ArgumentParser, root: bool = True) -> None:
     """Every parser shows its defaults in --help and takes -v / -q, however deep."""
     parser.formatter_class = DefaultsHelpFormatter
+    case_insensitive_choices(parser)
     if not root:
         _global_options(parser, root=False)
     for action in parser._actions:

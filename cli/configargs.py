@@ -443,3 +443,17 @@ def add_deprecated_option(parser: argparse._ActionsContainer, option: str, *, de
 
 #: ``action=`` for a hand-written flag whose typed value must beat ``--config FILE`` / ``--preset`` (``--arch``)
 ExplicitStore = _Store
+
+
+def case_insensitive_choices(parser: argparse.ArgumentParser) -> None:
+    """Hand-written flags with string choices match them case-insensitively too (``--method 3CosMul``)."""
+    for action in parser._actions:
+        choices = action.choices
+        if (isinstance(choices, (list, tuple)) and choices and all(isinstance(c, str) for c in choices)
+                and action.type in (None, str)):
+            lowered = {c.lower(): c for c in choices}
+
+            def canon(text: str, lowered: dict = lowered) -> str:
+                return lowered.get(text.lower(), text)
+
+            action.type = canon

@@ -203,3 +203,14 @@ def test_arch_comes_from_the_flag_the_config_file_or_the_preset(tmp_path):
     with pytest.raises(ConfigError, match="arch: 'cnn' is not one of"):
         layered_value(p.parse_args(base + ["--config", str(cfg)]), "arch", ARCHITECTURES)
     assert layered_value(p.parse_args(base + ["--config", str(cfg), "--arch", "RNN"]), "arch", ARCHITECTURES) == "rnn"
+
+
+def test_hand_written_choices_are_case_insensitive_too():
+    argv = ["vocab", "x.txt", "--tokenizer", "WhiteSpace", "--encoding-errors", "REPLACE"]
+    args = build_parser(argv).parse_args(argv)
+    assert (args.tokenizer, args.encoding_errors) == ("whitespace", "replace")
+    argv = ["analogy", "v.bin", "a", "b", "c", "--method", "3CosMul"]
+    assert build_parser(argv).parse_args(argv).method == "3cosmul"
+    argv = ["lm", "train", "--train", "t", "-o", "m", "--model", "LSTM", "--optimizer", "AdaDelta"]
+    args = build_parser(argv).parse_args(argv)
+    assert (args.cell, args.optimizer) == ("lstm", "adadelta")
