@@ -10,7 +10,9 @@ min count 5, bucket 2,000,000, noise exponent 0.5 — with dim 100, window 5, 5 
 min_n 3, max_n 6, ``--epochs`` (5) and ``--threads`` (2); the same values passed to all three.
 
 * unsupervised (``--sg 1`` skip-gram, ``0`` CBOW): for each seed, each tool trains end to end
-  (vocabulary scan + training) in its own child process; words/s = corpus words x epochs / seconds.
+  (vocabulary scan + training) in its own child process; words/s = corpus words x epochs / seconds,
+  and per CPU-second (user + system time of the child, all threads): on a shared, overloaded machine
+  the CPU-time ratio is the steadier one.
   Quality with one evaluator (wordlab's) on every tool's vectors: Google analogy (3CosAdd, restrict
   30k), Stanford RW Spearman with out-of-vocabulary words scored from their n-grams (``oov=True``;
   the tool's and gensim's n-gram rows read into a ``FastTextKeyedVectors``, which gives the tool's
@@ -116,8 +118,15 @@ def evaluate(kv) -> dict:
 
 
 def child(args) -> int:
+    import resource
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    c0 = cpu()
     kv, seconds = train(args.child, Path(args.corpus), args.sg, args.epochs, args.threads, args.seed)
-    out = {"tool": args.child, "seed": args.seed, "seconds": seconds, **evaluate(kv)}
+    out = {"tool": args.child, "seed": args.seed, "seconds": seconds, "cpu_seconds": cpu() - c0, **evaluate(kv)}
     print("RESULT " + json.dumps(out))
     return 0
 
@@ -141,10 +150,11 @@ def unsupervised(args, rows: list, results: dict) -> None:
                     raise SystemExit(f"{tool} seed {seed} failed:\n{proc.stderr[-3000:]}")
                 r = json.loads(line[0][7:])
                 r["words_per_second"] = words * args.epochs / r["seconds"]
+                r["words_per_cpu_second"] = words * args.epochs / r["cpu_seconds"]
                 runs.append(r)
                 print(f"  {tool} seed {seed}: {r['words_per_second']:,.0f} words/s, analogy {100 * r['analogy']:.2f} %, "
                       f"RW {r['rw_oov']:.3f}, WS {r['ws353']:.3f}", file=sys.stderr, flush=True)
-    keys = ("words_per_second", "seconds", "analogy", "rw_oov", "rw_oov_skipped_pct", "rw_known",
+    keys = ("words_per_second", "words_per_cpu_second", "seconds", "cpu_seconds", "analogy", "rw_oov", "rw_oov_skipped_pct", "rw_known",
             "rw_known_skipped_pct", "ws353", "vocab")
     mean = {t: {k: float(np.mean([r[k] for r in runs if r["tool"] == t])) for k in keys} for t in tools}
     results[f"unsupervised_{name}"] = {"words": words, "epochs": args.epochs, "threads": args.threads,
@@ -152,9 +162,55 @@ def unsupervised(args, rows: list, results: dict) -> None:
     for t in tools:
         m = mean[t]
         ratio = m["words_per_second"] / mean["fasttext"]["words_per_second"] if "fasttext" in mean else float("nan")
-        rows.append([f"{name} {t}", f"{m['words_per_second']:,.0f}", f"{ratio:.2f}x", f"{m['seconds']:.1f}",
+        cpu_ratio = (m["words_per_cpu_second"] / mean["fasttext"]["words_per_cpu_second"] if "fasttext" in mean
+                     else float("nan"))
+        rows.append([f"{name} {t}", f"{m['words_per_second']:,.0f}", f"{ratio:.2f}x",
+                     f"{m['words_per_cpu_second']:,.0f}", f"{cpu_ratio:.2f}x", f"{m['seconds']:.1f}",
                      f"{100 * m['analogy']:.2f}", f"{m['rw_oov']:.3f}", f"{m['rw_known']:.3f} ({m['rw_known_skipped_pct']:.0f}% skipped)",
                      f"{m['ws353']:.3f}"])
+
+
+def supervised(args, rows: list, results: dict) -> None:
+    """MR 10-fold: wordlab's FastTextClassifier vs fasttext.train_supervised, same folds, tokens and order."""
+    import fasttext
+
+    from wordlab.classify.cv import kfold_indices
+    from wordlab.classify.data import read_mr
+    from wordlab.fasttext import FastTextClassifier
+
+    data = read_mr(DATA / "mr" / "rt-polarity.pos", DATA / "mr" / "rt-polarity.neg", clean=True)
+    names = ["__label__" + data.label_names[y] for y in data.labels]
+    folds = kfold_indices(data.labels, args.folds, seed=0)
+    params = dict(dim=100, lr=0.1, epochs=args.sup_epochs, word_ngrams=2, min_count=1, bucket=2_000_000, threads=1)
+    FastTextClassifier.train([["warm", "up"]] * 4, ["a", "b"] * 2, dim=4, bucket=10, word_ngrams=2)  # JIT
+    acc = {"wordlab": [], "fasttext": []}
+    secs = {"wordlab": [], "fasttext": []}
+    with tempfile.TemporaryDirectory(prefix="wordlab-ft-sup-") as tmp:
+        for k, test in enumerate(folds):
+            train = np.setdiff1d(np.arange(len(names)), test)
+            train = np.random.default_rng(k).permutation(train)  # one shuffled order for both tools
+            texts = [data.texts[i] for i in train]
+            labels = [names[i] for i in train]
+            path = Path(tmp) / "train.txt"
+            path.write_text("".join(f"{y} {' '.join(t)}\n" for y, t in zip(labels, texts)), encoding="utf-8")
+            t0 = time.perf_counter()
+            clf, _ = FastTextClassifier.train(texts, labels, **params)
+            secs["wordlab"].append(time.perf_counter() - t0)
+            acc["wordlab"].append(clf.test([data.texts[i] for i in test], [names[i] for i in test]))
+            t0 = time.perf_counter()
+            ft = fasttext.train_supervised(str(path), dim=params["dim"], lr=params["lr"], epoch=params["epochs"],
+                                           wordNgrams=2, minCount=1, bucket=params["bucket"], thread=1, verbose=0)
+            secs["fasttext"].append(time.perf_counter() - t0)
+            pred, _ = ft.predict([" ".join(data.texts[i]) for i in test])
+            acc["fasttext"].append(float(np.mean([p[0] == names[i] for p, i in zip(pred, test)])))
+            print(f"  fold {k + 1}: wordlab {100 * acc['wordlab'][-1]:.2f} % in {secs['wordlab'][-1]:.2f} s, "
+                  f"tool {100 * acc['fasttext'][-1]:.2f} % in {secs['fasttext'][-1]:.2f} s", file=sys.stderr, flush=True)
+    results["supervised_mr"] = {"folds": args.folds, "params": params, "accuracy": acc, "train_seconds": secs,
+                                "mean_accuracy": {t: float(np.mean(v)) for t, v in acc.items()}}
+    for t in ("wordlab", "fasttext"):
+        rows.append([f"MR {args.folds}-fold, wordNgrams 2, {params['epochs']} epochs: {t}",
+                     f"{100 * np.mean(acc[t]):.2f}", f"{np.sum(secs[t]):.2f}",
+                     f"{np.sum(secs['fasttext']) / np.sum(secs[t]):.2f}x"])
 
 
 def main() -> int:
@@ -166,6 +222,7 @@ def main() -> int:
     ap.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (quality is their mean)")
     ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS))
     ap.add_argument("--folds", type=int, default=10, help="supervised: cross-validation folds")
+    ap.add_argument("--sup-epochs", type=int, default=5, help="supervised: epochs for both tools (the tool's default)")
     ap.add_argument("--output", default=str(RESULTS), help="JSON results file (sections are merged)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -183,14 +240,12 @@ def main() -> int:
     if args.only in (None, "unsupervised"):
         rows: list = []
         unsupervised(args, rows, results)
-        print_table(rows, ["model", "words/s", "vs tool", "seconds", "analogy %", "RW rho (OOV)", "RW rho (known)",
+        print_table(rows, ["model", "words/s", "vs tool", "words/CPU-s", "vs tool", "seconds", "analogy %", "RW rho (OOV)", "RW rho (known)",
                            "WS-353 rho"])
     if args.only in (None, "supervised"):
-        from supervised_fasttext import supervised  # noqa: E402  (benchmarks/supervised_fasttext.py)
-
         rows = []
-        supervised(args, rows, results, DATA)
-        print_table(rows, ["classifier", "accuracy % (mean of folds)", "train seconds (sum)", "vs tool"])
+        supervised(args, rows, results)
+        print_table(rows, ["classifier", "accuracy % (mean of folds)", "train seconds (sum)", "speed vs tool"])
     results["machine"]["load_avg_end"] = os.getloadavg()[0]
     atomic_write_text(out, json.dumps(results, indent=2, default=float))
     print(f"wrote {out}")

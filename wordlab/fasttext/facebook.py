@@ -191,6 +191,8 @@ def read_facebook(path: str | os.PathLike) -> FacebookModel:
         want_rows = nwords + (len(prune) if prune is not None else args["bucket"])
         if inp.shape[0] != want_rows:
             r.fail(f"input matrix has {inp.shape[0]} rows, expected {want_rows} (words + buckets)")
+        if prune and not all(0 <= k < args["bucket"] and 0 <= v < len(prune) for k, v in prune.items()):
+            r.fail(f"pruned buckets out of range (bucket {args['bucket']}, {len(prune)} kept rows)")
         if not quant_input and prune is not None and prune_size > 0:
             r.fail("a pruned dictionary with a dense input matrix (the tool refuses these: see its issue #332)")
         (qout,) = r.unpack("<?", "quantized-output flag")
