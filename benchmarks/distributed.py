@@ -1,0 +1,250 @@
+"""Benchmark: multi-process training on this machine (gloo over loopback) and the communication cost model.
+
+Sections (``--only lm,allreduce,word2vec``; all by default):
+
+* ``lm`` — training tokens/s of the PTB LSTM LM (2×200, BPTT 35, global batch 20, SGD lr 20, clip 0.25,
+  dropout 0.2) on the shared loop (``LMTask`` + ``fit``): 1 process × 1 thread, 1 process × 2 threads and
+  2 processes × 1 thread (DDP, 10 streams each, the same global batch). Each configuration is a fresh
+  process set; they alternate for ``--rounds`` rounds of ``--steps`` windows (after a 3-window warm-up);
+  medians are reported.
+* ``allreduce`` — time of one ``all_reduce`` between 2 processes over loopback (gloo) for tensors the size
+  of that LM's gradients and of word2vec tables (2·V·d floats), and the bandwidth it implies.
+* ``word2vec`` — single-thread skip-gram words/s on ``--w2v-words`` words of text8 (the per-core speed the
+  cost model scales).
+
+From these, the **cost model** (see the README): a ring all-reduce moves about ``2·S`` bytes per process
+for a tensor of ``S`` bytes, so a sync costs ``2·S / bandwidth``; it stays under 10 % of compute when
+``2·S / bandwidth ≤ 0.1 · t_compute``. It is evaluated for 10 Gb/s and 100 Gb/s networks. Untested beyond
+this one machine (loopback, 2 processes on 2 shared cores): no second machine is available here.
+
+Prints tables and writes ``benchmarks/results/distributed.json``. Data: ``$WORDLAB_DATA`` or ``../shared/data``.
+
+    nice -n 10 python benchmarks/distributed.py [--only lm,allreduce,word2vec] [--steps 30] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
+RESULTS = ROOT / "benchmarks" / "results" / "distributed.json"
+GBIT = 1e9 / 8  # bytes per second in one Gb/s
+
+
+# ------------------------------------------------------------------ workers (one process each)
+def worker_lm(steps: int, out: Path) -> None:
+    import torch
+
+    from wordlab import distributed
+    from wordlab.lm import LMConfig, RNNLanguageModel, load_lm_data
+    from wordlab.lm.train import LMTask
+    from wordlab.training import TrainConfig, fit
+
+    distributed.init_from_env()
+    data = load_lm_data(DATA / "ptb" / "ptb.train.txt", progress=False)
+    torch.manual_seed(0)
+    model = RNNLanguageModel(LMConfig(vocab_size=len(data.vocab), cell="lstm", layers=2, emb_size=200,
+                                      hidden_size=200, dropout=0.2, tie_weights=False))
+    cfg = TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=3)
+    task = LMTask(data.train, None, batch_size=20, bptt=35, lstm=True)
+    fit(model, task, cfg, progress=False)  # warm-up: first-call allocations, DDP set-up
+    distributed.barrier()
+    t0 = time.perf_counter()
+    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps), progress=False)
+    distributed.barrier()
+    seconds = time.perf_counter() - t0
+    if distributed.is_main():
+        tokens = res.steps * 20 * 35
+        grad_bytes = 4 * sum(p.numel() for p in model.parameters() if p.requires_grad)
+        out.write_text(json.dumps({"tok_per_s": tokens / seconds, "seconds": seconds, "steps": res.steps,
+                                   "step_seconds": seconds / res.steps, "grad_bytes": grad_bytes}))
+
+
+def worker_allreduce(sizes: list[int], out: Path) -> None:
+    import torch
+    import torch.distributed as dist
+
+    from wordlab import distributed
+
+    distributed.init_from_env()
+    rows = []
+    for n in sizes:
+        t = torch.ones(n // 4)
+        dist.all_reduce(t)  # warm-up
+        times = []
+        for _ in range(5 if n < 50e6 else 3):
+            dist.barrier()
+            t0 = time.perf_counter()
+            dist.all_reduce(t)
+            times.append(time.perf_counter() - t0)
+        rows.append({"bytes": n, "seconds": statistics.median(times)})
+    if distributed.is_main():
+        out.write_text(json.dumps(rows))
+
+
+def worker_word2vec(words: int, out: Path) -> None:
+    from wordlab.text import read_corpus
+    from wordlab.word2vec import Word2Vec
+
+    text = out.with_suffix(".txt")  # the first `words` words of text8, 1000 words a line
+    total = 0
+    with open(text, "w", encoding="utf-8") as f:
+        for s in read_corpus(DATA / "text8" / "text8-head.gz"):
+            for i in range(0, len(s), 1000):
+                f.write(" ".join(s[i:i + 1000]) + "\n")
+                total += len(s[i:i + 1000])
+                if total >= words:
+                    break
+            if total >= words:
+                break
+    model = Word2Vec(config=None, progress=False, cache_dir=False, sg=1, epochs=1, workers=1, vector_size=100,
+                     window=5, negative=5, min_count=5, seed=1)
+    model.build_vocab(read_corpus(text))
+    t0 = time.perf_counter()
+    summary = model.train()
+    seconds = time.perf_counter() - t0
+    out.write_text(json.dumps({"words": int(summary["words"]), "seconds": seconds,
+                               "words_per_s": summary["words"] / seconds, "vocab": len(model.wv)}))
+
+
+WORKERS = {"lm": worker_lm, "allreduce": worker_allreduce, "word2vec": worker_word2vec}
+
+
+# ------------------------------------------------------------------ launching
+def launch(job: str, args: list[str], world: int, threads: int, out: Path, timeout: float = 900) -> dict:
+    from wordlab.distributed import free_port
+
+    port = free_port()
+    procs = []
+    for r in range(world):
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+               "NUMBA_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT)}
+        if world > 1:
+            env.update(RANK=str(r), LOCAL_RANK=str(r), WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1",
+                       MASTER_PORT=str(port))
+        procs.append(subprocess.Popen([sys.executable, __file__, "--worker", job, "--out", str(out), *args],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        _, err = p.communicate(timeout=timeout)
+        if p.returncode:
+            raise SystemExit(f"{job} worker failed:\n{err[-2000:]}")
+    return json.loads(out.read_text())
+
+
+def table(rows: list[list], headers: list[str]) -> None:
+    from wordlab.cli.common import print_table
+
+    print_table([[f"{c:,.2f}" if isinstance(c, float) else c for c in r] for r in rows], headers)
+
+
+def section_lm(a, tmp: Path, res: dict) -> None:
+    configs = {"1 process x 1 thread": (1, 1), "1 process x 2 threads": (1, 2), "2 processes x 1 thread": (2, 1)}
+    runs: dict[str, list[dict]] = {k: [] for k in configs}
+    names = list(configs)
+    for r in range(a.rounds):
+        for name in names[r % 3:] + names[:r % 3]:
+            world, threads = configs[name]
+            runs[name].append(launch("lm", [str(a.steps)], world, threads, tmp / "lm.json"))
+        print(f"  round {r + 1}: " + ", ".join(f"{n} {runs[n][-1]['tok_per_s']:,.0f} tok/s" for n in names),
+              flush=True)
+    med = {n: statistics.median(x["tok_per_s"] for x in v) for n, v in runs.items()}
+    base = med[names[0]]
+    table([[n, med[n], med[n] / base] for n in names], ["LM training (PTB 2x200 LSTM, batch 20)", "tok/s", "vs 1x1"])
+    res["lm"] = {"runs": runs, "median_tok_per_s": med, "speedup_vs_1x1": {n: med[n] / base for n in names},
+                 "grad_bytes": runs[names[0]][0]["grad_bytes"],
+                 "step_seconds_1x1": statistics.median(x["step_seconds"] for x in runs[names[0]])}
+
+
+def section_allreduce(a, tmp: Path, res: dict) -> None:
+    grad = res.get("lm", {}).get("grad_bytes", 4 * 4_651_600)
+    sizes = {"LM gradients (2x200 LSTM, 10k words)": grad, "word2vec 30k x 100 (W_in + W_out)": 2 * 30_000 * 100 * 4,
+             "word2vec 100k x 300 (W_in + W_out)": 2 * 100_000 * 300 * 4}
+    rows = launch("allreduce", ["--sizes", ",".join(str(s) for s in sizes.values())], 2, 1, tmp / "ar.json")
+    out = []
+    for (name, n), row in zip(sizes.items(), rows):
+        out.append({"tensor": name, "bytes": n, "seconds": row["seconds"], "GB_per_s": n / row["seconds"] / 1e9})
+    table([[o["tensor"], o["bytes"] / 2**20, 1000 * o["seconds"], o["GB_per_s"]] for o in out],
+          ["all_reduce, 2 processes, gloo loopback", "MiB", "ms", "GB/s (bytes / time)"])
+    res["allreduce"] = out
+
+
+def section_word2vec(a, tmp: Path, res: dict) -> None:
+    w = launch("word2vec", [str(a.w2v_words)], 1, 1, tmp / "w2v.json")
+    table([["skip-gram, 1 thread, text8 head", w["words"], w["seconds"], w["words_per_s"]]],
+          ["word2vec", "words", "seconds", "words/s"])
+    res["word2vec"] = w
+
+
+def cost_model(res: dict) -> None:
+    """The numbers of the README's cost model, from the measured step time and per-core speed."""
+    model = {}
+    lm = res.get("lm")
+    if lm:
+        t, s = lm["step_seconds_1x1"], lm["grad_bytes"]
+        for gbit in (10, 100):
+            bw = gbit * GBIT
+            model[f"lm_comm_fraction_{gbit}gbit"] = 2 * s / bw / t
+            model[f"lm_max_grad_bytes_10pct_{gbit}gbit"] = 0.1 * t * bw / 2
+    w = res.get("word2vec")
+    if w:
+        r = w["words_per_s"]
+        for gbit in (10, 100):
+            bw = gbit * GBIT
+            for sync_words in (100_000, 1_000_000, 10_000_000):
+                # 2 tables of V·d float32 per sync, moved twice by a ring: 2·(2·V·d·4) / bw ≤ 0.1 · sync_words / r
+                model[f"w2v_max_Vd_{gbit}gbit_sync{sync_words}"] = 0.1 * sync_words / r * bw / 16
+        model["w2v_cores_for_10G_words_in_1h"] = 10e9 / 3600 / r
+    res["cost_model"] = model
+    if model:
+        table([[k, v] for k, v in model.items()], ["cost model quantity", "value"])
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", default="lm,allreduce,word2vec")
+    p.add_argument("--steps", type=int, default=30, help="LM training windows per measured run")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--w2v-words", type=int, default=2_000_000)
+    p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    p.add_argument("--sizes", help=argparse.SUPPRESS)
+    p.add_argument("job_args", nargs="*", help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.worker:
+        out = Path(a.out)
+        if a.worker == "allreduce":
+            worker_allreduce([int(s) for s in a.sizes.split(",")], out)
+        else:
+            WORKERS[a.worker](int(a.job_args[0]), out)
+        return 0
+    if not (DATA / "ptb" / "ptb.train.txt").exists():
+        print(f"skipped: no PTB data under {DATA}")
+        return 0
+    import tempfile
+
+    res: dict = {"load_average_before": os.getloadavg(), "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as d:
+        for section in a.only.split(","):
+            {"lm": section_lm, "allreduce": section_allreduce, "word2vec": section_word2vec}[section](a, Path(d), res)
+    res["load_average_after"] = os.getloadavg()
+    cost_model(res)
+    from wordlab.atomic import atomic_write_text
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(RESULTS, json.dumps(res, indent=1))
+    print(f"\nload average before/after: {res['load_average_before'][0]:.1f} / {res['load_average_after'][0]:.1f}"
+          f"\nwrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
