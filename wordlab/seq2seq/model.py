@@ -255,7 +255,9 @@ def load_model(path: str | Path, device: str | torch.device = "cpu", payload: di
                ) -> tuple[Seq2Seq, Vocabulary, Vocabulary, DataConfig, dict]:
     """Read a ``seq2seq`` checkpoint: (model in eval mode, source vocab, target vocab, data options, payload)."""
     ck = payload if payload is not None else load_checkpoint(path, kind=KIND, map_location=device)
-    cfg = config_from_dict(Seq2SeqConfig, ck["config"], source=str(path))
+    from .arch import build_seq2seq, seq2seq_config_from_dict  # RNN or Transformer, by the stored "arch"
+
+    cfg = seq2seq_config_from_dict(ck["config"], source=str(path))
     v = ck.get("vocab") or {}
     if "source" not in v or "target" not in v:
         raise CheckpointError(f"{path}: seq2seq checkpoint lacks its source/target vocabularies")
@@ -267,5 +269,5 @@ def load_model(path: str | Path, device: str | torch.device = "cpu", payload: di
         raise CheckpointError(f"{path}: vocabulary sizes {len(src_vocab)}/{len(tgt_vocab)} do not match the "
                               f"model's {cfg.src_vocab}/{cfg.tgt_vocab}")
     data = config_from_dict(DataConfig, (ck.get("extra") or {}).get("data", {}), source=str(path))
-    model = build_model(lambda: Seq2Seq(cfg), ck["state_dict"], str(path))
+    model = build_model(lambda: build_seq2seq(cfg), ck["state_dict"], str(path))
     return model.to(device).eval(), src_vocab, tgt_vocab, data, ck

@@ -23,14 +23,16 @@ from ..tensor import device as get_device
 from ..tensor import set_seed
 from ..training import FitResult, TrainConfig, fit
 from .data import DataConfig, build_vocabs, dlfs2_split, encode_pairs, read_pairs, split_indices
+from .arch import build_seq2seq, share_when_possible
 from .model import KIND, Seq2Seq, Seq2SeqConfig, vocabs_payload
+from .transformer import TransformerSeq2SeqConfig
 from .task import Seq2SeqTask
 from .translator import Translator
 
 log = logging.getLogger(__name__)
 
 #: ``--arch`` name → model config class (a new architecture adds one line)
-ARCHITECTURES: dict[str, type] = {"rnn": Seq2SeqConfig}
+ARCHITECTURES: dict[str, type] = {"rnn": Seq2SeqConfig, "transformer": TransformerSeq2SeqConfig}
 
 #: the training defaults of a translator (a :class:`TrainConfig` over these): Adam 1e-3, clip 5 (DLfS-2's)
 TRAIN_DEFAULTS: dict = {"clip": 5.0}
@@ -107,7 +109,8 @@ def train_seq2seq(pairs_file: str | os.PathLike, model_cfg: Seq2SeqConfig | None
              "src_vocab": len(src), "tgt_vocab": len(tgt)}
     log.info("pairs %d (train %d, valid %d, test %d); vocabulary source %d, target %d", *sizes.values())
     set_seed(train_cfg.seed)
-    model = Seq2Seq(model_cfg).to(dev)
+    model_cfg = share_when_possible(model_cfg, src, tgt)  # one vocabulary on both sides: one embedding matrix
+    model = build_seq2seq(model_cfg).to(dev)
     translator = Translator(model, src, tgt, data)
 
     def metrics(m: Any) -> dict:
