@@ -1,7 +1,7 @@
 """Device, seeding, threads and numpy⇄torch helpers — the one module that knows CPU vs GPU.
 
 Every other module asks :func:`device` for a ``torch.device`` and moves tensors with
-:func:`to_tensor` / :func:`to_numpy`; nothing else branches on CUDA.
+:func:`to_numpy` (and ``torch.from_numpy(...).to(dev)``); nothing else branches on CUDA.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cpus import num_threads
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -23,11 +24,9 @@ __all__ = [
     "set_seed",
     "set_threads",
     "num_threads",
-    "to_tensor",
     "to_numpy",
     "rng_state",
     "set_rng_state",
-    "synchronize",
 ]
 
 
@@ -59,11 +58,6 @@ def _per_process(dev: torch.device) -> torch.device:
     return dev
 
 
-def is_cuda(dev: torch.device | str) -> bool:
-    """True when ``dev`` is a CUDA device."""
-    return torch.device(dev).type == "cuda"
-
-
 PRECISIONS = ("fp32", "bf16")
 
 
@@ -82,12 +76,6 @@ def autocast(dev: torch.device | str, precision: str = "fp32"):
     return torch.autocast(device_type=torch.device(dev).type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
-def synchronize(dev: torch.device | str | None = None) -> None:
-    """Wait for queued kernels on ``dev`` (no-op on CPU); use before reading a timer."""
-    if dev is not None and is_cuda(dev):
-        torch.cuda.synchronize(torch.device(dev))
-
-
 def set_seed(seed: int) -> None:
     """Seed Python's ``random``, numpy's global generator and torch (CPU and every CUDA device)."""
     random.seed(seed)
@@ -97,14 +85,6 @@ def set_seed(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
-def num_threads() -> int:
-    """Number of CPU cores this process may use (affinity-aware)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS / Windows
-        return os.cpu_count() or 1
-
-
 def set_threads(n: int | None) -> int:
     """Set torch's intra-op thread count (``None`` or 0 → every available core); returns the count used."""
     n = int(n) if n else num_threads()
@@ -112,16 +92,6 @@ def set_threads(n: int | None) -> int:
         raise ConfigError(f"thread count must be >= 1, got {n}")
     torch.set_num_threads(n)
     return n
-
-
-def to_tensor(array: Any, dev: torch.device | str | None = None, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """numpy array (or list) → torch tensor on ``dev``, sharing memory on CPU when the dtype allows."""
-    t = torch.from_numpy(array) if isinstance(array, np.ndarray) else torch.as_tensor(array)
-    if dtype is not None:
-        t = t.to(dtype)
-    if dev is not None:
-        t = t.to(device(dev))
-    return t
 
 
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:

@@ -7,14 +7,14 @@
 ``transformer``            ``MultiHeadAttention``, ``FeedForward``, pre-LN ``TransformerBlock`` (Vaswani et al. 2017)
 ``positional``             sinusoidal, learned and rotary (Su et al. 2021) position information
 ``mlp``                    ``MLP`` with activation, dropout, batch / layer norm
-``cnn``                    ``Conv1dBlock``, ``Conv2dBlock``, max/mean-over-time pooling, ``TextCNN`` (Kim 2014)
+``cnn``                    max/mean-over-time pooling, ``TextCNN`` (Kim 2014)
 ``embedding``              ``WordEmbedding`` initialised from ``KeyedVectors`` (rand/static/non-static/multichannel)
 ``init``                   Xavier/Glorot and He/Kaiming initialisation
 =========================  =====================================================================
 """
 
 from .attention import Attention
-from .cnn import Conv1dBlock, Conv2dBlock, MaxOverTime, TextCNN, max_over_time, mean_over_time
+from .cnn import TextCNN, max_over_time, mean_over_time
 from .embedding import WordEmbedding, embedding_matrix
 from .mlp import MLP
 from .negative_sampling import EmbeddingDot, NegativeSamplingLoss
@@ -23,7 +23,7 @@ from .recurrent import LockedDropout, detach_state
 from .transformer import FeedForward, MultiHeadAttention, TransformerBlock
 
 __all__ = [
-    "Attention", "Conv1dBlock", "Conv2dBlock", "MaxOverTime", "TextCNN", "max_over_time", "mean_over_time",
+    "Attention", "TextCNN", "max_over_time", "mean_over_time",
     "WordEmbedding", "embedding_matrix", "MLP", "EmbeddingDot", "NegativeSamplingLoss", "LockedDropout",
     "detach_state", "MultiHeadAttention", "FeedForward", "TransformerBlock", "LearnedPositions", "RotaryEmbedding",
     "SinusoidalPositions",

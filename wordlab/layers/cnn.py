@@ -1,8 +1,8 @@
-"""Convolution blocks, pooling and Kim's sentence CNN (``TextCNN``).
+"""Pooling over time and Kim's sentence CNN (``TextCNN``).
 
 Shapes follow torch: 1-D convolutions take ``(B, C, T)`` (channels = embedding
-dimensions, T = sentence length), 2-D ones ``(B, C, H, W)``. A text layer takes the
-embedded sentence as ``(B, T, D)`` and transposes once.
+dimensions, T = sentence length). A text layer takes the embedded sentence as
+``(B, T, D)`` and transposes once.
 
 Kim 2014, "Convolutional Neural Networks for Sentence Classification" (arXiv 1408.5882):
 for each filter width ``h`` a feature ``c_i = ReLU(w · x_{i:i+h-1} + b)``; max-over-time
@@ -21,71 +21,8 @@ from torch.nn import functional as F
 
 from ..errors import ConfigError
 from .init import init_weights_
-from .mlp import activation_module
 
-__all__ = ["Conv1dBlock", "Conv2dBlock", "max_over_time", "mean_over_time", "MaxOverTime", "TextCNN",
-           "length_mask", "POOLS"]
-
-POOLS = (None, "max", "avg")
-
-
-def _padding(padding: int | str, kernel_size: int) -> int | str:
-    """``"full"`` → ``kernel_size - 1`` on each side (every window that touches the input);
-    ``"same"`` is passed to torch (stride 1 only); integers as they are."""
-    if padding == "full":
-        return kernel_size - 1
-    if padding == "same" or (isinstance(padding, int) and padding >= 0):
-        return padding
-    raise ConfigError(f"padding must be an int >= 0, 'same' or 'full', not {padding!r}")
-
-
-class Conv1dBlock(nn.Module):
-    """``Conv1d`` → activation → optional max/average pooling, on ``(B, C_in, T)``.
-
-    Output length (before pooling): ``floor((T + 2·padding - kernel) / stride) + 1``;
-    pooling with ``pool_size`` p (stride p) divides it by p, rounding down.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, stride: int = 1,
-                 padding: int | str = 0, activation: str | None = "relu", pool: str | None = None,
-                 pool_size: int = 2) -> None:
-        super().__init__()
-        if pool not in POOLS:
-            raise ConfigError(f"pool must be None, 'max' or 'avg', not {pool!r}")
-        if kernel_size < 1 or stride < 1:
-            raise ConfigError(f"kernel_size and stride must be >= 1, got {kernel_size} and {stride}")
-        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, stride=stride,
-                              padding=_padding(padding, kernel_size))
-        self.act = activation_module(activation) if activation else nn.Identity()
-        self.pool = {None: nn.Identity(), "max": nn.MaxPool1d(pool_size), "avg": nn.AvgPool1d(pool_size)}[pool]
-        init_weights_(self.conv, activation or "linear")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, C_in, T)`` → ``(B, C_out, T')``."""
-        return self.pool(self.act(self.conv(x)))
-
-
-class Conv2dBlock(nn.Module):
-    """``Conv2d`` → activation → optional max/average pooling, on ``(B, C_in, H, W)``."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int], *,
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
-                 activation: str | None = "relu", pool: str | None = None,
-                 pool_size: int | tuple[int, int] = 2) -> None:
-        super().__init__()
-        if pool not in POOLS:
-            raise ConfigError(f"pool must be None, 'max' or 'avg', not {pool!r}")
-        if padding == "full":
-            k = kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)
-            padding = (k[0] - 1, k[1] - 1)
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
-        self.act = activation_module(activation) if activation else nn.Identity()
-        self.pool = {None: nn.Identity(), "max": nn.MaxPool2d(pool_size), "avg": nn.AvgPool2d(pool_size)}[pool]
-        init_weights_(self.conv, activation or "linear")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, C_in, H, W)`` → ``(B, C_out, H', W')``."""
-        return self.pool(self.act(self.conv(x)))
+__all__ = ["max_over_time", "mean_over_time", "TextCNN", "length_mask"]
 
 
 def length_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
@@ -106,13 +43,6 @@ def mean_over_time(x: torch.Tensor, lengths: torch.Tensor | None = None) -> torc
         return x.mean(dim=-1)
     mask = length_mask(lengths, x.size(-1))[:, None, :].to(x.dtype)  # (B, 1, T)
     return (x * mask).sum(-1) / lengths.clamp(min=1)[:, None].to(x.dtype)
-
-
-class MaxOverTime(nn.Module):
-    """Module form of :func:`max_over_time` (Collobert et al. 2011)."""
-
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        return max_over_time(x, lengths)
 
 
 class TextCNN(nn.Module):

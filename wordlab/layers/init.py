@@ -16,15 +16,12 @@ layer needs ``σ² ≈ 1 / fan_in``.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from ..errors import ConfigError
 
-__all__ = ["ACTIVATIONS", "gain", "fans", "xavier_uniform_", "xavier_normal_", "he_uniform_", "he_normal_",
-           "init_weights_"]
+__all__ = ["ACTIVATIONS", "gain", "fans", "xavier_uniform_", "he_uniform_", "init_weights_"]
 
 ACTIVATIONS = ("relu", "tanh", "gelu", "sigmoid", "linear")
 
@@ -46,19 +43,9 @@ def xavier_uniform_(weight: torch.Tensor, activation: str = "tanh") -> torch.Ten
     return nn.init.xavier_uniform_(weight, gain=gain(activation))
 
 
-def xavier_normal_(weight: torch.Tensor, activation: str = "tanh") -> torch.Tensor:
-    """Glorot normal: ``N(0, σ²)``, ``σ = gain · sqrt(2 / (fan_in + fan_out))``; in place."""
-    return nn.init.xavier_normal_(weight, gain=gain(activation))
-
-
 def he_uniform_(weight: torch.Tensor, activation: str = "relu", mode: str = "fan_in") -> torch.Tensor:
     """He uniform: ``U(-b, b)``, ``b = gain · sqrt(3 / fan)`` (``= sqrt(6 / fan_in)`` for ReLU); in place."""
     return nn.init.kaiming_uniform_(weight, mode=mode, nonlinearity="relu" if activation == "gelu" else activation)
-
-
-def he_normal_(weight: torch.Tensor, activation: str = "relu", mode: str = "fan_in") -> torch.Tensor:
-    """He normal: ``N(0, σ²)``, ``σ = gain / sqrt(fan)`` (``= sqrt(2 / fan_in)`` for ReLU); in place."""
-    return nn.init.kaiming_normal_(weight, mode=mode, nonlinearity="relu" if activation == "gelu" else activation)
 
 
 def init_weights_(module: nn.Module, activation: str = "relu", scheme: str = "auto") -> nn.Module:
@@ -81,14 +68,3 @@ def init_weights_(module: nn.Module, activation: str = "relu", scheme: str = "au
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
     return module
-
-
-def expected_std(weight: torch.Tensor, scheme: str, activation: str) -> float:
-    """The standard deviation the formulas above give for ``weight`` (for tests and docs)."""
-    fan_in, fan_out = fans(weight)
-    g = gain(activation)
-    if scheme == "xavier":
-        return g * math.sqrt(2.0 / (fan_in + fan_out))
-    if scheme == "he":
-        return g / math.sqrt(fan_in)
-    raise ConfigError(f"unknown init scheme {scheme!r}")

@@ -73,15 +73,6 @@ def detach_state(state: State) -> State:
     return type(state)(detach_state(s) for s in state)
 
 
-def state_to(state: State, dev: torch.device | str) -> State:
-    """Move a recurrent state to ``dev``."""
-    if state is None:
-        return None
-    if isinstance(state, torch.Tensor):
-        return state.to(dev)
-    return type(state)(state_to(s, dev) for s in state)
-
-
 def state_to_plain(state: State) -> Any:
     """A recurrent state as nested lists of CPU tensors (``torch.load(weights_only=True)``-safe)."""
     if state is None:

@@ -343,8 +343,3 @@ def iter_lines(path: PathLike, encoding_errors: str = "strict") -> Iterator[tupl
         for line in text.split("\n"):
             lineno += 1
             yield lineno, line.rstrip("\r")
-
-
-def count_tokens(items: Iterable[list[str]]) -> int:
-    """Number of tokens in an iterable of token lists."""
-    return sum(len(t) for t in items)

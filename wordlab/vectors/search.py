@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..cpus import num_threads
+
 logger = logging.getLogger(__name__)
 
 
@@ -87,13 +89,6 @@ def jit(fn, **options):
 _POOL: ThreadPoolExecutor | None = None
 
 
-def _threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover
-        return os.cpu_count() or 1
-
-
 def _run_split(kernel, n_rows: int, arrays_by_rows: tuple, shared: tuple, min_rows: int = 20000) -> None:
     """Run a nogil ``kernel(*row_slices, *shared)`` over row blocks on a small thread pool.
 
@@ -101,12 +96,12 @@ def _run_split(kernel, n_rows: int, arrays_by_rows: tuple, shared: tuple, min_ro
     for the slowest core, while independent blocks just finish when they get their turn.
     """
     global _POOL
-    parts = min(_threads(), max(1, n_rows // min_rows))
+    parts = min(num_threads(), max(1, n_rows // min_rows))
     if parts == 1:
         kernel(*(a[:n_rows] for a in arrays_by_rows), *shared)
         return
     if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="wordlab-search")
+        _POOL = ThreadPoolExecutor(max_workers=num_threads(), thread_name_prefix="wordlab-search")
     bounds = np.linspace(0, n_rows, parts + 1).astype(int)
     futures = [_POOL.submit(kernel, *(a[lo:hi] for a in arrays_by_rows), *shared)
                for lo, hi in zip(bounds[:-1], bounds[1:])]
