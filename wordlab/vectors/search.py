@@ -16,7 +16,6 @@ result equals a full scan's, not an approximation. A small absolute slack covers
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
