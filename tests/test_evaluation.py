@@ -73,6 +73,13 @@ def data(tmp_path_factory):
     return KeyedVectors(keys, vectors), g, root
 
 
+@pytest.fixture(params=["numba", "numpy"])
+def kernel(request, monkeypatch):
+    """Both ways of scoring candidates: the compiled kernel and the NumPy path a cold process takes."""
+    monkeypatch.setenv("WORDLAB_ANALOGY_KERNEL", request.param)
+    return request.param
+
+
 def _counts(sections):
     return [(s["section"], s["correct"], s["incorrect"]) for s in sections]
 
@@ -80,7 +87,7 @@ def _counts(sections):
 @pytest.mark.parametrize("restrict,case_insensitive,dummy", [
     (300000, True, False), (None, False, False), (1500, True, False), (300000, True, True), (2000, False, True),
 ])
-def test_3cosadd_equals_gensim(data, restrict, case_insensitive, dummy):
+def test_3cosadd_equals_gensim(data, restrict, case_insensitive, dummy, kernel):
     kv, g, root = data
     ours = evaluate_word_analogies(kv, root / "questions.txt", restrict_vocab=restrict,
                                    case_insensitive=case_insensitive, dummy4unknown=dummy)
@@ -100,7 +107,7 @@ def test_sections_report_accuracy_and_skipped(data):
     assert len(total["correct"]) == sum(len(s["correct"]) for s in sections[:-1])
 
 
-def test_chunking_does_not_change_results(data):
+def test_chunking_does_not_change_results(data, kernel):
     kv, _, root = data
     full = evaluate_word_analogies(kv, root / "questions.txt")
     for method in ("3cosadd", "3cosmul"):
@@ -134,7 +141,7 @@ def _gensim_cosmul_accuracy(g, path, restrict_vocab, case_insensitive=True):
     return correct / total
 
 
-def test_3cosmul_equals_gensim_most_similar_cosmul(data):
+def test_3cosmul_equals_gensim_most_similar_cosmul(data, kernel):
     kv, g, root = data
     ours, _ = evaluate_word_analogies(kv, root / "questions.txt", method="3cosmul")
     assert ours == _gensim_cosmul_accuracy(g, root / "questions.txt", None)
@@ -175,3 +182,34 @@ def test_word_pairs_errors(data, tmp_path):
     (tmp_path / "junk.tsv").write_text("# only a comment\n")
     with pytest.raises(DataError, match="no 'word1<TAB>word2<TAB>score' lines"):
         evaluate_word_pairs(kv, tmp_path / "junk.tsv")
+
+
+def test_numpy_path_gives_the_kernels_best_and_second(data):
+    from wordlab.evaluation.batched import best_two, best_two_numpy
+
+    kv, _, _ = data
+    unit = kv.get_normed_vectors()
+    ids = np.random.default_rng(3).integers(0, len(kv), size=(300, 3))
+    for method in ("3cosadd", "3cosmul"):
+        for n_rows in (len(kv), 700):
+            k_best, k_top, k_second = best_two(unit, ids, n_rows, method)
+            n_best, n_top, n_second = best_two_numpy(unit, ids, n_rows, method)
+            gap = k_top - k_second
+            clear = gap > 1e-4  # away from near-ties the winner is the same
+            assert clear.mean() > 0.9 and np.array_equal(k_best[clear], n_best[clear])
+            np.testing.assert_allclose(n_top, k_top, rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(n_second, k_second, rtol=1e-5, atol=1e-5)
+            assert all(b not in q for b, q in zip(n_best, ids))  # the query words are never the answer
+
+
+def test_cold_process_takes_the_numpy_path(monkeypatch):
+    import sys
+
+    from wordlab.evaluation import batched
+
+    monkeypatch.delenv("WORDLAB_ANALOGY_KERNEL", raising=False)
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    assert batched.use_numpy(1000, 15000, 100)
+    assert not batched.use_numpy(20000, 300000, 300)  # a big job pays numba's start-up back
+    monkeypatch.setitem(sys.modules, "numba", object())
+    assert not batched.use_numpy(1000, 15000, 100)  # numba is loaded: the kernel is faster
