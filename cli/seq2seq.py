@@ -62,6 +62,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _search_args(tr)
     tr.add_argument("--show-attention", metavar="PNG",
                     help="write the attention heat-map of the (first) sentence to this PNG (needs matplotlib)")
+    tr.add_argument("--layer", type=int, default=None,
+                    help="Transformer: the decoder layer whose cross-attention is drawn (default: the last)")
+    tr.add_argument("--head", default="mean",
+                    help="Transformer: the attention head drawn, or 'mean' over the heads (default: mean)")
     tr.add_argument("--scores", action="store_true", help="print the log-probability beside each translation")
     tr.set_defaults(func=run_translate)
 
@@ -147,8 +151,10 @@ def run_translate(args: argparse.Namespace) -> int:
         if first.attention is None:
             raise ConfigError(f"{args.model}: the model has no attention (trained with --attention none)")
         from wordlab.plots import attention_heatmap
+        from wordlab.seq2seq.transformer import select_attention
 
-        rows = first.output + (["<eos>"] if len(first.attention) > len(first.output) else [])
-        attention_heatmap(first.attention, first.source, rows, args.show_attention)
+        weights = select_attention(first.attention, args.layer, args.head)  # (steps, S); an RNN's as it is
+        rows = first.output + (["<eos>"] if len(weights) > len(first.output) else [])
+        attention_heatmap(weights, first.source, rows, args.show_attention)
         print(f"attention heat-map → {args.show_attention}", file=sys.stderr)
     return 0

@@ -143,3 +143,22 @@ def test_train_seq2seq_translator_and_checkpoint(tmp_path):
     assert isinstance(tr.model, TransformerSeq2Seq)
     t = tr.translate(["cat dog sun"], beam=2, max_len=5)[0]
     assert t.attention.ndim == 4 and t.attention.shape[1:3] == (1, 2) and t.attention.shape[-1] == 3
+
+
+def test_cli_train_and_translate_with_attention(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from wordlab.cli import main
+
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{a} {b}\t{b} {a}\n" for a in ("x", "y", "z") for b in ("p", "q")) * 20,
+                     encoding="utf-8")
+    out = tmp_path / "m.pt"
+    assert main(["-q", "seq2seq", "train", "--arch", "transformer", "--pairs", str(pairs), "--layers", "2",
+                 "--dim", "16", "--heads", "2", "--label-smoothing", "0.1", "--epochs", "1", "--threads", "1",
+                 "-o", str(out)]) == 0
+    png = tmp_path / "att.png"
+    assert main(["-q", "translate", str(out), "x p", "--beam", "2", "--show-attention", str(png), "--layer", "0",
+                 "--head", "1"]) == 0
+    assert png.stat().st_size > 0
+    assert main(["-q", "translate", str(out), "x p", "--show-attention", str(png), "--layer", "7"]) == 1
+    assert "--layer 7" in capsys.readouterr().err
