@@ -214,3 +214,11 @@ def test_hand_written_choices_are_case_insensitive_too():
     argv = ["lm", "train", "--train", "t", "-o", "m", "--model", "LSTM", "--optimizer", "AdaDelta"]
     args = build_parser(argv).parse_args(argv)
     assert (args.cell, args.optimizer) == ("lstm", "adadelta")
+
+
+def test_every_registered_trainer_takes_a_config_file():
+    from wordlab.cli import TRAIN_COMMANDS
+
+    for method in TRAIN_COMMANDS:
+        options = subparser("train", method)._option_string_actions
+        assert "--config" in options and "--dim" in options, method
