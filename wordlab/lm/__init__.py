@@ -8,6 +8,7 @@ from .data import LMData, batchify, bptt_windows, load_lm_data
 from .generate import generate, quantize_int8, render, stream_text, stream_words
 from .load import embeddings_to_keyed_vectors, load_lm
 from .model import RNNLanguageModel
+from .transformer import KVCache, TransformerLanguageModel, TransformerLMConfig
 from .perplexity import nll, perplexity
 from .train import LMTask, train_language_model
 
@@ -15,4 +16,5 @@ __all__ = [
     "LMConfig", "RNNLanguageModel", "LMData", "batchify", "bptt_windows", "load_lm_data",
     "SamplingConfig", "generate", "stream_words", "stream_text", "quantize_int8", "render",
     "embeddings_to_keyed_vectors", "load_lm", "nll", "perplexity", "LMTask", "train_language_model",
+    "TransformerLMConfig", "TransformerLanguageModel", "KVCache",
 ]
