@@ -38,7 +38,7 @@ from wordlab.progress import progress_bar
 from wordlab.text.reader import iter_lines
 from wordlab.vectors import KeyedVectors
 
-from .batched import best_two
+from .batched import best_two, use_numpy
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +116,10 @@ def evaluate_word_analogies(kv: KeyedVectors, analogies: str | os.PathLike, rest
     # canonical index of every candidate row's form (its first occurrence), to compare with the queries
     form_index = np.fromiter((ok_vocab[k.upper() if case_insensitive else k] for k in kv.index_to_key[:n_rows]),
                              dtype=np.int64, count=n_rows)
-    solver = _Solver(kv, n_rows, form_index, method, max_memory_mb)
     total_q = sum(len(s.questions) for s in sections)
+    # decided once for the whole evaluation, so a large one loads numba (and later calls find it loaded)
+    kernel = "numpy" if use_numpy(total_q, n_rows, kv.vector_size) else "numba"
+    solver = _Solver(kv, n_rows, form_index, method, max_memory_mb, kernel)
     results = []
     with progress_bar(total_q, desc=f"analogies ({method})", unit="q", enabled=progress) as bar:
         for sec in sections:
@@ -152,7 +154,9 @@ def _section(name: str, correct: list, incorrect: list, skipped: int, method: st
 class _Solver:
     """Answers blocks of questions (rows of canonical ids a, b, c, d) with :func:`best_two`."""
 
-    def __init__(self, kv: KeyedVectors, n_rows: int, form_index: np.ndarray, method: str, max_memory_mb: float):
+    def __init__(self, kv: KeyedVectors, n_rows: int, form_index: np.ndarray, method: str, max_memory_mb: float,
+                 kernel: str = "auto"):
+        self.kernel = kernel
         self.kv, self.n_rows, self.form, self.method = kv, n_rows, form_index, method
         self.max_memory_mb = max_memory_mb
         self.chunk = 4096  # questions per progress update
@@ -164,7 +168,7 @@ class _Solver:
         unit = self.kv.get_normed_vectors()
         for start in range(0, len(ids), self.chunk):
             block = ids[start:start + self.chunk]
-            best, top, second = best_two(unit, block, self.n_rows, self.method, self.max_memory_mb)
+            best, top, second = best_two(unit, block, self.n_rows, self.method, self.max_memory_mb, self.kernel)
             hits[start:start + len(block)] = self._decide(block, best, top, second)
             if on_done is not None:
                 on_done(len(block))

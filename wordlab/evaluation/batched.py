@@ -33,8 +33,9 @@ from wordlab.vectors.search import _run_split, jit
 
 CACHE_BYTES = 4 * 2**20  # target size of one (W, B) block of cosines
 NUMPY_BLOCK_BYTES = 8 * 2**20  # target size of one (questions, R) block of scores on the NumPy path
-#: largest Q x R x d done with NumPy while numba is not loaded: about where NumPy's extra time over the
-#: kernel equals numba's start-up (measured: 8.5k questions x 15k rows x 100 dims cost the same both ways)
+#: largest Q x R x d (the whole evaluation's) done with NumPy while numba is not loaded: about where NumPy's
+#: extra time over the kernel equals numba's start-up (benchmarks/vectors.py --only cold: 6.9k answered
+#: questions x 15k rows x 100 dims cost the same both ways in a fresh process)
 NUMPY_MAX_WORK = 1e10
 
 
@@ -81,14 +82,15 @@ def _combine(ra, rb, rc, ia, ib, ic, best_i, best_v, second_v, sims, col0, cosmu
         best_v[q], best_i[q], second_v[q] = bv, bi, sv
 
 
-def best_two(unit: np.ndarray, ids: np.ndarray, n_rows: int, method: str,
-             max_memory_mb: float = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def best_two(unit: np.ndarray, ids: np.ndarray, n_rows: int, method: str, max_memory_mb: float = 256,
+             kernel: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For questions ``ids`` (Q, >=3 columns a, b, c) → (best index, best score, second-best score).
 
     Candidates are rows ``[0, n_rows)`` of ``unit`` (unit-length rows), excluding each question's
     a, b, c. Scores are 3CosAdd's ``cos(x,b) + cos(x,c) - cos(x,a)`` or 3CosMul's (see module doc).
+    ``kernel``: ``"numpy"``, ``"numba"`` or ``"auto"`` (:func:`use_numpy` on this call's size).
     """
-    if use_numpy(len(ids), n_rows, unit.shape[1]):
+    if kernel == "numpy" or (kernel == "auto" and use_numpy(len(ids), n_rows, unit.shape[1])):
         return best_two_numpy(unit, ids, n_rows, method, max_memory_mb)
     n_q = len(ids)
     best_i = np.full(n_q, -1, dtype=np.int64)
