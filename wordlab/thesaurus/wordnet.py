@@ -4,10 +4,10 @@ nltk's downloader cannot be used here, so the data is Debian/Ubuntu's ``wordnet-
 (``/usr/share/wordnet``). Two things stop nltk from reading that folder as it is (measured with
 nltk 3.10): its path sandbox refuses a folder outside ``nltk.data.path`` (and a symbolic link whose
 target leaves the folder), and the package lacks ``lexnames``, the list of WordNet's 45
-lexicographer files the reader opens first. :func:`prepare_wordnet` therefore makes
-``<cache>/wordnet/`` with hard links to the package's files (copies where a link cannot be made)
-plus ``lexnames`` (fixed by WordNet 3.0's ``lexnames(5WN)``), and puts the cache folder on
-``nltk.data.path``. Where to look: ``wordnet=`` argument / ``--wordnet DIR``, then
+lexicographer files the reader opens first. nltk's sandbox also refuses symbolic links and hard
+links (``st_nlink > 1``), so :func:`prepare_wordnet` makes ``<cache>/nltk_data/corpora/wordnet-<id>/``
+with *copies* of the package's files (28 MB, once; redone when a source file's size changes) plus
+``lexnames`` (fixed by WordNet 3.0's ``lexnames(5WN)``), and puts the cache folder on ``nltk.data.path``. Where to look: ``wordnet=`` argument / ``--wordnet DIR``, then
 ``$WORDLAB_WORDNET``, then ``/usr/share/wordnet``.
 """
 
@@ -105,7 +105,7 @@ def _cache_root() -> Path:
 
 
 def prepare_wordnet(wordnet: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None) -> Path:
-    """A reader-ready copy of the WordNet folder: ``<cache>/corpora/wordnet-<id>/`` (links + ``lexnames``)."""
+    """A reader-ready copy of the WordNet folder: ``<cache>/corpora/wordnet-<id>/`` (copies + ``lexnames``)."""
     src = find_wordnet(wordnet).resolve()
     root = Path(cache_dir) if cache_dir is not None else _cache_root()
     tag = hashlib.sha256(str(src).encode("utf-8")).hexdigest()[:10]
@@ -121,10 +121,7 @@ def prepare_wordnet(wordnet: str | os.PathLike | None = None, cache_dir: str | o
             continue
         if target.exists() or target.is_symlink():
             target.unlink()
-        try:
-            os.link(f, target)
-        except OSError:  # another file system, or links not allowed: copy
-            shutil.copyfile(f, target)
+        shutil.copyfile(f, target)  # nltk refuses symbolic and hard links
     lex = src / "lexnames"
     (dst / "lexnames").write_text(lex.read_text(encoding="utf-8") if lex.is_file() else lexnames_text(),
                                   encoding="utf-8")
@@ -145,10 +142,14 @@ def load_wordnet(wordnet: str | os.PathLike | None = None, cache_dir: str | os.P
             allowed = str(folder.parent.parent)
             if allowed not in nltk.data.path:
                 nltk.data.path.append(allowed)
+            class Reader(WordNetCorpusReader):
+                def map_wn(self, version="wordnet"):  # nltk maps to a downloaded "corpora/wordnet"; this IS 3.0
+                    return None
+
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "multilingual functions are not available": no OMW here
                 try:
-                    _readers[key] = WordNetCorpusReader(str(folder), None)
+                    _readers[key] = Reader(str(folder), None)
                 except (OSError, ValueError, AssertionError) as e:
                     raise DataError(f"{folder}: nltk cannot read this WordNet ({type(e).__name__}: {e}); "
                                     f"{HOW_TO_GET}") from None
