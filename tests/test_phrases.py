@@ -164,3 +164,22 @@ def test_cli_phrases(tmp_path, capsys):
     assert out2.read_text() == out.read_text()
     assert main(["phrases", str(src), "-q"]) == 1
     assert "nothing to write" in capsys.readouterr().err
+
+
+def test_train_word2vec_on_the_phrased_stream(tmp_path, capsys):
+    from wordlab.cli import main
+    from wordlab.phrases.corpus import phrased_corpus
+    from wordlab.vectors import KeyedVectors
+    src = tmp_path / "c.txt"
+    src.write_text("\n".join(" ".join(s) for s in CORPUS * 3) + "\n")
+    table = learn_phrases(read_corpus(src), PhrasesConfig(min_count=1, threshold=1.0))
+    table.save(tmp_path / "t.json")
+    tokens = [t for chunk in phrased_corpus(read_corpus(src), table).chunks() for t in chunk]
+    assert "bank_of_america" in tokens and "america" not in tokens and "york" in tokens
+    eos = [t for chunk in phrased_corpus(read_corpus(src, eos=True), table).chunks() for t in chunk]
+    assert eos.count("<eos>") == len(CORPUS) * 3
+    out = tmp_path / "v.txt"
+    assert main(["train", "word2vec", str(src), "-o", str(out), "--phrases", str(tmp_path / "t.json"), "--dim", "8",
+                 "--epochs", "1", "--min-count", "1", "--threads", "1", "--no-cache", "-q"]) == 0
+    kv = KeyedVectors.load(out)
+    assert "bank_of_america" in kv and "machine_learning" in kv and "america" not in kv
