@@ -20,12 +20,21 @@ Sections:
   (p50/p99 over ``--queries`` random words, after warm-up) and loading the 300k x 300 word2vec
   binary file (median of 5, alternating, after one untimed load each).
 * ``latency`` — the random matrix's ``most_similar`` latency and binary loading only (no analogies).
+* ``cold`` — analogy evaluation in a fresh process (item 8 of issue 14): the trained vectors cut to
+  their 15,000 most frequent keys, the Google set (all questions, and an evenly spaced
+  ``--cold-questions`` subsample). Each tool runs in its own new Python process (vectors loaded
+  first, untimed); the first ``evaluate_word_analogies`` call is timed, then a second in the same
+  process. wordlab runs twice: as shipped (``auto``: NumPy/BLAS while numba is not loaded and the
+  job is small) and with the compiled kernel forced (``numba``: what every fresh process paid
+  before). gensim answers the subsample only; its time on all questions is extrapolated per
+  question. Median of ``--cold-repeats`` rounds, tools alternating.
 
 Prints tables and writes ``benchmarks/results/vectors.json``. Data: ``$WORDLAB_DATA`` or
 ``../shared/data`` beside the repository; "skipped" and exit 0 when absent.
 
-    python benchmarks/vectors.py [--only trained,random] [--gensim-questions 1500,150]
+    python benchmarks/vectors.py [--only trained,random,cold] [--gensim-questions 1500,150]
                                  [--cosmul-questions 400,60] [--queries 200] [--size 300000]
+                                 [--cold-questions 1000] [--cold-repeats 3]
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ import json
 import logging
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -56,6 +66,53 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def data_dir() -> Path:
     return Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
+
+
+COLD_SCRIPT = r"""
+import json, os, sys, time
+lib, vectors, questions = sys.argv[1:4]
+if lib == "gensim":
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors.load_word2vec_format(vectors, binary=True)
+    run = lambda: kv.evaluate_word_analogies(questions, restrict_vocab=15000)
+else:
+    from wordlab.evaluation import evaluate_word_analogies
+    from wordlab.vectors import KeyedVectors
+    kv = KeyedVectors.load(vectors)
+    run = lambda: evaluate_word_analogies(kv, questions, restrict_vocab=15000)
+t0 = time.perf_counter(); score, sections = run(); t1 = time.perf_counter(); run(); t2 = time.perf_counter()
+answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
+print(json.dumps({"first_s": t1 - t0, "second_s": t2 - t1, "accuracy": score, "answered": answered,
+                  "numba_loaded": "numba" in sys.modules}))
+"""
+
+
+def cold_runs(vectors: Path, questions: Path, sample: Path, repeats: int) -> list[dict]:
+    """Fresh-process analogy timings: wordlab auto / numba-forced on all questions and the sample, gensim on the sample."""
+    jobs = [("wordlab", "auto", questions), ("wordlab", "numba", questions), ("wordlab", "auto", sample),
+            ("wordlab", "numba", sample), ("gensim", "-", sample)]
+    runs: dict = {job: [] for job in jobs}
+    for _ in range(repeats):
+        for lib, kernel, qfile in jobs:
+            env = dict(os.environ, WORDLAB_ANALOGY_KERNEL=kernel)
+            out = subprocess.run([sys.executable, "-c", COLD_SCRIPT, lib, str(vectors), str(qfile)], env=env,
+                                 capture_output=True, text=True, check=True)
+            runs[(lib, kernel, qfile)].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = []
+    for (lib, kernel, qfile), results in runs.items():
+        rows.append({"tool": lib, "kernel": kernel, "questions": "all" if qfile == questions else "sample",
+                     "answered": results[0]["answered"], "accuracy": results[0]["accuracy"],
+                     "first_s": float(np.median([r["first_s"] for r in results])),
+                     "second_s": float(np.median([r["second_s"] for r in results])),
+                     "all_first_s": [round(r["first_s"], 3) for r in results]})
+    gensim = next(r for r in rows if r["tool"] == "gensim")
+    per_q = gensim["first_s"] / max(1, gensim["answered"])
+    for r in rows:
+        r["gensim_s"] = round(per_q * r["answered"], 3) if r["tool"] == "wordlab" else round(r["first_s"], 3)
+        if r["tool"] == "wordlab":
+            r["speedup_first"] = round(r["gensim_s"] / r["first_s"], 1)
+            r["speedup_second"] = round(r["gensim_s"] / r["second_s"], 1)
+    return rows
 
 
 def subsample(src: Path, dst: Path, n: int) -> int:
@@ -269,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="gensim most_similar_cosmul subsample on the trained vectors (default: 1500; 0 = all)")
     p.add_argument("--output", default=None, help="JSON file (default: benchmarks/results/vectors.json)")
     p.add_argument("--queries", type=int, default=200, help="most_similar queries for latency (default: 200)")
+    p.add_argument("--cold-questions", type=int, default=1000,
+                   help="cold section: questions in the subsample gensim answers (default: 1000)")
+    p.add_argument("--cold-repeats", type=int, default=3, help="cold section: rounds per tool (default: 3)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     data = data_dir()
@@ -302,6 +362,14 @@ def main(argv: list[str] | None = None) -> int:
         analogy += analogy_rows("trained", kv, g, questions, [30000], None, args.trained_cosmul_questions, tmp)
         report["word_pairs"] = pair_rows(kv, g, data / "similarity")
         del kv, g
+    if "cold" in only:
+        kv = KeyedVectors.load(train_vectors(corpus))
+        small = CACHE / "wikimix-cbow100-15k.bin"
+        KeyedVectors(kv.index_to_key[:15000], kv.vectors[:15000]).save(small)
+        sample = tmp / "cold-sample.txt"
+        subsample(questions, sample, args.cold_questions)
+        report["cold"] = cold_runs(small, questions, sample, args.cold_repeats)
+        del kv
     if "random" in only or "latency" in only:
         print(f"  building {args.size} x {args.dim} random vectors ...", file=sys.stderr, flush=True)
         kv = random_vectors(args.size, args.dim, corpus, questions)
@@ -347,6 +415,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['speedup']}x", "yes" if r["identical"] else "NO"] for r in analogy],
                 ["vectors", "restrict", "method", "answered", "accuracy", "wordlab s", "gensim s", "speedup",
                  "identical"])
+    if report.get("cold"):
+        print("\nAnalogies in a fresh process (15,000 keys, Google set; median of "
+              f"{args.cold_repeats}; gensim extrapolated per question from the sample)")
+        print_table([[r["tool"], r["kernel"], r["questions"], r["answered"], f"{r['first_s']:.2f}",
+                      f"{r['second_s']:.2f}", f"{r['gensim_s']:.2f}",
+                      f"{r['speedup_first']}x" if "speedup_first" in r else "-",
+                      f"{r['speedup_second']}x" if "speedup_second" in r else "-"] for r in report["cold"]],
+                    ["tool", "kernel", "questions", "answered", "first call s", "second call s", "gensim s",
+                     "vs gensim (fresh)", "vs gensim (2nd call)"])
     if report.get("word_pairs"):
         print("\nWord pairs (trained vectors; Spearman and OOV must equal gensim's bit for bit)")
         print_table([[r["file"], f"{r['pearson']:.4f}", f"{r['spearman']:.4f}", f"{r['oov_percent']:.1f}%",
