@@ -9,8 +9,8 @@ Per job, for each "sentence" of at most ``max_sentence`` words:
 1. subsample (Mikolov et al. 2013b): word ``w`` survives when ``rand32 < keep(w) * 2**32``;
 2. for each centre word ``i``, shrink the window to ``window - (rand32 % window)``
    (the C tool's dynamic window: nearer words weigh more);
-3. draw ``negative`` noise words from the unigram^0.75 table (binary search in the
-   cumulative table), **once per centre word** — skip-gram shares them across the whole
+3. draw ``negative`` noise words from the unigram^0.75 distribution (Walker's alias method,
+   :func:`_noise`: O(1) per draw, no search), **once per centre word** — skip-gram shares them across the whole
    window (pWord2Vec, Ji et al. 2016, arXiv:1604.04661), which turns the window's
    per-pair dot products into three small matrix products::
 
