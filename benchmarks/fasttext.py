@@ -183,8 +183,15 @@ def supervised(args, rows: list, results: dict) -> None:
     folds = kfold_indices(data.labels, args.folds, seed=0)
     params = dict(dim=100, lr=0.1, epochs=args.sup_epochs, word_ngrams=2, min_count=1, bucket=2_000_000, threads=1)
     FastTextClassifier.train([["warm", "up"]] * 4, ["a", "b"] * 2, dim=4, bucket=10, word_ngrams=2)  # JIT
+    import resource
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
     acc = {"wordlab": [], "fasttext": []}
     secs = {"wordlab": [], "fasttext": []}
+    cpus = {"wordlab": [], "fasttext": []}
     with tempfile.TemporaryDirectory(prefix="wordlab-ft-sup-") as tmp:
         for k, test in enumerate(folds):
             train = np.setdiff1d(np.arange(len(names)), test)
@@ -193,24 +200,29 @@ def supervised(args, rows: list, results: dict) -> None:
             labels = [names[i] for i in train]
             path = Path(tmp) / "train.txt"
             path.write_text("".join(f"{y} {' '.join(t)}\n" for y, t in zip(labels, texts)), encoding="utf-8")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu()
             clf, _ = FastTextClassifier.train(texts, labels, **params)
             secs["wordlab"].append(time.perf_counter() - t0)
+            cpus["wordlab"].append(cpu() - c0)
             acc["wordlab"].append(clf.test([data.texts[i] for i in test], [names[i] for i in test]))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu()
             ft = fasttext.train_supervised(str(path), dim=params["dim"], lr=params["lr"], epoch=params["epochs"],
                                            wordNgrams=2, minCount=1, bucket=params["bucket"], thread=1, verbose=0)
             secs["fasttext"].append(time.perf_counter() - t0)
+            cpus["fasttext"].append(cpu() - c0)
             pred, _ = ft.predict([" ".join(data.texts[i]) for i in test])
             acc["fasttext"].append(float(np.mean([p[0] == names[i] for p, i in zip(pred, test)])))
             print(f"  fold {k + 1}: wordlab {100 * acc['wordlab'][-1]:.2f} % in {secs['wordlab'][-1]:.2f} s, "
-                  f"tool {100 * acc['fasttext'][-1]:.2f} % in {secs['fasttext'][-1]:.2f} s", file=sys.stderr, flush=True)
+                  f"tool {100 * acc['fasttext'][-1]:.2f} % in {secs['fasttext'][-1]:.2f} s ({cpus['wordlab'][-1]:.2f} / "
+                  f"{cpus['fasttext'][-1]:.2f} CPU-s)", file=sys.stderr, flush=True)
     results["supervised_mr"] = {"folds": args.folds, "params": params, "accuracy": acc, "train_seconds": secs,
+                                "train_cpu_seconds": cpus,
                                 "mean_accuracy": {t: float(np.mean(v)) for t, v in acc.items()}}
     for t in ("wordlab", "fasttext"):
         rows.append([f"MR {args.folds}-fold, wordNgrams 2, {params['epochs']} epochs: {t}",
                      f"{100 * np.mean(acc[t]):.2f}", f"{np.sum(secs[t]):.2f}",
-                     f"{np.sum(secs['fasttext']) / np.sum(secs[t]):.2f}x"])
+                     f"{np.sum(secs['fasttext']) / np.sum(secs[t]):.2f}x", f"{np.sum(cpus[t]):.2f}",
+                     f"{np.sum(cpus['fasttext']) / np.sum(cpus[t]):.2f}x"])
 
 
 def main() -> int:
@@ -245,7 +257,8 @@ def main() -> int:
     if args.only in (None, "supervised"):
         rows = []
         supervised(args, rows, results)
-        print_table(rows, ["classifier", "accuracy % (mean of folds)", "train seconds (sum)", "speed vs tool"])
+        print_table(rows, ["classifier", "accuracy % (mean of folds)", "train s (sum)", "speed vs tool",
+                           "train CPU-s (sum)", "CPU speed vs tool"])
     results["machine"]["load_avg_end"] = os.getloadavg()[0]
     atomic_write_text(out, json.dumps(results, indent=2, default=float))
     print(f"wrote {out}")

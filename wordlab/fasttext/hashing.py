@@ -167,3 +167,63 @@ def subword_table(words: list[str], min_n: int, max_n: int, bucket: int, *, eos:
     rows = np.empty(total, dtype=np.int32)
     _subwords(data, offsets, min_n, max_n, bucket, nwords, eos, prune, out_offsets, rows, False)
     return out_offsets, rows
+
+
+@njit(**_JIT)
+def example_rows(ex_offsets, tokens, type_wid, type_hash, char_offsets, char_rows, nwords, word_ngrams, bucket,
+                 prune, count_only, out_offsets, out_rows):
+    """The tool's supervised ``getLine`` rows for many examples at once (CSR; call first with ``count_only``).
+
+    ``tokens[ex_offsets[i]:ex_offsets[i+1]]`` are type ids of example ``i`` (``</s>`` included, labels
+    not); a type has its word id (``-1`` unknown), its ``hash`` and its character n-gram rows
+    (``char_rows[char_offsets[t]:char_offsets[t+1]]``, already ``nwords + bucket``). Word n-grams:
+    ``h = h * 116049371 + h_j`` in uint64 over the int32 hashes, row ``nwords + h % bucket`` (``prune``d).
+    """
+    pos = 0
+    mult = np.uint64(116049371)
+    for i in range(ex_offsets.shape[0] - 1):
+        out_offsets[i] = pos
+        a, b = ex_offsets[i], ex_offsets[i + 1]
+        for k in range(a, b):
+            t = tokens[k]
+            if type_wid[t] >= 0:
+                if not count_only:
+                    out_rows[pos] = type_wid[t]
+                pos += 1
+            for c in range(char_offsets[t], char_offsets[t + 1]):
+                if not count_only:
+                    out_rows[pos] = char_rows[c]
+                pos += 1
+        if word_ngrams > 1 and bucket > 0:
+            for k in range(a, b):
+                h32 = type_hash[tokens[k]]
+                if h32 >= 2147483648:
+                    h32 -= 4294967296
+                h = np.uint64(h32)  # sign-extended, as the tool's uint64_t(int32_t)
+                for j in range(k + 1, min(b, k + word_ngrams)):
+                    g32 = type_hash[tokens[j]]
+                    if g32 >= 2147483648:
+                        g32 -= 4294967296
+                    h = h * mult + np.uint64(g32)
+                    r = np.int64(h % np.uint64(bucket))
+                    if prune.shape[0] > 0:
+                        r = prune[r]
+                    if r >= 0:
+                        if not count_only:
+                            out_rows[pos] = nwords + r
+                        pos += 1
+    out_offsets[ex_offsets.shape[0] - 1] = pos
+    return pos
+
+
+@njit(**_JIT)
+def _hash_packed(data, offsets, out):
+    for i in range(offsets.shape[0] - 1):
+        out[i] = _hash_range(data, offsets[i], offsets[i + 1])
+    return out
+
+
+def hash_words(words: list[str]) -> np.ndarray:
+    """``ft_hash`` of every word (int64 holding the unsigned 32-bit value), by one numba pass."""
+    data, offsets = pack_words(words)
+    return _hash_packed(data, offsets, np.empty(len(words), np.int64))

@@ -19,6 +19,10 @@ accumulated gradient is written back once::
 
 — one SGD step on the window's summed loss ``Σ_j [-log σ(h·o_cj) - Σ_k log σ(-h·o_nk)]`` with
 shared negatives. Like the tool, every row of ``S`` gets the full ``e`` (not ``e / |S|``).
+Measured (text8-head cut into 1000-word lines, 2 epochs, dim 50, 500k buckets, lr 0.05, sample 1e-4,
+noise exponent 0.5, 1 thread; Google analogy restrict 30k / WS-353 / RW with OOV): shared negatives
+17.1 % / 0.282 / 0.258; fresh negatives for every pair (with ``h`` still once per centre word)
+8.4 % / 0.302 / 0.204; the fastText tool itself 7.3 % / 0.279 / 0.198.
 
 CBOW (``FastText::cbow``, no deviation): ``h`` is the mean over the subword rows of all context
 words, it predicts the centre against ``negative`` noise words, and every one of those rows gets

@@ -35,6 +35,7 @@ from .facebook import FacebookModel, read_facebook, write_facebook
 from .hashing import EOS as FT_EOS
 from .hashing import subword_table
 from .keyed import FastTextKeyedVectors
+from .memory import zeros_rows
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class FastText(Word2Vec):
         super().build_vocab(corpus, update=update, **kwargs)
         c = self.config
         if not update:  # np.zeros: pages of buckets no word uses are never touched
-            W = np.zeros((self.nwords + (c.bucket if c.subwords else 0), c.vector_size), np.float32)
+            W = zeros_rows(self.nwords + (c.bucket if c.subwords else 0), c.vector_size)
             W[:self.nwords] = self.W_in
             self.W_in = W
         self._subwords = None
@@ -90,7 +91,7 @@ class FastText(Word2Vec):
         try:
             return super()._update_vocab(corpus)  # appends the new words' rows
         finally:
-            W = np.zeros((len(self.W_in) + len(ngrams), self.config.vector_size), np.float32)
+            W = zeros_rows(len(self.W_in) + len(ngrams), self.config.vector_size)
             W[:len(self.W_in)] = self.W_in
             W[len(self.W_in):] = ngrams
             self.W_in = W

@@ -28,6 +28,7 @@ from ..errors import ConfigError, DataError
 from ..text.reader import iter_lines
 from .facebook import FacebookModel, read_facebook, write_facebook
 from .hashing import EOS, ft_hash, ngram_buckets, word_ngram_buckets
+from .memory import zeros_rows
 
 LOSSES = ("softmax", "ova")
 
@@ -143,10 +144,36 @@ class FastTextClassifier:
         return rows
 
     def _csr(self, texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-        parts = [self.rows_of(t) for t in texts]
-        offsets = np.zeros(len(parts) + 1, np.int64)
-        np.cumsum([len(p) for p in parts], out=offsets[1:])
-        rows = np.fromiter((r for p in parts for r in p), dtype=np.int32, count=int(offsets[-1]))
+        """Input rows of many examples (what :meth:`rows_of` gives one by one), hashed by a numba kernel."""
+        from .hashing import example_rows, hash_words
+
+        c, prefix = self.config, self.config.label
+        types: dict[str, int] = {}
+        flat: list[int] = []
+        ex_offsets = np.zeros(len(texts) + 1, np.int64)
+        for i, t in enumerate(texts):
+            for w in t:
+                if not w.startswith(prefix):
+                    flat.append(types.setdefault(w, len(types)))
+            flat.append(types.setdefault(EOS, len(types)))
+            ex_offsets[i + 1] = len(flat)
+        names = list(types)
+        wid = np.array([self.word_index.get(w, -1) for w in names], dtype=np.int64)
+        hashes = hash_words(names)
+        char_offsets = np.zeros(len(names) + 1, np.int64)
+        char_rows = np.zeros(0, np.int64)
+        if c.max_n > 0:
+            parts = [self._word(w)[0][1 if i >= 0 else 0:] for w, i in zip(names, wid)]
+            np.cumsum([len(p) for p in parts], out=char_offsets[1:])
+            char_rows = np.fromiter((r for p in parts for r in p), dtype=np.int64, count=int(char_offsets[-1]))
+        prune = self._prune_table if self._prune_table is not None else np.zeros(0, np.int64)
+        tokens = np.asarray(flat, dtype=np.int64)
+        offsets = np.zeros(len(texts) + 1, np.int64)
+        args = (ex_offsets, tokens, wid, hashes, char_offsets, char_rows, len(self.words), c.word_ngrams, c.bucket,
+                prune)
+        total = example_rows(*args, True, offsets, np.zeros(0, np.int32))
+        rows = np.empty(total, np.int32)
+        example_rows(*args, False, offsets, rows)
         return offsets, rows
 
     # ---- training --------------------------------------------------------------------------------
@@ -173,7 +200,7 @@ class FastTextClassifier:
         label_names = sorted(lc, key=lambda y: (-lc[y], y))
         config = FastTextClassifierConfig(**{**asdict(config), "bucket": config.buckets_used})
         n, D = len(words), config.dim
-        W_in = np.zeros((n + config.bucket, D), np.float32)
+        W_in = zeros_rows(n + config.bucket, D)
         W_out = np.zeros((len(label_names), D), np.float32)
         model = cls(config, words, np.array([wc[w] for w in words]), label_names,
                     np.array([lc[y] for y in label_names]), W_in, W_out,
