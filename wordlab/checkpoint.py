@@ -46,9 +46,7 @@ PAYLOAD = schema.Record({
 }, required=("format", "kind", "config", "state_dict"))
 
 #: a vocabulary as checkpoints embed it (:meth:`Vocabulary.to_dict`)
-VOCAB = schema.Record({"format": str, "words": schema.ListOf(str), "counts": schema.ListOf(int),
-                       "specials": schema.ListOf(str), "total_words": schema.Optional(int)},
-                      required=("format", "words", "counts"))
+VOCAB = schema.VOCABULARY
 
 
 def config_dict(config: Any) -> dict:
@@ -153,10 +151,15 @@ def build_model(factory: Callable[[], torch.nn.Module], state_dict: dict[str, to
     The meta model costs no memory, so a config that disagrees with its weights (or claims a
     model larger than the memory) is refused with one line before anything is allocated.
     """
+    budget = 2000 + 200 * len(state_dict)  # torch calls a model of these weights can need to be built
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _SkipRandomInit(budget):
             skeleton = factory()
-    except (ValueError, TypeError, RuntimeError, OverflowError) as e:
+    except _TooBig:
+        raise CheckpointError(f"{source}: the stored config describes a model far larger than its {len(state_dict)} "
+                              "weight tensors (building it took over {budget} tensor operations); the config is "
+                              "damaged or does not belong to these weights".replace("{budget}", str(budget))) from None
+    except (ValueError, TypeError, RuntimeError, OverflowError, MemoryError) as e:
         raise CheckpointError(f"{source}: cannot build the model its config describes: "
                               f"{str(e).splitlines()[0][:200] if str(e) else type(e).__name__}") from None
     expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
@@ -183,6 +186,36 @@ def build_model(factory: Callable[[], torch.nn.Module], state_dict: dict[str, to
         raise CheckpointError(f"{source}: weights do not fit the stored config: {str(e).strip().splitlines()[0]}") \
             from None
     return model
+
+
+class _TooBig(Exception):
+    """Building the skeleton of a checkpoint's model needs more torch calls than its weights can explain."""
+
+
+class _SkipRandomInit(torch.overrides.TorchFunctionMode):
+    """Random initialisation is pointless on the ``meta`` device, and there it goes through torch's Python
+    reference kernels, whose first use imports ``torch._dynamo`` and sympy (seconds): skip it. Counts the
+    torch calls and stops after ``budget`` (a config claiming 10**12 layers would otherwise loop for ever)."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.left = budget
+
+    SKIP = frozenset([
+        torch.Tensor.normal_, torch.Tensor.uniform_, torch.Tensor.random_, torch.Tensor.bernoulli_,
+        torch.Tensor.exponential_, torch.Tensor.geometric_, torch.Tensor.log_normal_, torch.Tensor.cauchy_,
+        torch.nn.init.normal_, torch.nn.init.uniform_, torch.nn.init.trunc_normal_, torch.nn.init.xavier_normal_,
+        torch.nn.init.xavier_uniform_, torch.nn.init.kaiming_normal_, torch.nn.init.kaiming_uniform_,
+        torch.nn.init.orthogonal_, torch.nn.init.sparse_])
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        self.left -= 1
+        if self.left < 0:
+            raise _TooBig()
+        if func in self.SKIP:
+            return args[0] if args else next(iter(kwargs.values()))
+        return func(*args, **kwargs)
 
 
 def _available_memory() -> int | None:

@@ -16,6 +16,7 @@ plus any paths given explicitly. Hashes are streamed (SHA-256, 1 MiB blocks) and
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import platform
@@ -110,12 +111,11 @@ def record(config: Any = None, data: Iterable[str | os.PathLike] | None = None,
     ones noted by the readers; ``call``: the library call (default: found on the stack).
     """
     from . import __version__
-    from .checkpoint import config_dict
 
-    try:
-        cfg = config_dict(config) if config is not None else None
-    except TypeError:
-        cfg = None
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        cfg: dict | None = dataclasses.asdict(config)
+    else:
+        cfg = dict(config) if isinstance(config, dict) else None
     paths = data_files() + [str(p) for p in (data or ())]
     return {
         "wordlab_version": __version__,

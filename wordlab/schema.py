@@ -17,14 +17,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tokenize
 import types
 import typing
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from .errors import DataError, WordlabError
+
+#: what reading a damaged ``.npz`` (a zip of ``.npy`` members) can raise, besides MemoryError
+NPZ_ERRORS = (OSError, ValueError, EOFError, KeyError, NotImplementedError, RuntimeError, UnicodeDecodeError,
+              OverflowError, TypeError, SyntaxError, MemoryError, tokenize.TokenError, zipfile.BadZipFile, zlib.error)
 
 _NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true/false", dict: "a mapping",
           list: "a list", bytes: "bytes", type(None): "null"}
@@ -86,6 +93,24 @@ def as_spec(spec: Any) -> Spec:
     raise TypeError(f"not a spec: {spec!r}")
 
 
+class Int(Spec):
+    """An integer (not a bool) in ``[lo, hi]``."""
+
+    def __init__(self, lo: int | None = None, hi: int | None = None) -> None:
+        self.lo, self.hi = lo, hi
+        self.describe = "an integer" + (f" in [{lo}, {hi}]" if lo is not None and hi is not None else "")
+
+    def check(self, value, where, fail):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise fail(where, f"expected {self.describe}, found {_shown(value)}")
+        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            raise fail(where, f"expected {self.describe}, found {value}")
+
+
+#: an int64 count (what numpy arrays of counts hold)
+COUNT = Int(0, 2**63 - 1)
+
+
 class Optional(Spec):
     """``None`` or ``spec``."""
 
@@ -116,6 +141,9 @@ class ListOf(Spec):
         if isinstance(self.item, _Type) and self.item.types == (str,):  # fast path: word lists
             if all(type(v) is str for v in value):
                 return
+        if self.item is COUNT and all(type(v) is int for v in value) \
+                and (not value or (min(value) >= 0 and max(value) < 2**63)):
+            return  # fast path: counts
         for i, v in enumerate(value):
             self.item.check(v, f"{where}[{i}]", fail)
 
@@ -196,6 +224,11 @@ def validate(value: Any, spec: Any, source: str, where: str = "", error: type[Wo
     return value
 
 
+#: a vocabulary as saved and as checkpoints embed it (:meth:`wordlab.text.Vocabulary.to_dict`)
+VOCABULARY = Record({"format": str, "words": ListOf(str), "counts": ListOf(COUNT), "specials": ListOf(str),
+                     "total_words": Optional(COUNT)}, required=("format", "words", "counts"))
+
+
 # ---- configs: dict against the annotations of a dataclass ------------------------------------------
 def _annotation_spec(tp: Any) -> Spec:
     origin = typing.get_origin(tp)
@@ -252,19 +285,77 @@ def check_config_types(cls: type, d: dict, source: str, error: type[WordlabError
             validate(d[f.name], _annotation_spec(hints[f.name]), source, f"{prefix}.{f.name}", error)
 
 
+# ---- .npy / .npz arrays: the header's claim is checked against the bytes before anything is allocated ----
+def _checked_array(f, available: int, where: str) -> np.ndarray:
+    """Read one ``.npy`` stream whose payload may take at most ``available`` bytes after its header."""
+    start = f.tell()
+    version = np.lib.format.read_magic(f)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"{where}: unknown .npy version {version}")
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(f, max_header_size=10000)
+    if dtype.hasobject:
+        raise ValueError(f"{where}: holds Python objects (pickles are never loaded)")
+    count = 1
+    for n in shape:
+        count *= int(n)
+    need = count * dtype.itemsize
+    if need > available - (f.tell() - start):
+        raise ValueError(f"{where}: header claims {shape} {dtype} ({need} bytes), more than the file holds")
+    data = f.read(need)
+    if len(data) != need:
+        raise EOFError(f"{where}: {len(data)} of {need} bytes")
+    arr = np.frombuffer(data, dtype=dtype).copy()
+    return arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
+
+
+def load_npy(path: str | Path) -> np.ndarray:
+    """``np.load`` of a ``.npy`` file, refusing a header that claims more data than the file has."""
+    size = Path(path).stat().st_size
+    with open(path, "rb") as f:
+        return _checked_array(f, size, str(path))
+
+
+def load_npz(path: str | Path, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Members ``names`` (default all) of a ``.npz``, each checked against its stored size before it is read."""
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        infos = {i.filename[:-4]: i for i in z.infolist() if i.filename.endswith(".npy")}
+        for name in (names if names is not None else tuple(infos)):
+            info = infos.get(name)
+            if info is None:
+                continue
+            with z.open(info) as f:
+                out[name] = _checked_array(_Seekless(f), info.file_size, f"{path}:{name}")
+    return out
+
+
+class _Seekless:
+    """A zip member stream with ``tell`` counting the bytes read (``read_magic`` needs only read)."""
+
+    def __init__(self, f) -> None:
+        self.f, self.pos = f, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.pos += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self.pos
+
+
 # ---- .npz metadata -----------------------------------------------------------------------------------
 def npz_meta(path: str | Path, member: str = "meta") -> dict:
     """The JSON object stored as the uint8 member ``meta`` of a ``.npz`` (without loading other members)."""
-    import zipfile
-
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if member not in z.files:
-                raise DataError(f"{path}: .npz has no {member!r} member (members: {sorted(z.files)[:8]})")
-            raw = z[member]
+        arrays = load_npz(path, (member,))
+        if member not in arrays:
+            raise DataError(f"{path}: .npz has no {member!r} member")
+        raw = arrays[member]
     except DataError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError) as e:
+    except NPZ_ERRORS as e:
         raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {str(e)[:80]}); "
                         "the file is damaged or truncated") from None
     if raw.dtype != np.uint8 or raw.ndim != 1:

@@ -63,7 +63,7 @@ def load_classifier(path: str | Path, device: str | torch.device = "auto", paylo
     ck = payload if payload is not None else load_checkpoint(path, kind=KIND)
     config = config_from_dict(ClassifierConfig, ck["config"], source=str(path))
     vocab = checkpoint_vocab(ck, source=str(path))
-    labels = (ck.get("extra") or {}).get("labels") or []
+    labels = (ck.get("extra") or {}).get("labels")
     if vocab is None or not isinstance(labels, list) or len(labels) != config.num_classes \
             or not all(isinstance(x, str) for x in labels):
         raise CheckpointError(f"{path}: classifier checkpoint lacks its vocabulary or label names")

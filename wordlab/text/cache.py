@@ -7,7 +7,8 @@ second run with the same inputs skips tokenizing.
 
 The compiled trainers index their weight tables with these ids, so an entry is trusted only
 after it is checked: its JSON record (format, key, length, vocabulary size, CRC-32 of the ids),
-the ``.npy`` (int32, 1-D, the recorded length and checksum) and every id within the vocabulary.
+the ``.npy`` (int32, 1-D, the recorded length and checksum), the vocabulary's SHA-256 and every id
+within the vocabulary.
 Anything else (a truncated, edited or foreign file) is logged and rebuilt. Cache files are written
 atomically. The directory is ``$WORDLAB_CACHE`` or ``~/.cache/wordlab``; ``cache_dir=False``
 disables it.
@@ -15,6 +16,7 @@ disables it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -28,6 +30,7 @@ from ..atomic import atomic_write
 from ..errors import DataError
 from ..progress import byte_bar
 from ..provenance import file_sha256, note_data
+from ..schema import NPZ_ERRORS, load_npy
 from .reader import Corpus
 from .vocab import Vocabulary, cache_key, scan_and_encode
 
@@ -94,8 +97,8 @@ def _read_record(path: Path) -> dict:
 
 def _load_ids(path: Path) -> np.ndarray:
     try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
+        return load_npy(path)  # the header's shape is checked against the file size before reading
+    except NPZ_ERRORS as e:
         raise _Stale(f"ids unreadable ({type(e).__name__})") from None
 
 
@@ -104,10 +107,13 @@ def _write_entry(directory: Path, key: str, kind: str, ids: np.ndarray, vocab: V
     try:
         with atomic_write(directory / f"{key}.{kind}.npy") as f:
             np.save(f, ids, allow_pickle=False)
-        if vocab is not None:
-            vocab.save(directory / f"{key}.vocab.json")
         record = {"format": CACHE_FORMAT, "key": key, "kind": kind, "length": int(len(ids)),
                   "vocab_size": int(vocab_size), "crc32": _checksum(ids), "corpus": signature}
+        if vocab is not None:
+            text = json.dumps(vocab.to_dict(), ensure_ascii=False).encode("utf-8")
+            with atomic_write(directory / f"{key}.vocab.json") as f:
+                f.write(text)
+            record["vocab_sha256"] = hashlib.sha256(text).hexdigest()
         with atomic_write(directory / f"{key}.{kind}.json", "w", encoding="utf-8") as f:
             json.dump(record, f)
     except OSError as e:
@@ -138,11 +144,15 @@ def build_vocab_and_ids(
                                directory / f"{key}.ids.json")
         if ipath.exists():
             try:
+                record = _read_record(rpath)
                 try:
-                    vocab = Vocabulary.load(vpath)
+                    text = vpath.read_bytes()
+                    if hashlib.sha256(text).hexdigest() != record.get("vocab_sha256"):
+                        raise _Stale("the vocabulary's checksum does not match")
+                    vocab = Vocabulary.from_dict(json.loads(text.decode("utf-8")), source=str(vpath))
                 except (DataError, ValueError, TypeError, OSError) as e:
                     raise _Stale(f"vocabulary unreadable: {e}") from None
-                ids = _check_ids(_load_ids(ipath), _read_record(rpath), len(vocab), key, "ids")
+                ids = _check_ids(_load_ids(ipath), record, len(vocab), key, "ids")
                 log.info("loaded cached ids %s (%d tokens)", ipath, len(ids))
                 return vocab, ids
             except _Stale as e:

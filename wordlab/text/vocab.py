@@ -307,6 +307,9 @@ class Vocabulary:
         """Inverse of :meth:`to_dict`."""
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise DataError(f"{source}: not a wordlab vocabulary (expected format {FORMAT!r})")
+        from ..schema import VOCABULARY, validate
+
+        validate(d, VOCABULARY, source)  # each field's type, counts within int64
         try:
             return cls(d["words"], d["counts"], specials=d.get("specials", ()), total_words=d.get("total_words"))
         except KeyError as e:

@@ -38,6 +38,7 @@ import os
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Sequence
 
@@ -58,6 +59,7 @@ _FORMATS = {"bin": "binary", "binary": "binary", "word2vec-binary": "binary",
 _MAX_WORD_BYTES = 100_000
 _CONTROL = bytes(range(32)) + b"\x7f"  # never part of a word; in a "word" they mean misaligned records
 _BOM = b"\xef\xbb\xbf"
+_DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
 _PRECHECK_BYTES = 1 << 24  # results larger than this are checked against the file size before allocating
 #: the .npz metadata: field → type (checked before any field is used)
 NPZ_META = schema.Record({"format": str, "version": int, "keys": schema.ListOf(str), "extra": schema.Optional(dict),
@@ -89,7 +91,7 @@ def sniff_format(path: PathLike) -> str:
     with _open_read(path) as f:
         try:
             head = f.read(65536)
-        except (EOFError, OSError, lzma.LZMAError) as e:
+        except _DECOMPRESS_ERRORS as e:
             raise DataError(f"{path}: cannot decompress ({e}); the file is damaged or truncated") from None
     return sniff_bytes(head)
 
@@ -177,7 +179,7 @@ def _read_all(path: PathLike) -> bytes:
     with _open_read(path) as f:
         try:
             return f.read()
-        except (EOFError, OSError, lzma.LZMAError) as e:
+        except _DECOMPRESS_ERRORS as e:
             raise DataError(f"{path}: cannot decompress ({e}); the file is damaged or truncated") from None
 
 
@@ -533,20 +535,18 @@ def read_npz(path: PathLike, allow_nonfinite: bool = False
                         f"({NPZ_VERSION}); upgrade wordlab")
     words = meta["keys"]
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if "vectors" not in z.files:
-                raise DataError(f"{path}: not a wordlab vectors .npz (members {sorted(z.files)[:8]}; "
-                                "expected 'vectors' and 'meta')")
-            raw = z["vectors"]
-            schema.validate(raw, schema.Array("fiu", 2), str(path), "vectors")
-            vectors = np.ascontiguousarray(raw, dtype=np.float32)
-            counts = z["counts"] if "counts" in z.files else None
-            if counts is not None:
-                schema.validate(counts, schema.Array("iu", 1), str(path), "counts")
+        z = schema.load_npz(path, ("vectors", "counts"))
+        if "vectors" not in z:
+            raise DataError(f"{path}: not a wordlab vectors .npz (no 'vectors' member)")
+        raw = z["vectors"]
+        schema.validate(raw, schema.Array("fiu", 2), str(path), "vectors")
+        vectors = np.ascontiguousarray(raw, dtype=np.float32)
+        counts = z.get("counts")
+        if counts is not None:
+            schema.validate(counts, schema.Array("iu", 1), str(path), "counts")
     except DataError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, UnicodeDecodeError, io.UnsupportedOperation,
-            zipfile.BadZipFile, NotImplementedError) as e:
+    except schema.NPZ_ERRORS as e:
         raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {str(e)[:80]}); the file is damaged, "
                         "truncated or not a wordlab vectors file") from None
     if vectors.shape[0] != len(words):

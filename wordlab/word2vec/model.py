@@ -34,6 +34,7 @@ from ..progress import progress_bar
 from ..tensor import num_threads
 from ..text import EOS, Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
 from ..provenance import record as provenance_record
+from ..schema import NPZ_ERRORS, load_npz, npz_meta
 from .checks import check_model_file
 from .config import Word2VecConfig
 from .fast_trainer import LOSS_EVERY, SamplingTables, train_epoch_fast
@@ -368,11 +369,11 @@ class Word2Vec(GensimAttributes):
         if not path.is_file():
             raise CheckpointError(f"{path}: no such model file")
         try:
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-                W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
-        except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            meta = npz_meta(path)  # a JSON object, or a one-line DataError
+            z = load_npz(path, ("W_in", "W_out", "counts"))  # sizes checked before reading
+            W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
+        except NPZ_ERRORS as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
             raise CheckpointError(f"{path}: not a readable wordlab word2vec model (truncated or foreign?): {first}") \
                 from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
