@@ -89,14 +89,26 @@ def load_cooccurrence(path_stem: str | os.PathLike, key: str | None = None, voca
         raise DataError(f"{js}: shape must be [V, V] with V > 0, got {shape!r}")
     if vocab_size is not None and shape[0] != vocab_size:
         raise DataError(f"{js}: matrix is {shape[0]} x {shape[0]}, the vocabulary has {vocab_size} words")
-    try:
-        m = sp.load_npz(npz)
-    except FileNotFoundError:
-        raise DataError(f"{npz}: no such file") from None
-    except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile) as e:
-        raise DataError(f"{npz}: not a readable scipy sparse .npz ({type(e).__name__}: {e})") from None
-    if not sp.isspmatrix_csr(m) and getattr(m, "format", "") != "csr":
-        raise DataError(f"{npz}: holds a {getattr(m, 'format', '?')} matrix, expected csr")
+    from ..schema import NPZ_ERRORS, load_npz
+
+    if not npz.is_file():
+        raise DataError(f"{npz}: no such file")
+    try:  # members read with their sizes checked first (no allocation from a lying header), no pickle
+        z = load_npz(npz, ("indices", "indptr", "data", "shape", "format"))
+    except DataError:
+        raise
+    except NPZ_ERRORS + (zipfile.BadZipFile, zlib.error) as e:
+        raise DataError(f"{npz}: not a readable scipy sparse .npz ({type(e).__name__}: {str(e)[:80]})") from None
+    if len(z) != 5 or z["format"].ndim != 0 or z["format"].dtype.kind not in "SU" or str(z["format"].item()) \
+            not in ("csr", "b'csr'"):
+        raise DataError(f"{npz}: not a csr matrix saved by scipy.sparse.save_npz")
+    indptr, indices, data = z["indptr"], z["indices"], z["data"]
+    if (indptr.ndim, indices.ndim, data.ndim) != (1, 1, 1) or len(indptr) != shape[0] + 1 \
+            or len(indices) != len(data) or indptr.dtype.kind != "i" or indices.dtype.kind != "i" \
+            or data.dtype.kind != "f" or (len(indptr) and (indptr[0] != 0 or indptr[-1] != len(data)
+                                                           or np.any(np.diff(indptr) < 0))):
+        raise DataError(f"{npz}: inconsistent csr arrays (indptr / indices / data)")
+    m = sp.csr_matrix((data, indices, indptr), shape=tuple(shape))
     if list(m.shape) != shape or m.nnz != header.get("nnz"):
         raise DataError(f"{npz}: shape {m.shape} / {m.nnz} non-zeros do not match the header "
                         f"({tuple(shape)} / {header.get('nnz')})")

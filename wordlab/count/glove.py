@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..atomic import atomic_write
-from ..errors import CheckpointError, ConfigError, DataError
+from ..errors import CheckpointError, ConfigError, DataError, WordlabError
 from ..text import Corpus, Vocabulary, build_vocab_and_ids, read_corpus
 from ..vectors import KeyedVectors
 from .cooccurrence_cache import cached_cooccurrence
@@ -215,21 +215,22 @@ class GloVe:
                 "history": self.history, "vocab": self.vocab.to_dict(), "stats": self.stats,
                 "provenance": record(self.config)}
         with atomic_write(path) as f:
-            np.savez(f, meta=np.array(json.dumps(meta)), **self.params)
+            np.savez(f, meta=np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8), **self.params)
 
     @classmethod
     def load_checkpoint(cls, path: str | os.PathLike) -> "GloVe":
         """A model to go on training (:meth:`fit`) or to read vectors from; one-line errors for other files."""
+        from ..schema import NPZ_ERRORS, load_npz, npz_meta
+
         p = Path(path)
+        if not p.is_file():
+            raise CheckpointError(f"{p}: no such file")
         try:
-            with np.load(p, allow_pickle=False) as z:
-                if "meta" not in z.files:
-                    raise CheckpointError(f"{p}: not a GloVe checkpoint (no 'meta' entry)")
-                meta = json.loads(str(z["meta"]))
-                arrays = {k: np.array(z[k]) for k in _ARRAYS if k in z.files}
-        except FileNotFoundError:
-            raise CheckpointError(f"{p}: no such file") from None
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+            meta = npz_meta(p)
+            arrays = load_npz(p, _ARRAYS)
+        except DataError as e:
+            raise CheckpointError(f"not a GloVe checkpoint: {e}") from None
+        except NPZ_ERRORS + (zipfile.BadZipFile,) as e:
             raise CheckpointError(f"{p}: not a readable .npz ({type(e).__name__})") from None
         if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
             raise CheckpointError(f"{p}: not a GloVe checkpoint (expected format {CHECKPOINT_FORMAT!r})")
@@ -237,7 +238,10 @@ class GloVe:
             config = GloVeConfig(**meta["config"])
             vocab = Vocabulary.from_dict(meta["vocab"], source=str(p))
             done = int(meta["epochs_done"])
-        except (KeyError, TypeError, ValueError) as e:
+            if not 0 <= done <= config.epochs:
+                raise ValueError(f"epochs_done {done} outside 0..{config.epochs}")
+            history = [float(c) for c in meta.get("history", [])]
+        except (KeyError, TypeError, ValueError, AttributeError, WordlabError) as e:
             raise CheckpointError(f"{p}: damaged GloVe checkpoint ({e})") from None
         V, D = len(vocab), config.dim
         shapes = {"W": (V, D), "C": (V, D), "GW": (V, D), "GC": (V, D), "bw": (V,), "bc": (V,), "gbw": (V,),
@@ -249,6 +253,6 @@ class GloVe:
                                       f"expected float32 {shape}")
         model = cls(config)
         model.vocab, model.params, model.epochs_done = vocab, arrays, done
-        model.history = [float(c) for c in meta.get("history", [])]
-        model.stats = dict(meta.get("stats", {}))
+        model.history = history
+        model.stats = dict(meta["stats"]) if isinstance(meta.get("stats"), dict) else {}
         return model

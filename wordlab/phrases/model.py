@@ -71,6 +71,9 @@ class PhrasesConfig:
     passes: int = field(default=1, metadata={"help": "passes; pass k joins phrases of pass k-1 (2: new_york_times)"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if isinstance(self.min_count, bool) or not isinstance(self.min_count, (int, float)) or self.min_count <= 0:
             raise ConfigError(f"min_count must be at least 1, got {self.min_count!r}")
         if self.scoring not in SCORINGS:
@@ -264,7 +267,8 @@ def phrase_corpus(corpus: Corpus, output: str | os.PathLike | None = None, confi
     if table is None:
         with byte_bar(corpus.total_bytes, desc="counting phrases", enabled=progress) as bar:
             table = learn_phrases(corpus, cfg, on_bytes=bar.update)
-        table.provenance.update({"corpus": corpus.signature(), "wordlab": _version()})
+        from ..provenance import record
+        table.provenance.update(record(cfg, data=[str(f) for f in corpus.files]))
     elif not isinstance(table, PhraseTable):
         table = PhraseTable.load(table)
     t_learn = time.perf_counter()
@@ -283,7 +287,3 @@ def phrase_corpus(corpus: Corpus, output: str | os.PathLike | None = None, confi
     t_end = time.perf_counter()
     return table, {"learn_seconds": round(t_learn - t0, 3), "write_seconds": round(t_end - t_learn, 3), "lines": lines}
 
-
-def _version() -> str:
-    from .. import __version__
-    return __version__

@@ -96,6 +96,8 @@ class PhrasePass:
         if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
                    for k, v in grams.items()):
             raise DataError(f"{where}: phrasegrams must map phrase strings to numeric scores")
+        if not isinstance(d.get("min_count", 5), (int, float)) or isinstance(d.get("min_count", 5), bool):
+            raise DataError(f"{where}: min_count must be a number")
         delim, conn = d.get("delimiter", "_"), d.get("connector_words", [])
         if not isinstance(delim, str) or not delim:
             raise DataError(f"{where}: delimiter must be a non-empty string")
@@ -234,8 +236,10 @@ class PhraseTable:
             d = json.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DataError(f"{p}: no such file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise DataError(f"{p}: not a phrase table (not valid JSON: {e})") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:  # JSONDecodeError is a ValueError
+            raise DataError(f"{p}: not a phrase table (not valid JSON: {str(e)[:120]})") from None
+        except OSError as e:
+            raise DataError(f"{p}: cannot read: {e.strerror or e}") from None
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise DataError(f"{p}: not a wordlab phrase table (expected format {FORMAT!r}; "
                             f"make one with `wordlab phrases CORPUS -o phrased.txt --save-table TABLE.json`)")
@@ -243,8 +247,13 @@ class PhraseTable:
         if not isinstance(passes, list) or not passes:
             raise DataError(f"{p}: 'passes' must be a non-empty list")
         prov = d.get("provenance", {})
-        return cls([PhrasePass.from_dict(x, f"{p}: pass {i + 1}") for i, x in enumerate(passes)],
-                   prov if isinstance(prov, dict) else {})
+        try:
+            loaded = [PhrasePass.from_dict(x, f"{p}: pass {i + 1}") for i, x in enumerate(passes)]
+        except (TypeError, ValueError, OverflowError) as e:
+            if isinstance(e, DataError):
+                raise
+            raise DataError(f"{p}: damaged phrase table ({type(e).__name__}: {str(e)[:120]})") from None
+        return cls(loaded, prov if isinstance(prov, dict) else {})
 
 
 def block_lines(block: Block, word_ids: WordIds) -> Iterator[str]:
