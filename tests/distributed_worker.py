@@ -10,10 +10,12 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -21,7 +23,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from wordlab import distributed, loop  # noqa: E402
 from wordlab.lm import LMTask  # noqa: E402
 from wordlab.training import TrainConfig, fit  # noqa: E402
-from lm_fixtures import IDS, VALID, Shuffled, lm_config, lm_model, shuffled_model  # noqa: E402
+from lm_fixtures import IDS, LINES, VALID, Shuffled, cooccurrence, lm_config, lm_model, shuffled_model  # noqa: E402
 
 
 def lm(out: Path) -> None:
@@ -48,6 +50,13 @@ def lm(out: Path) -> None:
     if distributed.is_main():
         torch.save(model.state_dict(), out / "shuffled.weights")
     (out / f"calls.{distributed.rank()}.json").write_text(json.dumps(calls))
+    # counting: each rank its share of the lines, merged exactly
+    lines = LINES.splitlines()
+    counts = distributed.merge_counts(Counter(w for line in distributed.shard_items(lines) for w in line.split()))
+    pairs = distributed.merge_sparse(cooccurrence(list(distributed.shard_items(lines))))
+    if distributed.is_main():
+        (out / "counts.json").write_text(json.dumps(list(counts.items())))
+        scipy.sparse.save_npz(out / "pairs.npz", pairs)
 
 
 def die(out: Path) -> None:

@@ -60,3 +60,20 @@ class Shuffled:
 def shuffled_model() -> torch.nn.Module:
     torch.manual_seed(0)
     return torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+
+
+LINES = "\n".join(" ".join(f"w{int(i)}" for i in np.random.default_rng(k).zipf(1.5, 12) % 40) for k in range(101))
+
+
+def cooccurrence(lines: list[str], size: int = 40, window: int = 2):
+    """Word-word counts within ``window`` (scipy CSR, ``size × size``) of lines of ``w<i>`` tokens."""
+    import scipy.sparse as sp
+
+    rows, cols = [], []
+    for line in lines:
+        ids = [int(w[1:]) for w in line.split()]
+        for i, a in enumerate(ids):
+            for b in ids[max(0, i - window):i]:
+                rows += [a, b]
+                cols += [b, a]
+    return sp.coo_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(size, size)).tocsr()

@@ -8,10 +8,12 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import scipy.sparse
 import torch
 
 from wordlab import distributed
@@ -19,7 +21,7 @@ from wordlab.lm import LMTask
 from wordlab.training import TrainConfig, fit
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lm_fixtures import IDS, VALID, Shuffled, lm_config, lm_model, shuffled_model  # noqa: E402
+from lm_fixtures import IDS, LINES, VALID, Shuffled, cooccurrence, lm_config, lm_model, shuffled_model  # noqa: E402
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
 
@@ -64,6 +66,9 @@ def test_single_process_helpers_are_no_ops():
             return model(batch).sum(), 1
 
     assert distributed.wrap_step(torch.nn.Linear(2, 1), Task())(torch.ones(3, 2))[1] == 1
+    assert list(distributed.shard_items("abc")) == ["a", "b", "c"]
+    assert distributed.merge_counts({"b": 1, "a": 1, "c": 5}) == {"c": 5, "a": 1, "b": 1}
+    assert list(distributed.merge_counts({"b": 1, "a": 1, "c": 5})) == ["c", "a", "b"]
 
 
 def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_sizes(tmp_path):
@@ -91,6 +96,10 @@ def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_
     assert p["step"] == 1 and p["world_size"] == 2 and p["task"]["hidden"][0][0].shape == (1, 4, 16)
     resumed, _ = _single("b.pt", tmp_path, cfg, resume=True)
     _close(ref, resumed)
+    # counting on 2 ranks (alternate lines) merged: exactly the single-process counts and co-occurrences
+    words = [w for line in LINES.splitlines() for w in line.split()]
+    assert dict(json.loads((tmp_path / "counts.json").read_text())) == Counter(words)
+    assert (scipy.sparse.load_npz(tmp_path / "pairs.npz") != cooccurrence(LINES.splitlines())).nnz == 0
     # a task without shards: 2 ranks take alternate batches of 8 = one process with batches of 16
     model = shuffled_model()
     fit(model, Shuffled(16), TrainConfig(epochs=3, lr=0.01, monitor="valid_loss", seed=1), progress=False)

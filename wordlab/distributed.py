@@ -24,8 +24,10 @@ import logging
 import os
 import re
 import socket
-from typing import Any, Callable, Iterator, Sequence
+from collections import Counter
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -225,6 +227,40 @@ def split_along(obj: Any, dim: int) -> Any:
         return type(obj)(split_along(o, dim) for o in obj)
     start, stop = shard_range(obj.size(dim))
     return obj.narrow(dim, start, stop - start).contiguous()
+
+
+def shard_items(items: Iterable[Any]) -> Iterator[Any]:
+    """Every ``world_size``-th item from this rank's index (lines of a corpus: a ``.gz`` cannot be split by
+    byte range, and a round-robin share keeps the ranks' loads even)."""
+    r, w = rank(), world_size()
+    for i, item in enumerate(items):
+        if i % w == r:
+            yield item
+
+
+def merge_counts(counts: Mapping[Any, int]) -> dict[Any, int]:
+    """Every rank's counts summed, exactly (integers), on every rank; sorted by count (descending), then key,
+    so that a vocabulary built from them is identical on every rank. ``counts`` itself, sorted, in one process."""
+    total: Counter = Counter()
+    for part in gather_objects(dict(counts)):
+        total.update(part)
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def merge_sparse(matrix: Any) -> Any:
+    """Every rank's sparse matrix (``scipy.sparse``, same shape; e.g. co-occurrence counts) summed, on every
+    rank, in CSR form."""
+    import scipy.sparse as sp
+
+    coo = sp.coo_matrix(matrix)
+    parts = gather_objects((coo.shape, coo.row, coo.col, coo.data))
+    shape = parts[0][0]
+    if any(p[0] != shape for p in parts):
+        raise ConfigError(f"ranks hold matrices of different shapes: {[p[0] for p in parts]}")
+    rows = np.concatenate([p[1] for p in parts])
+    cols = np.concatenate([p[2] for p in parts])
+    data = np.concatenate([p[3] for p in parts])
+    return sp.coo_matrix((data, (rows, cols)), shape=shape).tocsr()  # duplicates summed
 
 
 class _TrainStep(nn.Module):
