@@ -125,3 +125,64 @@ def check_memory(estimate: int | float, what: str) -> None:
 def estimate_embedding_memory(vocab_size: int, dim: int, tables: int = 2, bytes_per: int = 4) -> int:
     """Bytes of ``tables`` float tables of ``vocab_size × dim`` (word2vec: W_in and W_out, as gensim)."""
     return int(vocab_size) * int(dim) * int(tables) * int(bytes_per)
+
+
+# -- numeric fields of the config dataclasses: type, finiteness and range, by field name ----------------------
+#: ranges by field name (the same name means the same idea in every config): (low, high, low inclusive)
+RANGES: dict[str, tuple[float, float, bool]] = {
+    **{n: (0.0, math.inf, True) for n in (
+        "seed", "checkpoint_every", "patience", "warmup", "weight_decay", "momentum", "min_lr", "sample",
+        "subsample", "top_k", "threads", "workers", "min_alpha", "shift", "grad_clip")},
+    **{n: (0.0, math.inf, False) for n in ("max_minutes", "temperature", "init_range", "x_max", "lr_decay",
+                                           "repetition_penalty")},
+    **{n: (0.0, 1.0, True) for n in ("dropout", "emb_dropout", "attn_dropout", "label_smoothing")},
+}
+#: fields that are fractions in [0, 1]
+FRACTIONS = ("teacher_forcing", "top_p", "valid", "test", "dev_fraction")
+#: the largest integer any option may hold: larger ones are typos (and overflow the compiled kernels)
+MAX_INT = 2**40
+MAX_SEED = 2**63 - 1
+
+
+def _flag(f) -> str:
+    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def check_numbers(config) -> None:
+    """Check every numeric field of the dataclass ``config`` before anything is built from it.
+
+    Type (an ``int`` field holds an integer, a ``float`` field a number; ``bool`` is neither),
+    finiteness, the caps of :data:`CAPS` (overridable with :func:`allow_over_limits`), the ranges of
+    :data:`RANGES` / :data:`FRACTIONS` by field name, seeds in ``[0, 2**63)`` and integers below
+    :data:`MAX_INT`. Raises :class:`ConfigError` naming the flag.
+    """
+    import dataclasses
+
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        kind = str(f.type).replace(" ", "")
+        if value is None or kind not in ("int", "float", "int|None", "float|None"):
+            continue
+        flag = _flag(f)
+        is_int = kind.startswith("int")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (is_int and not isinstance(value, int)):
+            raise ConfigError(f"{flag} must be {'an integer' if is_int else 'a number'}, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{flag} must be a finite number, got {value}")
+        if is_int and abs(value) > (MAX_SEED if f.name == "seed" else MAX_INT):
+            raise ConfigError(f"{flag} {value} is far too large")
+        if f.name == "seed" and value < 0:
+            raise ConfigError(f"{flag} must be >= 0, got {value}")
+        if f.name in CAPS:
+            cap = CAPS[f.name]
+            if value > cap and not forced():
+                raise ConfigError(f"{flag} {value:,} is over the limit of {cap:,}; pass --force if you really mean it")
+        if f.name in RANGES:
+            low, high, inclusive = RANGES[f.name]
+            if not ((value >= low if inclusive else value > low) and value <= high):
+                bound = f">= {low:g}" if inclusive else f"> {low:g}"
+                if high != math.inf:
+                    bound = f"in [{low:g}, {high:g}]"
+                raise ConfigError(f"{flag} must be {bound}, got {value}")
+        if f.name in FRACTIONS and not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{flag} must be a fraction in [0, 1], got {value}")

@@ -100,6 +100,9 @@ class TrainConfig:
                 "weights and evaluation stay float32", "choices": ("fp32", "bf16")})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.lr is None and self.optimizer in DEFAULT_LR:
             object.__setattr__(self, "lr", DEFAULT_LR[self.optimizer])
         if self.clip == 0:

@@ -60,6 +60,9 @@ class ClassifierConfig:
         "help": "tokenizer when not cleaning", "choices": TOKENIZERS})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.max_norm == 0:
             object.__setattr__(self, "max_norm", None)
         if self.model not in MODELS:

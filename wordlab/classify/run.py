@@ -42,6 +42,9 @@ class ClassifierTrainingConfig:
     run_folds: int | None = field(default=None, metadata={"help": "with --folds: run only the first N folds"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if not 0.0 <= self.dev_fraction < 1.0:
             raise ConfigError(f"dev_fraction must be in [0, 1), got {self.dev_fraction}")
         if self.batch_size < 1:

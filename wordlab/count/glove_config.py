@@ -51,6 +51,9 @@ class GloVeConfig:
     seed: int = field(default=1, metadata={"help": "seeds the initial vectors and the shuffle"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         _positive_int("dim", self.dim)
         _positive_int("window", self.window)
         _positive_int("min_count", self.min_count)

@@ -80,6 +80,9 @@ class PPMIConfig:
     seed: int = field(default=0, metadata={"help": "seeds the SVD and subsampling"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         check_window(self.window)
         if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
             raise ConfigError(f"dim must be an integer >= 1, got {self.dim!r}")

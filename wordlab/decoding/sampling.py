@@ -50,6 +50,9 @@ class SamplingConfig:
     seed: int | None = field(default=None, metadata={"help": "random seed (reproducible samples)"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         for name in ("temperature", "top_p", "repetition_penalty"):
             check_finite(name, getattr(self, name))
         if self.max_tokens < 0:

@@ -31,6 +31,9 @@ class FastTextConfig(Word2VecConfig):
     bucket: int = field(default=2_000_000, metadata={"help": "hash buckets shared by the character n-grams"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         super().__post_init__()
         checks = [
             (self.max_n == 0 or 1 <= self.min_n <= self.max_n,

@@ -51,6 +51,9 @@ class FastTextClassifierConfig:
     label: str = field(default="__label__", metadata={"help": "label prefix"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         checks = [(self.dim >= 1, f"dim must be >= 1, got {self.dim}"), (self.lr > 0, f"lr must be > 0, got {self.lr}"),
                   (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
                   (self.word_ngrams >= 1, f"word_ngrams must be >= 1, got {self.word_ngrams}"),

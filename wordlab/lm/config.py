@@ -56,6 +56,9 @@ class LMConfig:
     init_range: float = field(default=0.1, metadata={"help": "parameters start uniform in ±init-range"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.cell == "rnn":
             object.__setattr__(self, "cell", "rnn_tanh")
         if self.emb_dropout is None:
@@ -100,6 +103,9 @@ class LMDataConfig:
     vocab_size: int = field(default=8000, metadata={"help": "BPE vocabulary size (with --tokenizer bpe)"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         for name in ("min_count", "batch_size", "bptt", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -71,6 +71,9 @@ class TransformerLMConfig:
     arch: str = field(default="transformer", metadata={"cli": False})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.arch != "transformer":
             raise ConfigError(f"TransformerLMConfig.arch must be 'transformer', not {self.arch!r}")
         if self.vocab_size != 0 and self.vocab_size < 2:

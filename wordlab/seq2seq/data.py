@@ -56,6 +56,9 @@ class DataConfig:
     source_width: int = field(default=0, metadata={"cli": False})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.format not in FORMATS:
             raise ConfigError(f"pair format must be one of {', '.join(FORMATS)}, not {self.format!r}")
         if self.max_length < 1:

@@ -64,6 +64,9 @@ class Seq2SeqConfig:
     eos_id: int = field(default=3, metadata={"cli": False})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.attention not in ATTENTIONS:
             raise ConfigError(f"attention must be one of {', '.join(ATTENTIONS)}, not {self.attention!r}")
         if self.cell not in CELLS:

@@ -51,6 +51,9 @@ class PairsConfig:
     batch_size: int = field(default=128, metadata={"help": "pairs per batch", "deprecated": ("--batch",)})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         for name in ("valid", "test"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ConfigError(f"{name} must be a fraction in [0, 1), got {getattr(self, name)}")

@@ -52,6 +52,9 @@ class TransformerSeq2SeqConfig:
     arch: str = field(default=ARCH, metadata={"cli": False})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.arch != ARCH:
             raise ConfigError(f"TransformerSeq2SeqConfig.arch must be {ARCH!r}, not {self.arch!r}")
         for name in ("layers", "dim", "heads"):

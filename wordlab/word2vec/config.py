@@ -79,6 +79,9 @@ class Word2VecConfig:
     batch_size: int = field(default=1024, metadata={"help": "centre words per mini-batch of the torch trainer"})
 
     def __post_init__(self) -> None:
+        from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
+
+        check_numbers(self)
         if self.alpha is None:  # the per-architecture default (the C tool's and fastText's CBOW rate is 0.05)
             object.__setattr__(self, "alpha", DEFAULT_ALPHA.get(self.sg, 0.025))
             object.__setattr__(self, "_alpha_auto", True)
