@@ -11,19 +11,22 @@ stderr, no traceback), 2 usage errors (argparse), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
 import sys
+import traceback
 from typing import Sequence
 
 from wordlab import __version__
 from wordlab.errors import WordlabError
 
+from .common import IntermixedParser, check_outputs, intermixable
 from .configargs import DefaultsHelpFormatter, case_insensitive_choices
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
-COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "retrofit", "thesaurus", "tune"]
+COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "thesaurus", "retrofit", "tune"]
 # trainers under `wordlab train`: method -> module of this package
 TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi", "fasttext": "train_fasttext",
                                   "glove": "train_glove"}
@@ -55,6 +58,10 @@ def _global_options(parser: argparse.ArgumentParser, root: bool) -> None:
                         **({"default": 0} if root else default))
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only",
                         **({"default": False} if root else default))
+    parser.add_argument("--force", action="store_true", help="run even over the size caps and the memory estimate",
+                        **({"default": False} if root else default))
+    parser.add_argument("--progress", action="store_true", help="progress bars even when stderr is not a terminal",
+                        **({"default": False} if root else default))
 
 
 def _finish(parser: argparse.ArgumentParser, root: bool = True) -> None:
@@ -63,10 +70,14 @@ def _finish(parser: argparse.ArgumentParser, root: bool = True) -> None:
     case_insensitive_choices(parser)
     if not root:
         _global_options(parser, root=False)
+    leaf = True
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
+            leaf = False
             for child in dict.fromkeys(action.choices.values()):
                 _finish(child, root=False)
+    if leaf and not root and intermixable(parser):
+        parser.__class__ = IntermixedParser  # options may follow positionals: `translate m.pt --beam 3 "x"`
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -119,8 +130,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    args.progress = False if args.quiet else None  # bars only when stderr is a terminal
+    # bars only when stderr is a terminal (or with --progress), never with -q
+    args.progress = False if args.quiet else (True if args.progress else None)
+    from wordlab.limits import allow_over_limits
+    with allow_over_limits(args.force), _logging_beside_bars():
+        return _run(args, argv, nproc)
+
+
+def _logging_beside_bars():
+    """Log lines go through tqdm.write while a bar is shown, so they never land on the bar's line."""
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    return logging_redirect_tqdm()
+
+
+def _run(args: argparse.Namespace, argv: list[str], nproc: int | None) -> int:
+    """Check the outputs, run the verb, turn every failure into one line and an exit status."""
     try:
+        check_outputs(args)  # before any work: an output that would destroy an input or cannot be written
         if nproc is not None or os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
             from wordlab import distributed  # imports torch: only for multi-process runs
             if nproc is not None and nproc != 1 and distributed.env_world_size() == 1:
@@ -142,7 +169,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("wordlab: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `wordlab ... | head`
+        with contextlib.suppress(OSError):  # no second "Broken pipe" when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except MemoryError:
+        print("wordlab: error: out of memory; make the job smaller (--dim, --hidden, --batch-size, --max-vocab)",
+              file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug, or a case not yet turned into a WordlabError at its source
+        if args.verbose:
+            traceback.print_exc()
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+        print(f"wordlab: error: {type(e).__name__}{': ' + first if first else ''}"
+              + " (unexpected; run with -v for details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,3 +67,64 @@ def _fmt(c: Any) -> str:
 
 def _numeric(s: str) -> bool:
     return s.replace(",", "").replace(".", "", 1).replace("-", "", 1).replace("%", "").isdigit()
+
+
+# -- options after positionals --------------------------------------------------------------------------------
+class IntermixedParser(argparse.ArgumentParser):
+    """A verb's parser that takes options anywhere, also after positionals (``translate m.pt --beam 3 "x"``).
+
+    Plain argparse stops filling a ``nargs="*"`` positional at the first option and then refuses the words
+    after it; :meth:`argparse.ArgumentParser.parse_known_intermixed_args` parses the options first and
+    the positionals from what is left. (Its own inner calls come back here and take the plain path.)
+    """
+
+    _inside = False
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: D102
+        if self._inside:
+            return super().parse_known_args(args, namespace)
+        self._inside = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inside = False
+
+
+def intermixable(parser: argparse.ArgumentParser) -> bool:
+    """Whether argparse's intermixed parsing supports ``parser`` (no REMAINDER / sub-parser positionals, and no
+    positional inside a mutually exclusive group)."""
+    if any(a.nargs in (argparse.PARSER, argparse.REMAINDER) for a in parser._actions if not a.option_strings):
+        return False
+    return not any(not a.option_strings for g in parser._mutually_exclusive_groups for a in g._group_actions)
+
+
+# -- outputs checked before any work --------------------------------------------------------------------------
+#: argument names (dests) that name files a verb writes, and files or folders it reads
+OUTPUT_DESTS = ("output", "save_model", "save_table", "vectors_out", "show_attention")
+INPUT_DESTS = ("corpus", "train", "valid", "test", "pairs", "vectors", "model", "input", "table", "phrases",
+               "config", "pos", "neg", "tsv", "text", "analogies", "eval")
+#: suffixes of outputs that are binary (never written to standard output)
+BINARY_SUFFIXES = (".bin", ".npz", ".pt", ".ftz", ".png", ".pdf", ".gz", ".bz2", ".xz")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, every output of the verb that would overwrite one of its inputs (a link to it
+    included), that is a directory, or whose folder cannot be written (:func:`wordlab.atomic.check_output`).
+    ``-`` (standard output) only where the verb writes text there: its parser sets ``text_outputs``."""
+    from wordlab.atomic import check_output
+
+    inputs: list[str] = []
+    for name in INPUT_DESTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            inputs.append(value)
+        elif isinstance(value, (list, tuple)):
+            inputs.extend(v for v in value if isinstance(v, str))
+    text_outputs = getattr(args, "text_outputs", ())
+    for name in OUTPUT_DESTS:
+        value = getattr(args, name, None)
+        if not isinstance(value, str) or not value:
+            continue
+        flag = "-o" if name in ("output", "vectors_out") else "--" + name.replace("_", "-")
+        binary = name not in text_outputs or value.lower().endswith(BINARY_SUFFIXES)
+        check_output(value, inputs, binary=binary, what=flag)

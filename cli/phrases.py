@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arguments(p, PhrasesConfig, overrides=OVERRIDES, group=p.add_argument_group("phrases"))
     add_config_file_argument(p)
     p.add_argument("--show", type=int, default=10, metavar="N", help="print the N best-scored phrases (default: 10)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, text_outputs=("output", "save_table"))
 
 
 def run(args: argparse.Namespace) -> int:

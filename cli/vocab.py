@@ -23,9 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_deprecated_option(p, "--max-size", dest="max_vocab", use="--max-vocab", type=int)
     p.add_argument("--specials", action="store_true", help=f"add the special tokens {', '.join(SPECIALS)}")
     p.add_argument("--top", type=int, default=20, help="how many of the most frequent words to list (default: 20)")
-    p.add_argument("-o", "--output", help="write the vocabulary as JSON to this file")
+    p.add_argument("-o", "--output", help="write the vocabulary as JSON to this file ('-' = standard output, "
+                   "instead of the statistics)")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, text_outputs=("output",))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     if args.output:
         vocab.save(args.output)
+        if args.output == "-":  # the JSON is the output: no statistics after it
+            return 0
     n_special = len(vocab.specials)
     stats = {
         "files": [str(f) for f in corpus.files],
