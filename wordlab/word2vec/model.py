@@ -71,6 +71,13 @@ def _name(corpus: Corpus | list[list[str]]) -> str:
     return corpus.name if isinstance(corpus, Corpus) else "corpus"
 
 
+def _check_table_memory(words: int, dim: int) -> None:
+    """Refuse (unless ``--force``) two ``words × dim`` float32 tables larger than the memory available."""
+    from ..limits import check_memory, estimate_embedding_memory
+
+    check_memory(estimate_embedding_memory(words, dim), f"two {words:,} x {dim:,} float32 tables (W_in, W_out)")
+
+
 class Word2Vec(GensimAttributes):
     """word2vec (CBOW or skip-gram, negative sampling) with a fast multi-threaded CPU trainer.
 
@@ -152,6 +159,7 @@ class Word2Vec(GensimAttributes):
                 vocab, ids = scan_and_encode(_chunks(corpus), min_count=c.min_count, max_size=c.max_vocab_size,
                                              source=_name(corpus))
             self.vocab = vocab
+            _check_table_memory(len(vocab), c.vector_size)
             rng = np.random.default_rng(c.seed)
             self.W_in = init_input_vectors(len(vocab), c.vector_size, rng)
             self.W_out = np.zeros((len(vocab), c.vector_size), np.float32)
