@@ -28,15 +28,18 @@ from typing import Any, Iterable
 
 _BLOCK = 1 << 20
 _lock = threading.Lock()
-_hash_cache: dict[tuple[str, int, int], str] = {}
+_hash_cache: dict[tuple[str, int, int, int, int], str] = {}
 _data: dict[str, None] = {}  # insertion-ordered set of the data files this process read
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes, streamed; cached per (resolved path, size, mtime) in this process."""
+    """Hex SHA-256 of a file's bytes, streamed; cached per (resolved path, size, mtime) in this process.
+
+    The key also holds the inode and ctime, which a rewrite changes even when size and mtime are kept.
+    """
     p = Path(path).resolve()
     st = p.stat()
-    key = (str(p), st.st_size, st.st_mtime_ns)
+    key = (str(p), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
     with _lock:
         cached = _hash_cache.get(key)
     if cached is not None:

@@ -326,7 +326,7 @@ def load_npz(path: str | Path, names: tuple[str, ...] | None = None) -> dict[str
             if info is None:
                 continue
             with z.open(info) as f:
-                out[name] = _checked_array(_Seekless(f), info.file_size, f"{path}:{name}")
+                out[name] = _checked_array(_Seekless(f), info.file_size, f"member {name!r}")
     return out
 
 

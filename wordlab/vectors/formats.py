@@ -547,7 +547,7 @@ def read_npz(path: PathLike, allow_nonfinite: bool = False
     except DataError:
         raise
     except schema.NPZ_ERRORS as e:
-        raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {str(e)[:80]}); the file is damaged, "
+        raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {str(e)[:160]}); the file is damaged, "
                         "truncated or not a wordlab vectors file") from None
     if vectors.shape[0] != len(words):
         raise DataError(f"{path}: field 'vectors': {len(words)} keys but vectors of shape {vectors.shape}; "
