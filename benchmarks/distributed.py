@@ -25,6 +25,7 @@ Prints tables and writes ``benchmarks/results/distributed.json``. Data: ``$WORDL
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import statistics
@@ -96,16 +97,11 @@ def worker_word2vec(words: int, out: Path) -> None:
     from wordlab.word2vec import Word2Vec
 
     text = out.with_suffix(".txt")  # the first `words` words of text8, 1000 words a line
-    total = 0
+    with gzip.open(DATA / "text8" / "text8-head.gz", "rt", encoding="utf-8") as f:
+        tokens = f.read().split()[:words]
     with open(text, "w", encoding="utf-8") as f:
-        for s in read_corpus(DATA / "text8" / "text8-head.gz"):
-            for i in range(0, len(s), 1000):
-                f.write(" ".join(s[i:i + 1000]) + "\n")
-                total += len(s[i:i + 1000])
-                if total >= words:
-                    break
-            if total >= words:
-                break
+        for i in range(0, len(tokens), 1000):
+            f.write(" ".join(tokens[i:i + 1000]) + "\n")
     model = Word2Vec(config=None, progress=False, cache_dir=False, sg=1, epochs=1, workers=1, vector_size=100,
                      window=5, negative=5, min_count=5, seed=1)
     model.build_vocab(read_corpus(text))
@@ -231,7 +227,8 @@ def main() -> int:
         return 0
     import tempfile
 
-    res: dict = {"load_average_before": os.getloadavg(), "cores": os.cpu_count()}
+    res: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # sections not rerun are kept
+    res.update({"load_average_before": os.getloadavg(), "cores": os.cpu_count()})
     with tempfile.TemporaryDirectory() as d:
         for section in a.only.split(","):
             {"lm": section_lm, "allreduce": section_allreduce, "word2vec": section_word2vec}[section](a, Path(d), res)
