@@ -147,7 +147,7 @@ class TutorialAttnDecoder(nn.Module):
 
 def tutorial_baseline(train, test_pairs, src, tgt, minutes: float, seed: int, max_length: int = 10) -> dict:
     """Train the tutorial's model for ``minutes`` (its loop: batch 32, Adam 1e-3, NLL), decode greedily."""
-    from wordlab.seq2seq.metrics import corpus_bleu, exact_match
+    from wordlab.evaluation.translation import corpus_bleu, exact_match
 
     set_seed(seed)
     pad_id, eos = tgt["<pad>"], tgt["<eos>"]

@@ -10,7 +10,7 @@
 
 from .cv import cross_validate, kfold_indices
 from .data import LabelledTexts, clean_str, read_mr, read_tsv
-from .metrics import accuracy, classification_report, confusion_matrix, macro_f1
+from ..evaluation.classification import accuracy, classification_report, confusion_matrix, macro_f1
 from .models import ClassifierConfig, SentenceClassifier
 from .predict import Classifier, evaluate, load_classifier
 from .run import ClassifierRun, ClassifierTrainingConfig, evaluate_classifier, read_labelled, train_text_classifier

@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..text import Vocabulary
 from ..training import TrainConfig
 from .data import LabelledTexts
-from .metrics import classification_report
+from ..evaluation.classification import classification_report
 from .models import ClassifierConfig
 from .train import encode_texts, predict_proba, train_classifier
 

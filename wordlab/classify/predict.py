@@ -15,7 +15,7 @@ from ..errors import CheckpointError, DataError
 from ..tensor import device as get_device
 from ..text import Vocabulary
 from .data import LabelledTexts, make_tokenizer
-from .metrics import classification_report
+from ..evaluation.classification import classification_report
 from .models import ClassifierConfig, SentenceClassifier
 from .train import KIND, encode_texts, predict_proba
 

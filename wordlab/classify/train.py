@@ -28,7 +28,7 @@ from ..tensor import device as get_device
 from ..text import PAD, UNK, Vocabulary
 from ..training import FitResult, TrainConfig, fit
 from .data import LabelledTexts
-from .metrics import accuracy
+from ..evaluation.classification import accuracy
 from .models import ClassifierConfig, SentenceClassifier
 
 log = logging.getLogger(__name__)

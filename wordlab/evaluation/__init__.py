@@ -1,4 +1,8 @@
-"""Intrinsic evaluation of word vectors: analogies (3CosAdd / 3CosMul) and word-pair similarity.
+"""Evaluation: analogies (3CosAdd / 3CosMul) and word-pair similarity for word vectors; perplexity
+(:mod:`.perplexity`), BLEU and exact match (:mod:`.translation`), accuracy and F1 (:mod:`.classification`).
+
+The last three are imported from their modules (``from wordlab.evaluation.translation import corpus_bleu``):
+this package's top level stays free of torch, so evaluating word vectors starts fast.
 
     from wordlab.evaluation import evaluate_word_analogies, evaluate_word_pairs
     score, sections = evaluate_word_analogies(kv, "questions-words.txt", restrict_vocab=30000)

@@ -9,7 +9,7 @@ from .generate import generate, quantize_int8, render, stream_text, stream_words
 from .load import embeddings_to_keyed_vectors, load_lm
 from .model import RNNLanguageModel
 from .transformer import KVCache, TransformerLanguageModel, TransformerLMConfig
-from .perplexity import nll, perplexity
+from ..evaluation.perplexity import nll, perplexity
 from .train import LMTask, train_language_model
 
 __all__ = [

@@ -17,7 +17,7 @@ each stream; the sliding window does not predict the very first token).
 How the text is scored is the model's business (duck-typed, no architecture switch): a model with
 a ``text_nll(ids, batch_size=, bptt=)`` method (the Transformer: sliding windows, see
 :func:`wordlab.lm.transformer.sliding_nll`) uses it; otherwise the RNN protocol of
-:func:`wordlab.lm.perplexity.nll` (state carried over the whole text).
+:func:`wordlab.evaluation.perplexity.nll` (state carried over the whole text).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from torch import nn
 
 from ..text import Vocabulary
 from ..text.reader import expand_paths, iter_lines
-from .perplexity import nll as rnn_nll
+from ..evaluation.perplexity import nll as rnn_nll
 
 Paths = str | os.PathLike | Sequence[str | os.PathLike]
 

@@ -31,7 +31,7 @@ from .data import LMData, batchify, bptt_windows, load_lm_data, num_windows
 from .arch import build_language_model, make_lm_task
 from .evaluate import text_nll
 from .model import RNNLanguageModel
-from .perplexity import nll
+from ..evaluation.perplexity import nll
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from ..decoding import Hypothesis, translate_batch
 from .data import DataConfig, build_vocabs, dlfs2_split, encode_pairs, read_pairs, split_indices
 from .decoders import AttentionDecoder, Decoder
 from .encoders import Encoder
-from .metrics import corpus_bleu, exact_match, per_length
+from ..evaluation.translation import corpus_bleu, exact_match, per_length
 from .model import DecoderState, Seq2Seq, Seq2SeqConfig, load_model, save_model
 from .task import Seq2SeqTask
 from .train import PairsConfig, Seq2SeqTrainResult, evaluate_seq2seq, evaluation_pairs, train_seq2seq

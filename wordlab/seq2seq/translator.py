@@ -13,7 +13,7 @@ from ..decoding import Hypothesis, translate_batch
 from ..progress import progress_bar
 from ..text import Vocabulary
 from .data import DataConfig, pad
-from .metrics import corpus_bleu, exact_match, per_length
+from ..evaluation.translation import corpus_bleu, exact_match, per_length
 from .model import Seq2Seq, load_model, save_model
 
 

@@ -1,0 +1,52 @@
+"""Perplexity: ``exp`` of the mean negative log-likelihood of every target token.
+
+    PPL = exp( -1/N · Σ_t log p(w_t | w_<t) )
+
+The text is evaluated the standard way (PyTorch example, Zaremba et al.): ``batchify`` into
+``batch_size`` streams, BPTT windows of ``bptt`` tokens, the recurrent state carried (never
+reset) across the whole text. Targets are every token of each stream but its first, ``<eos>``
+included; with ``batch_size=1`` that is every token of the text but the first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..layers.recurrent import detach_state
+
+
+@torch.no_grad()
+def nll(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35,
+        limit: int | None = None) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) and the number of target tokens it covers.
+
+    ``limit`` caps the number of windows (for quick checks, e.g. a dry run).
+    """
+    from ..lm.data import batchify, bptt_windows  # here: wordlab.lm imports this module
+
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    data = batchify(ids, batch_size).to(dev)  # (B, L)
+    total, count, state = 0.0, 0, None
+    for k, (x, y) in enumerate(bptt_windows(data, bptt)):
+        if limit is not None and k >= limit:
+            break
+        logits, state = model(x, state)  # (B, t, V)
+        state = detach_state(state)
+        total += F.cross_entropy(logits.transpose(0, 1).reshape(-1, logits.size(-1)), y.t().reshape(-1),
+                                 reduction="sum").item()  # time-major: no copy of the logits
+        count += y.numel()
+    model.train(was_training)
+    return total, count
+
+
+def perplexity(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35) -> float:
+    """``exp`` of the mean NLL per target token of ``ids`` under ``model`` (see the module docstring)."""
+    total, count = nll(model, ids, batch_size=batch_size, bptt=bptt)
+    return math.exp(total / count)
