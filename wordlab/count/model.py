@@ -187,8 +187,10 @@ class PPMISVD:
         if self.wv is None:
             raise ConfigError("nothing to save: call fit() first")
         self.wv.save(path, format=format)
+        from ..provenance import record
+
         meta = {"format": FORMAT, "method": "ppmi-svd", "vectors": Path(path).name,
-                "config": asdict(self.config), "stats": self.stats}
+                "config": asdict(self.config), "stats": self.stats, "provenance": record(config=self.config)}
         json_path = self.config_path(path)
         atomic_write_text(json_path, json.dumps(meta, indent=2) + "\n")
         return json_path
