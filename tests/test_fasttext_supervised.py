@@ -76,3 +76,18 @@ def test_bad_input(tmp_path):
         read_labelled(p)
     with pytest.raises(DataError, match="not a classifier"):
         FastTextClassifier.load(DATA / "tiny_sg.bin")
+
+
+def test_classify_cli_arch_fasttext(tmp_path, capsys):
+    from wordlab.cli import main
+
+    out = tmp_path / "clf.bin"
+    assert main(["-q", "classify", "train", "--arch", "fasttext", "--labelled", str(DATA / "labelled.txt"),
+                 "-o", str(out), "--word-ngrams", "2", "--bucket", "2000", "--dim", "10", "--epochs", "20",
+                 "--lr", "0.5"]) == 0
+    assert "training accuracy" in capsys.readouterr().out
+    assert main(["-q", "classify", "predict", str(out), "the anarchist state", "--json"]) == 0
+    line = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert line["label"] in ("politics", "other") and 0 < line["probability"] <= 1
+    assert main(["-q", "classify", "predict", str(DATA / "tiny_sup.ftz"), "café in zürich"]) == 0
+    assert capsys.readouterr().out.startswith("other\t")

@@ -1,0 +1,135 @@
+"""``wordlab classify train --arch fasttext``: the fastText supervised classifier (no torch).
+
+Wired into ``classify train`` by :func:`add_arguments` (the fastText flags, shared with the other
+architectures where the idea is the same: ``--dim``, ``--lr``, ``--epochs``, ``--threads``, ``--seed``)
+and :func:`run_train`. Data: ``--pos/--neg`` (MR), ``--tsv`` (label<TAB>text) or ``--labelled FILE``
+(the fastText tool's ``__label__`` lines). ``-o model.bin`` writes the tool's supervised format;
+``wordlab classify predict model.bin`` and ``classify eval`` read it (and the tool's own .bin/.ftz).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from wordlab.errors import ConfigError, DataError
+from wordlab.fasttext import FastTextClassifier, FastTextClassifierConfig, read_labelled
+
+from .common import print_json, print_table
+from .configargs import add_config_arguments, config_from_arguments
+
+ARCH = "fasttext"
+
+
+def add_arguments(t: argparse.ArgumentParser) -> None:
+    """The fastText flags on ``classify train``; ``--arch`` learns the ``fasttext`` choice."""
+    for action in t._actions:
+        if "--arch" in action.option_strings:
+            convert = action.type
+
+            def arch(text: str, convert=convert) -> str:
+                return ARCH if text.strip().lower() == ARCH else convert(text)
+
+            action.type = arch
+            if action.choices is not None:
+                action.choices = tuple(action.choices) + (ARCH,)
+            action.help = (action.help or "") + "; fasttext: the fastText classifier (wordlab.fasttext)"
+    t.add_argument("--labelled", metavar="FILE", help="fastText: training lines in the tool's format "
+                                                      "('__label__pos some words ...')")
+    add_config_arguments(t, FastTextClassifierConfig, exclude=("label",),
+                         group=t.add_argument_group("fastText (--arch fasttext)"))
+
+
+def _data(args: argparse.Namespace):
+    if getattr(args, "labelled", None):
+        return read_labelled(args.labelled)
+    if args.tsv or (args.pos and args.neg):
+        from wordlab.classify.data import read_mr, read_tsv
+
+        d = read_tsv(args.tsv) if args.tsv else read_mr(args.pos, args.neg, clean=True)
+        return d.texts, [d.label_names[y] for y in d.labels]
+    raise ConfigError("no training data: give --pos and --neg, --tsv FILE or --labelled FILE")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    config = config_from_arguments(FastTextClassifierConfig, args)
+    texts, labels = _data(args)
+    folds = getattr(args, "folds", None)
+    report: dict = {"examples": len(texts), "config": config.__dict__}
+    if folds:
+        from wordlab.classify.cv import kfold_indices
+
+        first = [ys if isinstance(ys, str) else ys[0] for ys in labels]
+        names = sorted(set(first))
+        y = np.array([names.index(x) for x in first])
+        accs = []
+        for k, test in enumerate(kfold_indices(y, folds, seed=config.seed)[:getattr(args, "run_folds", None)]):
+            train = np.setdiff1d(np.arange(len(texts)), test)
+            t0 = time.perf_counter()
+            clf, _ = FastTextClassifier.train([texts[i] for i in train], [labels[i] for i in train], config)
+            accs.append(clf.test([texts[i] for i in test], [labels[i] for i in test]))
+            if not args.json:
+                print(f"fold {k + 1}: accuracy {100 * accs[-1]:.2f} % ({time.perf_counter() - t0:.1f} s)")
+        report["cv"] = {"folds": folds, "accuracy": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
+                        "per_fold": accs}
+    if args.output:
+        clf, stats = FastTextClassifier.train(texts, labels, config)
+        clf.save(args.output)
+        report["train"] = {**stats, "train_accuracy": clf.test(texts, labels), "saved": args.output}
+    if not folds and not args.output:
+        raise ConfigError("nothing to do: give -o MODEL.bin and/or --folds K")
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"data        {len(texts):,} examples; fastText, dim {config.dim}, word n-grams {config.word_ngrams}, "
+          f"{config.epochs} epochs, lr {config.lr:g}, loss {config.loss}")
+    if "cv" in report:
+        cv = report["cv"]
+        print(f"{folds}-fold cross-validation: accuracy {100 * cv['accuracy']:.2f} ± {100 * cv['accuracy_std']:.2f} %")
+    if "train" in report:
+        tr = report["train"]
+        print(f"saved       {args.output} ({tr['words']:,} words, {tr['labels']} labels, training accuracy "
+              f"{100 * tr['train_accuracy']:.2f} %)")
+    return 0
+
+
+def is_fasttext_model(path: str) -> bool:
+    """True for a fastText supervised .bin/.ftz (by its magic number and model field)."""
+    from wordlab import artifacts
+
+    try:
+        return artifacts.detect(path).name == "fasttext-supervised"
+    except Exception:  # noqa: BLE001 - any other file goes to the torch classifier's loader and its message
+        return False
+
+
+def run_predict(args: argparse.Namespace, k: int = 1) -> int:
+    clf = FastTextClassifier.load(args.model)
+    texts = args.text if args.text and args.text != ["-"] else [line.rstrip("\r\n") for line in sys.stdin]
+    if not texts:
+        raise DataError("no text to classify: give sentences as arguments or one per line on stdin")
+    labels, probs = clf.predict(texts, k=k)
+    for text, ls, ps in zip(texts, labels, probs):
+        label = ls[0].removeprefix(clf.config.label) if ls else "?"
+        if args.json:
+            print(json.dumps({"text": text, "label": label, "probability": round(float(ps[0]), 6) if len(ps) else 0.0,
+                              "top": [[x.removeprefix(clf.config.label), round(float(p), 6)] for x, p in zip(ls, ps)]},
+                             ensure_ascii=False))
+        else:
+            print(f"{label}\t{float(ps[0]) if len(ps) else 0.0:.4f}\t{text}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    clf = FastTextClassifier.load(args.model)
+    texts, labels = _data(args)
+    acc = clf.test(texts, labels)
+    if args.json:
+        print_json({"n": len(texts), "accuracy": acc})
+    else:
+        print_table([["examples", len(texts)], ["accuracy", f"{100 * acc:.2f}%"]], ["", "fastText"])
+    return 0
