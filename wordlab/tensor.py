@@ -73,7 +73,55 @@ def autocast(dev: torch.device | str, precision: str = "fp32"):
     scaling is needed), ``"fp32"`` changes nothing. On CPUs with AVX512-BF16 / AMX and on CUDA,
     bf16 roughly doubles training speed of the recurrent models."""
     check_precision(precision)
+    if precision == "bf16":
+        check_bf16(dev)
     return torch.autocast(device_type=torch.device(dev).type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+_BF16_OK: dict[str, str | None] = {}
+
+
+def check_bf16(dev: torch.device | str) -> None:
+    """Refuse ``--precision bf16`` with one line where this device cannot run it.
+
+    A tiny LSTM and matrix product are run forward and backward under bfloat16 autocast once per
+    device type (cached): CPUs without AVX512-BF16 make oneDNN fail with "could not create a primitive
+    descriptor" deep inside the first training step otherwise.
+    """
+    kind = torch.device(dev).type
+    if kind not in _BF16_OK:
+        try:
+            lstm, x = torch.nn.LSTM(4, 4).to(kind), torch.randn(3, 2, 4, device=kind, requires_grad=True)
+            with torch.autocast(device_type=kind, dtype=torch.bfloat16):
+                y, _ = lstm(x)
+                z = y.reshape(-1, 4) @ torch.randn(4, 4, device=kind)
+            z.float().sum().backward()
+            _BF16_OK[kind] = None
+        except RuntimeError as e:
+            _BF16_OK[kind] = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+    if _BF16_OK[kind] is not None:
+        raise ConfigError(f"--precision bf16: this {kind.upper()} cannot run bfloat16 recurrent layers "
+                          f"(needs AVX512-BF16/AMX or CUDA; {_BF16_OK[kind]}); use --precision fp32")
+
+
+def check_model_memory(factory: Callable[[], torch.nn.Module], what: str, activations: int = 0,
+                       training: bool = True) -> int | None:
+    """Count the parameters of ``factory()`` built on the meta device (nothing is allocated) and refuse
+    (unless ``--force``) when weights, gradients and two Adam moments plus ``activations`` bytes exceed the
+    memory available. Returns the parameter count (``None`` when the model cannot be built on meta)."""
+    from .limits import check_memory
+
+    try:
+        with torch.device("meta"):
+            model = factory()
+    except ConfigError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- a constructor that needs real data: nothing to estimate
+        log.debug("no memory estimate for %s: %s", what, e)
+        return None
+    n = sum(p.numel() for p in model.parameters())
+    check_memory(n * 4 * (4 if training else 1) + activations, f"{what} ({n:,} parameters)")
+    return n
 
 
 def set_seed(seed: int) -> None:
