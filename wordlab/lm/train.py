@@ -23,7 +23,7 @@ from ..atomic import check_output
 from ..checkpoint import load_checkpoint
 from ..distributed import all_sum, gather_along, init_from_env, split_along, world_size
 from ..errors import CheckpointError, ConfigError
-from ..tensor import device as get_device
+from ..tensor import check_model_memory, device as get_device
 from ..training import FitResult, TrainConfig, fit, resume_path
 from ..layers.recurrent import detach_state, state_from_plain, state_to_plain
 from .config import TRAIN_DEFAULTS, LMConfig, LMDataConfig
@@ -182,6 +182,9 @@ def train_language_model(
                               f"{len(data.vocab)} words")
     if resume:
         _check_resumable(out, data, model_cfg)
+    width = getattr(model_cfg, "hidden_size", 0) or getattr(model_cfg, "dim", 0)  # activations: logits + states
+    check_model_memory(lambda: build_language_model(model_cfg), "the language model",
+                       activations=4 * 4 * (batch_size or 20) * (bptt or 35) * (model_cfg.vocab_size + 8 * width * model_cfg.layers))
     torch.manual_seed(train_cfg.seed)
     model = build_language_model(model_cfg).to(dev)
     dry = train_cfg.dry_run
