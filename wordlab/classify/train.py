@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from ..errors import ConfigError
 from ..layers.embedding import embedding_matrix
-from ..tensor import device as get_device
+from ..tensor import check_model_memory, device as get_device
 from ..text import PAD, UNK, Vocabulary
 from ..training import FitResult, TrainConfig, fit
 from .data import LabelledTexts
@@ -185,6 +185,7 @@ def train_classifier(
         tr, dv = split_dev(len(data), dev_fraction, train_config.seed)
         data, dev = data.subset(tr), data.subset(dv)
     dev_ = get_device(device)
+    check_model_memory(lambda: SentenceClassifier(config, weights), "the classifier")
     torch.manual_seed(train_config.seed)
     model = SentenceClassifier(config, weights).to(dev_)
     task = ClassificationTask(encode_texts(data.texts, vocab), data.labels,
