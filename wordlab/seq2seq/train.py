@@ -20,7 +20,7 @@ from ..atomic import check_output
 from ..checkpoint import load_checkpoint
 from ..errors import ConfigError
 from ..tensor import device as get_device
-from ..tensor import set_seed
+from ..tensor import check_model_memory, set_seed
 from ..training import FitResult, TrainConfig, fit
 from .data import DataConfig, build_vocabs, dlfs2_split, encode_pairs, read_pairs, split_indices
 from .arch import build_seq2seq, share_when_possible
@@ -113,6 +113,9 @@ def train_seq2seq(pairs_file: str | os.PathLike, model_cfg: Seq2SeqConfig | None
     log.info("pairs %d (train %d, valid %d, test %d); vocabulary source %d, target %d", *sizes.values())
     set_seed(train_cfg.seed)
     model_cfg = share_when_possible(model_cfg, src, tgt)  # one vocabulary on both sides: one embedding matrix
+    width = getattr(model_cfg, "hidden", 0) or getattr(model_cfg, "dim", 0)
+    check_model_memory(lambda: build_seq2seq(model_cfg), "the translation model",
+                       activations=4 * 4 * pairs.batch_size * 64 * (model_cfg.tgt_vocab + 8 * width))
     model = build_seq2seq(model_cfg).to(dev)
     translator = Translator(model, src, tgt, data)
 
