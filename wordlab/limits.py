@@ -29,7 +29,11 @@ CAPS: dict[str, int] = {
     "beam": 256,
     "negative": 1_000,
     "window": 1_000,
+    "dim": 100_000,            # vector / model width: wider is a typo (gensim's largest published is 1,000)
 }
+#: config fields that hold a capped quantity under another name
+CAP_ALIASES: dict[str, str] = {"vector_size": "dim", "emb": "dim", "emb_size": "dim", "embed_dim": "dim",
+                               "hidden": "dim", "hidden_size": "dim", "max_length": "max_len"}
 
 _force: contextvars.ContextVar[bool] = contextvars.ContextVar("wordlab_force", default=False)
 
@@ -173,8 +177,9 @@ def check_numbers(config) -> None:
             raise ConfigError(f"{flag} {value} is far too large")
         if f.name == "seed" and value < 0:
             raise ConfigError(f"{flag} must be >= 0, got {value}")
-        if f.name in CAPS:
-            cap = CAPS[f.name]
+        capped = CAP_ALIASES.get(f.name, f.name)
+        if capped in CAPS:
+            cap = CAPS[capped]
             if value > cap and not forced():
                 raise ConfigError(f"{flag} {value:,} is over the limit of {cap:,}; pass --force if you really mean it")
         if f.name in RANGES:
