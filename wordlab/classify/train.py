@@ -22,13 +22,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..batching import length_batches, pad
 from ..errors import ConfigError
+from ..evaluation.classification import accuracy
 from ..layers.embedding import embedding_matrix
 from ..tensor import check_model_memory, device as get_device
 from ..text import PAD, UNK, Vocabulary
 from ..training import FitResult, TrainConfig, fit
 from .data import LabelledTexts
-from ..evaluation.classification import accuracy
 from .models import ClassifierConfig, SentenceClassifier
 
 log = logging.getLogger(__name__)
@@ -66,21 +67,7 @@ def pad_batch(seqs: Sequence[np.ndarray], dev: torch.device | None = None) -> tu
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
     if lengths.min(initial=1) < 1:
         raise ConfigError("cannot classify an empty sentence")
-    ids = np.zeros((len(seqs), int(lengths.max())), dtype=np.int64)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = s
-    return torch.from_numpy(ids).to(dev), torch.from_numpy(lengths).to(dev)
-
-
-def _bucketed(lengths: np.ndarray, batch_size: int, pool: int, rng: np.random.Generator) -> list[np.ndarray]:
-    order = rng.permutation(len(lengths))
-    batches = []
-    span = batch_size * pool
-    for p in range(0, len(order), span):
-        chunk = order[p:p + span]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
+    return pad(seqs).to(dev), torch.from_numpy(lengths).to(dev)
 
 
 class ClassificationTask:
@@ -105,7 +92,7 @@ class ClassificationTask:
 
     def batches(self, epoch: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         rng = np.random.default_rng(self.seed + epoch)
-        for idx in _bucketed(self.lengths, self.batch_size, self.pool, rng)[start:]:
+        for idx in length_batches(self.lengths, self.batch_size, rng, self.pool)[start:]:
             ids, lengths = pad_batch([self.ids[i] for i in idx], self.device)
             yield ids, lengths, self.labels[idx].to(self.device)
 

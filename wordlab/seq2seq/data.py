@@ -24,6 +24,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from ..batching import length_batches, pad
 from ..errors import ConfigError, DataError
 from ..text import BOS, EOS, PAD, SPECIALS, Vocabulary
 from ..text.reader import iter_lines
@@ -203,14 +204,6 @@ class Batch:
         return int((self.tgt_out != 0).sum())
 
 
-def pad(seqs: Sequence[np.ndarray], pad_id: int = 0) -> torch.Tensor:
-    """Right-pad 1-D id arrays into a ``(B, max_len)`` int64 tensor."""
-    out = np.full((len(seqs), max(len(s) for s in seqs)), pad_id, dtype=np.int64)
-    for i, s in enumerate(seqs):
-        out[i, :len(s)] = s
-    return torch.from_numpy(out)
-
-
 def make_batch(data: Sequence[tuple[np.ndarray, np.ndarray]], index: np.ndarray) -> Batch:
     """Pad the pairs ``data[index]`` into a :class:`Batch`."""
     src = [data[i][0] for i in index]
@@ -223,9 +216,8 @@ def batch_indices(lengths: Sequence[int], batch_size: int, seed: int | None = No
                   pool: int = 50) -> list[np.ndarray]:
     """Length-sorted batches of indices.
 
-    ``seed=None``: sort everything by length (evaluation; least padding). Otherwise shuffle with
-    ``seed``, sort by length inside pools of ``pool`` batches, cut, and shuffle the batch order —
-    little padding, yet different batches every epoch.
+    ``seed=None``: sort everything by length (evaluation; least padding). Otherwise
+    :func:`wordlab.batching.length_batches` with ``seed`` — little padding, yet different batches every epoch.
     """
     if batch_size < 1:
         raise ConfigError(f"batch size must be >= 1, got {batch_size}")
@@ -233,16 +225,7 @@ def batch_indices(lengths: Sequence[int], batch_size: int, seed: int | None = No
     if seed is None:
         order = np.argsort(lengths, kind="stable")
         return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(lengths))
-    batches = []
-    step = batch_size * pool
-    for p in range(0, len(order), step):
-        chunk = order[p:p + step]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
-    rng.shuffle(batches)
-    return batches
+    return length_batches(lengths, batch_size, np.random.default_rng(seed), pool)
 
 
 __all__ = ["DataConfig", "FORMATS", "MAX_LENGTH", "ENG_PREFIXES", "normalize_string", "unicode_to_ascii",
