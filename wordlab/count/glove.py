@@ -51,6 +51,10 @@ def weights(x: np.ndarray, x_max: float, alpha: float) -> np.ndarray:
 
 def init_params(vocab_size: int, dim: int, seed: int, dtype=np.float32) -> dict[str, np.ndarray]:
     """Vectors and biases ``U(-0.5, 0.5) / dim`` (as ``glove.c``), AdaGrad accumulators at 1."""
+    from ..limits import check_memory
+
+    check_memory(4 * vocab_size * dim * np.dtype(dtype).itemsize,
+                 f"GloVe's four {vocab_size:,} x {dim:,} tables (W, C and their AdaGrad sums)")
     rng = np.random.default_rng(seed)
     u = lambda *shape: ((rng.random(shape) - 0.5) / dim).astype(dtype)  # noqa: E731
     return {"W": u(vocab_size, dim), "C": u(vocab_size, dim), "bw": u(vocab_size), "bc": u(vocab_size),

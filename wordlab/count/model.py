@@ -25,6 +25,7 @@ import numpy as np
 
 from ..atomic import atomic_write_text
 from ..errors import ConfigError, DataError
+from ..limits import check_memory
 from ..text import Corpus, Vocabulary, build_vocab_and_ids, read_corpus
 from ..vectors import KeyedVectors
 from .cooccurrence import WEIGHTINGS, check_window, cooccurrence
@@ -152,6 +153,10 @@ class PPMISVD:
             raise DataError(f"{source}: only {min(len(words), distinct)} distinct word(s) kept at "
                             f"min_count={cfg.min_count}; PPMI needs at least 2 — lower --min-count or use more text")
         check_dim(cfg.dim, (len(words), len(words)))
+        v = len(words)  # co-occurrence pairs (COO + CSR copies, 16 bytes each) and the SVD's float64 blocks
+        pairs = min(v * v, len(ids) * 2 * cfg.window)
+        check_memory(pairs * 16 * 3 + v * (cfg.dim + cfg.oversample) * 8 * 4,
+                     f"PPMI of {v:,} words, window {cfg.window}, dim {cfg.dim}")
 
         C = cooccurrence(ids, len(words), cfg.window, weighting=cfg.weighting, dynamic_window=cfg.dynamic_window,
                          subsample=cfg.subsample or None, counts=vocab.counts if len(vocab.counts) else None,
