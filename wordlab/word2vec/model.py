@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -279,6 +280,7 @@ class Word2Vec(GensimAttributes):
             for epoch in range(first, total_epochs):
                 fire(callbacks, "on_epoch_begin", self)
                 stats = self._train_epoch(ids, epoch, total_epochs, run_words, workers, bar)
+                self._check_finite(stats)
                 self.history.append(stats)
                 self.state["epochs_done"] = epoch + 1
                 self.state["words_done"] = (epoch + 1) * len(ids)
@@ -298,6 +300,14 @@ class Word2Vec(GensimAttributes):
                                                  if summary["seconds"] else 0.0)
         self._wv = None
         return summary
+
+    def _check_finite(self, stats: dict) -> None:
+        """Stop with one line when an epoch left a non-finite loss or weight (a learning rate far too high)."""
+        if math.isfinite(stats["loss_sum"]) and np.isfinite(self.W_in.sum()) and np.isfinite(self.W_out.sum()):
+            return
+        raise ConfigError(f"training diverged in epoch {stats['epoch']}: the loss or the vectors became "
+                          f"non-finite (nan/inf); the learning rate (--lr {self.config.alpha:g}) is probably too "
+                          f"high" + ("" if self.config.alpha > 1 else ", or the corpus holds extreme repetition"))
 
     def _train_epoch(self, ids: np.ndarray, epoch: int, total_epochs: int, total_words: int, workers: int,
                      bar) -> dict:
