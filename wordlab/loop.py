@@ -273,8 +273,9 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
         with autocast(dev, cfg.precision):  # training forward only; evaluation stays float32
             loss, units = run.step(batch)
         if not torch.isfinite(loss):
-            raise ConfigError(f"loss became {loss.item()} at epoch {state.epoch + 1} step {state.step + 1}; "
-                              f"lower the learning rate or set a gradient clip")
+            raise ConfigError(f"training diverged: the loss became {loss.item()} at epoch {state.epoch + 1} step "
+                              f"{state.step + 1}; the learning rate (--lr {optimizer.param_groups[0]['lr']:g}) is "
+                              f"probably too high: lower it or set --clip")
         loss.backward()
         if cfg.clip:
             nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
