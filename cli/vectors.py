@@ -213,13 +213,36 @@ def run_query(args: argparse.Namespace) -> int:
     if interactive:
         print(f"{len(kv):,} vectors of {kv.vector_size} loaded; type 'help' for commands", file=sys.stderr)
     session = QuerySession(kv, topn=args.topn, out=sys.stdout)
+    edit = interactive and sys.stdout.isatty() and _readline()  # line editing and history (stdlib readline)
     while True:
-        if interactive:
-            print("> ", end="", file=sys.stderr, flush=True)
-        line = sys.stdin.readline()
+        try:
+            if edit:
+                try:
+                    line = input("> ") + "\n"
+                except EOFError:  # Ctrl-D
+                    print(file=sys.stderr)
+                    break
+            else:
+                if interactive:
+                    print("> ", end="", file=sys.stderr, flush=True)
+                line = sys.stdin.readline()
+        except KeyboardInterrupt:  # Ctrl-C at the prompt clears the line; elsewhere it stops the run
+            if not interactive:
+                raise
+            print("^C", file=sys.stderr)
+            continue
         if not line or not session.handle(line):
             break
     return 0
+
+
+def _readline() -> bool:
+    """Load stdlib ``readline`` (line editing, history within the session); False where it is missing."""
+    try:
+        import readline  # noqa: F401 -- importing it makes input() edit lines
+    except ImportError:
+        return False
+    return True
 
 
 class QuerySession:
@@ -266,8 +289,12 @@ class QuerySession:
     @staticmethod
     def _parse_expression(words: list[str]) -> tuple[list[str], list[str]]:
         positive, negative, sign = [], [], 1
-        for w in words:
+        if words[-1] in ("+", "-"):
+            raise ValueError(f"'{' '.join(words)}' ends with '{words[-1]}'; add the word it applies to")
+        for i, w in enumerate(words):
             if w in ("+", "-"):
+                if i and words[i - 1] in ("+", "-"):
+                    raise ValueError(f"two operators in a row ('{words[i - 1]} {w}'); put a word between them")
                 sign = 1 if w == "+" else -1
                 continue
             if len(w) > 1 and w[0] in "+-":  # "-man" / "+woman" written without a space
