@@ -30,40 +30,33 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import io
 import json
 import lzma
 import mmap
 import os
-import unicodedata
 import warnings
-import zipfile
 import zlib
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Sequence
+from typing import Any, BinaryIO, Callable
 
 import numpy as np
 
-from wordlab import schema
 from wordlab.atomic import atomic_write, atomic_write_text
 from wordlab.errors import DataError
 from wordlab.progress import progress_bar
 
+from .npz import NPZ_FORMAT, NPZ_META, NPZ_VERSION, read_npz, write_npz  # noqa: F401 (re-exported)
+from .sniff import BOM as _BOM, sniff_bytes
+from .words import CONTROL as _CONTROL, MAX_WORD_BYTES as _MAX_WORD_BYTES
+from .words import check_finite, check_unique as _check_unique, check_writable_words, decode_words as _decode_words
+
 PathLike = str | os.PathLike
-NPZ_FORMAT = "wordlab.vectors"
-NPZ_VERSION = 1
 _COMPRESSED = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
 _FORMATS = {"bin": "binary", "binary": "binary", "word2vec-binary": "binary",
             "txt": "text", "text": "text", "vec": "text", "word2vec": "text", "word2vec-text": "text",
             "npz": "npz", "native": "npz", "glove": "glove", "no-header": "glove", "noheader": "glove"}
-_MAX_WORD_BYTES = 100_000
-_CONTROL = bytes(range(32)) + b"\x7f"  # never part of a word; in a "word" they mean misaligned records
-_BOM = b"\xef\xbb\xbf"
 _DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
 _PRECHECK_BYTES = 1 << 24  # results larger than this are checked against the file size before allocating
-#: the .npz metadata: field → type (checked before any field is used)
-NPZ_META = schema.Record({"format": str, "version": int, "keys": schema.ListOf(str), "extra": schema.Optional(dict),
-                          "provenance": schema.Optional(dict)}, required=("format", "keys"))
 
 
 def format_from_path(path: PathLike, format: str | None = None) -> str:
@@ -94,62 +87,6 @@ def sniff_format(path: PathLike) -> str:
         except _DECOMPRESS_ERRORS as e:
             raise DataError(f"{path}: cannot decompress ({e}); the file is damaged or truncated") from None
     return sniff_bytes(head)
-
-
-def _is_float_row(fields: list[bytes]) -> bool:
-    try:
-        for v in fields:
-            float(v)
-    except ValueError:
-        return False
-    return True
-
-
-def _header_of(line: bytes) -> tuple[int, int] | None:
-    parts = line.split()
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
-        return int(parts[0]), int(parts[1])
-    return None
-
-
-def sniff_bytes(head: bytes) -> str:
-    """:func:`sniff_format` on the first bytes of a (decompressed) file."""
-    if head[:4] == b"PK\x03\x04":
-        return "npz"
-    if head.startswith(_BOM):
-        head = head[len(_BOM):]
-    nl = head.find(b"\n")
-    first = head[:nl] if nl >= 0 else head
-    header = _header_of(first)
-    if header is None:  # no header: a GloVe-style text file has two or more float fields after a word
-        lines = [ln.rstrip(b"\r") for ln in head.split(b"\n")[:3]]
-        if nl < 0 or not lines[0].strip():
-            return ""
-        fields = lines[0].rstrip().split(b" ")
-        if len(fields) < 2 or not _is_float_row(fields[1:]):
-            return ""
-        for ln in lines[1:-1] if len(lines) > 2 else lines[1:]:  # the last line of the block may be cut
-            if ln and len(ln.rstrip().split(b" ")) != len(fields):
-                return ""
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as e:
-            if not (e.start >= len(head) - 3 and e.reason == "unexpected end of data"):
-                return ""
-        return "glove"
-    body = head[nl + 1:] if nl >= 0 else b""
-    try:
-        body.decode("utf-8")
-        text = True
-    except UnicodeDecodeError as e:  # a cut multi-byte character at the end of the block is fine
-        text = e.start >= len(body) - 3 and e.reason == "unexpected end of data"
-    if text and any(b < 9 or 13 < b < 32 for b in body[:4096]):
-        text = False
-    if text:  # "3 4" could also open a headerless file of 1-D vectors: the next row decides
-        second = body.split(b"\n", 1)[0].rstrip(b"\r").rstrip().split(b" ")
-        if len(second) == 2 and header[1] != 1 and _is_float_row(second[1:]):
-            return "glove"
-    return "text" if text else "binary"
 
 
 _MAGIC = ((b"\x1f\x8b", gzip), (b"BZh", bz2), (b"\xfd7zXZ\x00", lzma))
@@ -213,33 +150,6 @@ def _parse_header(path: PathLike, data: bytes | mmap.mmap, min_record: Callable[
     return count, dim, nl + 1
 
 
-def _decode_words(path: PathLike, raw: list[bytes], unicode_errors: str, where: Callable[[int], str]) -> list[str]:
-    """Decode all words at once; on failure name the record/line of the bad word."""
-    if not raw:
-        return []
-    try:
-        return b"\n".join(raw).decode("utf-8", errors=unicode_errors).split("\n")
-    except UnicodeDecodeError as e:
-        pos, i = 0, 0
-        for i, w in enumerate(raw):
-            pos += len(w) + 1
-            if pos > e.start:
-                break
-        raise DataError(f"{path}: {where(i)}: word {raw[i][:40]!r} is not valid UTF-8 "
-                        "(pass unicode_errors='replace' or 'ignore' to load it anyway)") from None
-
-
-def _check_unique(path: PathLike, words: list[str], where: Callable[[int], str]) -> None:
-    if len(set(words)) == len(words):
-        return
-    seen: dict[str, int] = {}
-    for i, w in enumerate(words):
-        if w in seen:
-            raise DataError(f"{path}: {where(i)}: duplicate word {w!r} (first at {where(seen[w])}); "
-                            "each word must appear once")
-        seen[w] = i
-
-
 def read_word2vec(path: PathLike, binary: bool = False, limit: int | None = None, unicode_errors: str = "strict",
                   no_header: bool = False, progress: bool | None = None,
                   allow_nonfinite: bool = False) -> tuple[list[str], np.ndarray]:
@@ -256,15 +166,6 @@ def read_word2vec(path: PathLike, binary: bool = False, limit: int | None = None
     if not allow_nonfinite:
         check_finite(path, words, vectors, "record" if binary else "line", 1 if binary or no_header else 2)
     return words, vectors
-
-
-def check_finite(path: PathLike, words: list[str], vectors: np.ndarray, unit: str = "row", first: int = 1) -> None:
-    """Refuse NaN or infinite values, naming the first row and word that hold one."""
-    if vectors.size and not np.isfinite(vectors.sum(axis=1, dtype=np.float64)).all() \
-            and not np.isfinite(vectors).all():
-        i = int(np.argmin(np.isfinite(vectors).all(axis=1)))
-        raise DataError(f"{path}: {unit} {i + first}: word {words[i][:40]!r} has a NaN or infinite value; "
-                        "pass allow_nonfinite=True (CLI: --allow-nonfinite) to load it anyway")
 
 
 def _read_word2vec(path: PathLike, binary: bool, limit: int | None, unicode_errors: str, no_header: bool,
@@ -465,99 +366,6 @@ def write_sidecar(path: PathLike, provenance: dict | bool | None = None) -> None
         import logging
 
         logging.getLogger(__name__).warning("could not write the provenance of %s: %s", path, e)
-
-
-def check_writable_words(path: PathLike, words: Sequence[str]) -> None:
-    """Refuse (one line naming it) a word a word2vec reader could not give back.
-
-    Empty words, words with white space (``str.isspace``: space, tab, NBSP, line separators, ...)
-    or control characters, and words over 100 kB in UTF-8 split or end records in wordlab's,
-    gensim's and the C tool's readers.
-    """
-    for i, w in enumerate(words):
-        if not isinstance(w, str):
-            raise DataError(f"{path}: cannot write word {i} ({w!r}): words must be strings, not {type(w).__name__}")
-        if w and w.isprintable() and not any(c.isspace() for c in w) and len(w) <= _MAX_WORD_BYTES // 4:
-            continue  # fast path: printable, no white space, surely under the byte limit
-        if not w or any(c.isspace() for c in w):
-            raise DataError(f"{path}: cannot write word {i} ({w[:40]!r}): word2vec words may not be empty or contain "
-                            "spaces or other white space (newlines, tabs); a reader would split it")
-        if any(unicodedata.category(c) == "Cc" for c in w):
-            raise DataError(f"{path}: cannot write word {i} ({w[:40]!r}): it holds control characters, which "
-                            "word2vec readers take as record damage")
-        size = len(w.encode("utf-8", "surrogatepass"))
-        if size > _MAX_WORD_BYTES:
-            raise DataError(f"{path}: cannot write word {i} ({w[:20]!r}...): {size} bytes, over the "
-                            f"{_MAX_WORD_BYTES}-byte limit of word2vec readers")
-        try:
-            w.encode("utf-8")
-        except UnicodeEncodeError:
-            raise DataError(f"{path}: cannot write word {i} ({w[:40]!r}): it holds a lone surrogate, "
-                            "which has no UTF-8 form") from None
-
-
-def write_npz(path: PathLike, words: list[str], vectors: np.ndarray, counts: np.ndarray | None = None,
-              extra: dict[str, Any] | None = None, provenance: dict | bool | None = None) -> None:
-    """Native format: ``vectors``, optional ``counts`` and JSON ``meta`` (keys, extra, provenance) in one ``.npz``."""
-    for i, w in enumerate(words):
-        if not isinstance(w, str):
-            raise DataError(f"{path}: cannot write key {i} ({w!r}): keys must be strings")
-    meta = {"format": NPZ_FORMAT, "version": NPZ_VERSION, "keys": list(words), "extra": extra or {}}
-    if provenance is not False:
-        from wordlab.provenance import record
-
-        meta["provenance"] = record() if provenance in (None, True) else provenance
-    arrays: dict[str, np.ndarray] = {
-        "vectors": np.asarray(vectors, dtype=np.float32),
-        "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
-    }
-    if counts is not None:
-        arrays["counts"] = np.asarray(counts, dtype=np.int64)
-    with atomic_write(path, "wb") as f:
-        np.savez(f, **arrays)
-
-
-def read_npz(path: PathLike, allow_nonfinite: bool = False
-             ) -> tuple[list[str], np.ndarray, np.ndarray | None, dict[str, Any]]:
-    """Read :func:`write_npz` output → ``(words, vectors, counts or None, extra)``.
-
-    The metadata is checked against :data:`NPZ_META` and the arrays' dtypes and shapes against it
-    before use; NaN or infinite vectors are refused unless ``allow_nonfinite``.
-    """
-    if not Path(path).exists():
-        raise DataError(f"{path}: no such file")
-    meta = schema.npz_meta(path)
-    if meta.get("format") != NPZ_FORMAT:
-        raise DataError(f"{path}: .npz metadata is not wordlab vectors (format {str(meta.get('format'))[:40]!r})")
-    schema.validate(meta, NPZ_META, str(path), "meta")
-    if meta.get("version", 0) > NPZ_VERSION:
-        raise DataError(f"{path}: vectors file version {meta['version']} is newer than this wordlab reads "
-                        f"({NPZ_VERSION}); upgrade wordlab")
-    words = meta["keys"]
-    try:
-        z = schema.load_npz(path, ("vectors", "counts"))
-        if "vectors" not in z:
-            raise DataError(f"{path}: not a wordlab vectors .npz (no 'vectors' member)")
-        raw = z["vectors"]
-        schema.validate(raw, schema.Array("fiu", 2), str(path), "vectors")
-        vectors = np.ascontiguousarray(raw, dtype=np.float32)
-        counts = z.get("counts")
-        if counts is not None:
-            schema.validate(counts, schema.Array("iu", 1), str(path), "counts")
-    except DataError:
-        raise
-    except schema.NPZ_ERRORS as e:
-        raise DataError(f"{path}: cannot read as .npz ({type(e).__name__}: {str(e)[:160]}); the file is damaged, "
-                        "truncated or not a wordlab vectors file") from None
-    if vectors.shape[0] != len(words):
-        raise DataError(f"{path}: field 'vectors': {len(words)} keys but vectors of shape {vectors.shape}; "
-                        "the file is damaged")
-    if counts is not None and counts.shape != (len(words),):
-        raise DataError(f"{path}: field 'counts': shape {counts.shape} does not match {len(words)} keys")
-    _check_unique(path, words, lambda i: f"key {i + 1}")
-    if not allow_nonfinite:
-        check_finite(path, words, vectors, "key")
-    return words, vectors, counts, meta.get("extra") or {}
 
 
 def read_vectors(path: PathLike, format: str | None = None, limit: int | None = None,
