@@ -37,6 +37,7 @@ from typing import Any, Iterator, Protocol
 import torch
 from torch import nn
 
+from .distributed import translate_errors
 from .errors import ConfigError
 from .loop import (LoopState, Run, end_epoch, evaluate, history_path, make_optimizer, make_scheduler,  # noqa: F401
                    resume_path, resume_state, scheduled_lr, start_run, train_epoch)
@@ -135,6 +136,12 @@ class Task(Protocol):
 
     ``unit`` names what ``train_step`` counts (``"tok"`` for tokens); ``perplexity=True``
     shows ``exp(loss)`` in the bar and history (for models whose loss is a mean NLL per unit).
+
+    Under torchrun (:mod:`wordlab.distributed`) every process runs the same task: by default the
+    loop deals its batches round-robin, one per process per step; a task whose batches are already
+    this process's share of the global batch sets ``shards = True`` (the LM splits its streams).
+    ``evaluate`` then runs on every process (rank 0's metrics are used) and ``state_dict`` must be
+    callable on every process (it may gather across them).
     """
 
     unit: str
@@ -207,15 +214,16 @@ def fit(
     """
     if resume and out is None:
         raise ConfigError("resume needs an output path (its .resume.pt file holds the training state)")
-    run = start_run(model, task, cfg, out=out, kind=kind, model_config=model_config, vocab=vocab, extra=extra,
-                    restore_best=restore_best, progress=progress)
-    state = resume_state(run) if resume else LoopState()
-    run.budget.eval_seconds = state.eval_seconds
-    stopped = "completed"
-    while state.epoch < run.epochs and stopped == "completed":
-        cut, seconds, units = train_epoch(run, state)
-        metrics = evaluate(run, state)
-        stopped = end_epoch(run, state, metrics, partial=cut, seconds=seconds, units=units)
+    with translate_errors():  # a lost process: one RankLost line, not a gloo/NCCL traceback
+        run = start_run(model, task, cfg, out=out, kind=kind, model_config=model_config, vocab=vocab, extra=extra,
+                        restore_best=restore_best, progress=progress)
+        state = resume_state(run) if resume else LoopState()
+        run.budget.eval_seconds = state.eval_seconds
+        stopped = "completed"
+        while state.epoch < run.epochs and stopped == "completed":
+            cut, seconds, units = train_epoch(run, state)
+            metrics = evaluate(run, state)
+            stopped = end_epoch(run, state, metrics, partial=cut, seconds=seconds, units=units)
     result = FitResult(history=state.history, best=state.best, best_epoch=state.best_epoch,
                        steps=state.step_total, stopped=stopped)
     if restore_best and run.best_state is not None:
