@@ -78,6 +78,17 @@ def _search_args(p: argparse.ArgumentParser) -> None:
     add_device_args(p, default="cpu", threads=False)
 
 
+def _check_search(args: argparse.Namespace) -> None:
+    """--beam, --max-len and --length-penalty checked before the model is read."""
+    from wordlab.limits import check_cap, check_finite
+
+    for name in ("beam", "max_len"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+        check_cap(name, getattr(args, name))
+    check_finite("--length-penalty", args.length_penalty)
+
+
 def run_train(args: argparse.Namespace) -> int:
     """``wordlab seq2seq train``: parse → :func:`wordlab.seq2seq.train_seq2seq` → print."""
     from wordlab.seq2seq import train_seq2seq
@@ -105,6 +116,7 @@ def run_eval(args: argparse.Namespace) -> int:
     """``wordlab seq2seq eval``: parse → :func:`wordlab.seq2seq.evaluate_seq2seq` → print."""
     from wordlab.seq2seq import evaluate_seq2seq
 
+    _check_search(args)
     r = evaluate_seq2seq(args.model, args.pairs, split=args.split, format=args.format, beam=args.beam,
                          max_len=args.max_len, length_penalty=args.length_penalty, examples=args.examples,
                          device=args.device, progress=args.progress)
@@ -130,11 +142,13 @@ def run_translate(args: argparse.Namespace) -> int:
     """``wordlab translate``: arguments, or stdin answered line by line as it arrives (blank lines kept)."""
     from .streaming import line_batches
 
+    _check_search(args)
     translator = Translator.load(args.model, device(args.device))
     batches = [args.sentence] if args.sentence else line_batches(sys.stdin)
     first, lines = None, 0
     for batch in batches:
         todo = [s for s in batch if s.strip()]
+        _report_unknown(translator, batch, lines)
         outs = iter(translator.translate(todo, beam=args.beam, max_len=args.max_len,
                                          length_penalty=args.length_penalty) if todo else ())
         for s in batch:
@@ -145,6 +159,20 @@ def run_translate(args: argparse.Namespace) -> int:
         lines += len(batch)
     if not lines:
         raise ConfigError("no sentence to translate: give one as an argument or on stdin")
+    _show_attention(args, first)
+    return 0
+
+
+def _report_unknown(translator: Translator, batch: list[str], before: int) -> None:
+    """One stderr line per input line with source tokens the model never saw (they are read as <unk>)."""
+    for i, s in enumerate(batch):
+        unknown = [w for w in dict.fromkeys(translator.data.tokenize_source(s)) if w not in translator.src_vocab]
+        if unknown:
+            print(f"wordlab: warning: line {before + i + 1}: not in the model's source vocabulary (read as <unk>): "
+                  + " ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else ""), file=sys.stderr)
+
+
+def _show_attention(args: argparse.Namespace, first) -> None:
     if args.show_attention:
         if first is None:
             raise ConfigError("no sentence to draw the attention of: every input line was blank")
@@ -157,4 +185,3 @@ def run_translate(args: argparse.Namespace) -> int:
         rows = first.output + (["<eos>"] if len(weights) > len(first.output) else [])
         attention_heatmap(weights, first.source, rows, args.show_attention)
         print(f"attention heat-map → {args.show_attention}", file=sys.stderr)
-    return 0

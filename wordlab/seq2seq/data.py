@@ -131,6 +131,28 @@ def iter_pair_lines(path: str | Path, cfg: DataConfig) -> Iterator[tuple[int, st
         yield lineno, src, tgt
 
 
+def detect_format(path: str | Path, lines: int = 50) -> str | None:
+    """The pair format a file's first non-blank lines show: ``"tsv"`` when they hold tabs, ``"dlfs2"`` when
+    none does and every one holds the DLfS-2 ``_`` separator, ``None`` when unsure or unreadable."""
+    seen = tabs = underscores = 0
+    try:
+        for _, line in iter_lines(path):
+            if not line.strip():
+                continue
+            seen += 1
+            tabs += "\t" in line
+            underscores += "_" in line
+            if seen >= lines:
+                break
+    except (OSError, DataError, UnicodeDecodeError):
+        return None
+    if not seen:
+        return None
+    if tabs:
+        return "tsv"
+    return "dlfs2" if underscores == seen else None
+
+
 def read_pairs(path: str | Path, cfg: DataConfig = DataConfig()) -> list[tuple[list[str], list[str]]]:
     """Token pairs of a pair file, filtered as ``cfg`` says (see :class:`DataConfig`)."""
     from ..provenance import note_data

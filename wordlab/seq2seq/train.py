@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from ..tensor import device as get_device
 from ..tensor import check_model_memory, set_seed
 from ..training import FitResult, TrainConfig, fit
-from .data import DataConfig, build_vocabs, dlfs2_split, encode_pairs, read_pairs, split_indices
+from .data import DataConfig, build_vocabs, detect_format, dlfs2_split, encode_pairs, read_pairs, split_indices
 from .arch import build_seq2seq, share_when_possible
 from .model import KIND, Seq2Seq, Seq2SeqConfig, vocabs_payload
 from .transformer import TransformerSeq2SeqConfig
@@ -95,6 +95,9 @@ def train_seq2seq(pairs_file: str | os.PathLike, model_cfg: Seq2SeqConfig | None
     if out is not None:
         check_output(out, [pairs_file], binary=True, what="model file")
     dev = get_device(device)
+    if data.format == "tsv" and detect_format(pairs_file) == "dlfs2":  # no tab anywhere: tsv could not read it
+        log.info("%s: no tabs, '_' on every line: reading it as a DLfS-2 pair file (--format dlfs2)", pairs_file)
+        data = replace(data, format="dlfs2")
     all_pairs = read_pairs(pairs_file, data)
     if data.format == "dlfs2":
         data = replace(data, source_width=max(len(s) for s, _ in all_pairs))
