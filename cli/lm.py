@@ -146,13 +146,18 @@ def run_generate(args: argparse.Namespace) -> int:
     from wordlab.lm import load_lm, quantize_int8
     from wordlab.lm.subword import stream_lm_text
 
-    model, vocab, payload = load_lm(args.model, device="cpu" if args.int8 else args.device)
-    if args.int8:
-        model = quantize_int8(model)
     cfg = SamplingConfig(max_tokens=args.max_tokens, greedy=args.greedy, temperature=args.temperature,
                          top_k=args.top_k, top_p=args.top_p, repetition_penalty=args.repetition_penalty,
                          banned=tuple(args.ban), allow_unk=args.allow_unk, stop_at_eos=args.stop_at_eos,
-                         stop=tuple(args.stop), seed=args.seed)
+                         stop=tuple(args.stop), seed=args.seed)  # every option checked before the model is read
+    model, vocab, payload = load_lm(args.model, device="cpu" if args.int8 else args.device)
+    if args.int8:
+        model = quantize_int8(model)
+    if args.prompt and not (payload.get("extra") or {}).get("tokenizer"):  # word level: say what becomes <unk>
+        unknown = [w for w in dict.fromkeys(args.prompt.split()) if w not in vocab and w.lower() not in vocab]
+        if unknown:
+            print("wordlab: warning: not in the model's vocabulary (read as <unk>): " + " ".join(unknown[:10])
+                  + (" ..." if len(unknown) > 10 else ""), file=sys.stderr)
     pieces = stream_lm_text(model, vocab, payload, args.prompt, cfg)  # validates before the prompt is echoed
     out, last = sys.stdout, ""
     if args.prompt:  # BPE text carries its own spaces; words are joined by one
