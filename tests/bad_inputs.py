@@ -35,6 +35,7 @@ class Scenario:
     stdin: str = ""
     keep: tuple[str, ...] = ()  # files (relative to the scratch folder) that must be unchanged afterwards
     tags: tuple[str, ...] = field(default_factory=tuple)
+    check: Callable[[Path], bool] | None = None  # what must hold afterwards (e.g. a link is still a link)
 
 
 def _corpus(d: Path, name: str = "c.txt") -> Path:
@@ -55,6 +56,67 @@ def _garbage(d: Path, name: str, data: bytes) -> Path:
     p = d / name
     p.write_bytes(data)
     return p
+
+
+def _link(d: Path, name: str, target: Path) -> Path:
+    p = d / name
+    p.symlink_to(target.name)
+    return p
+
+
+def _fifo_with_reader(d: Path, name: str = "out.fifo") -> Path:
+    """A named pipe with a reader thread (so a write does not block); what it read lands in ``NAME.read``."""
+    import threading
+
+    p = d / name
+    os.mkfifo(p)
+
+    def read() -> None:
+        with open(p, "rb") as f:
+            (d / f"{name}.read").write_bytes(f.read())
+
+    threading.Thread(target=read, daemon=True).start()
+    return p
+
+
+def _fifo_ok(d: Path) -> bool:
+    import stat
+    import time
+
+    for _ in range(100):  # the reader thread finishes once the writer closes
+        if (d / "out.fifo.read").exists():
+            break
+        time.sleep(0.01)
+    return stat.S_ISFIFO(os.lstat(d / "out.fifo").st_mode) and b'"words"' in (d / "out.fifo.read").read_bytes()
+
+
+_TINY: dict[str, Path] = {}
+
+
+def tiny_model(kind: str) -> Path:
+    """A tiny trained language model (``"lm"``) or translator (``"translator"``), trained once per process
+    through the CLI (a few seconds) and shared by every scenario and test that needs one."""
+    if kind in _TINY and _TINY[kind].exists():
+        return _TINY[kind]
+    from wordlab.cli import main as cli
+
+    d = Path(tempfile.mkdtemp(prefix="wordlab-tiny-"))
+    if kind == "lm":
+        text = _corpus(d)
+        argv = ["lm", "train", "--train", str(text), "-o", str(d / "lm.pt"), "--epochs", "1", "--layers", "1",
+                "--dim", "8", "--hidden", "8", "--dry-run", "2", "--batch-size", "4", "--bptt", "8"]
+    else:
+        pairs = d / "pairs.tsv"
+        pairs.write_text("".join(f"{a} {b}\t{b} {a}\n" for a in "abcdefgh" for b in "ijklmnop"), encoding="utf-8")
+        argv = ["seq2seq", "train", "--pairs", str(pairs), "-o", str(d / "translator.pt"), "--epochs", "1",
+                "--dim", "8", "--hidden", "8", "--dry-run", "2"]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = cli(["-q", *argv])
+    if code != 0:
+        raise RuntimeError(f"training the tiny {kind} failed: {err.getvalue().strip()}")
+    _TINY[kind] = d / ("lm.pt" if kind == "lm" else "translator.pt")
+    return _TINY[kind]
 
 
 def _fake_checkpoint(d: Path, name: str, payload: dict) -> Path:
@@ -78,6 +140,19 @@ SCENARIOS: list[Scenario] = [
              lambda d: ["train", "word2vec", str(_corpus(d)), "-o", str(_corpus(d, "f")) + "/v.bin", "--epochs", "1"]),
     Scenario("lm train: -o is a directory", lambda d: ["lm", "train", "--train", str(_corpus(d)), "-o", str(d),
                                                          "--epochs", "1"]),
+    Scenario("train word2vec: -o is a symlink to the corpus",
+             lambda d: ["train", "word2vec", str(_corpus(d)), "-o", str(_link(d, "v.bin", d / "c.txt")), "--epochs",
+                        "1"], keep=("c.txt",), check=lambda d: (d / "v.bin").is_symlink()),
+    Scenario("vocab: -o is a symlink (its target is written, the link stays)",
+             lambda d: ["vocab", str(_corpus(d)), "-o", str(_link(d, "link.json", _garbage(d, "t.json", b"old")))],
+             code=0, check=lambda d: (d / "link.json").is_symlink() and b'"words"' in (d / "t.json").read_bytes()),
+    Scenario("vocab: -o is a FIFO (written as a stream, not replaced)",
+             lambda d: ["vocab", str(_corpus(d)), "-o", str(_fifo_with_reader(d))], code=0, check=_fifo_ok),
+    Scenario("vocab: -o - writes the JSON to stdout", lambda d: ["vocab", str(_corpus(d)), "-o", "-"], code=0),
+    Scenario("train word2vec: -o - (binary to stdout)",
+             lambda d: ["train", "word2vec", str(_corpus(d)), "-o", "-", "--epochs", "1"]),
+    Scenario("lm export-vectors: -o is the model", lambda d: ["lm", "export-vectors", str(_garbage(d, "m.pt", b"x")),
+                                                                "-o", str(d / "m.pt")], keep=("m.pt",)),
     # -- sizes and numbers (hardening 2)
     Scenario("vectors header claims 10^12 rows", lambda d: ["similar", str(_vectors(d, "1000000000000 2")), "king"]),
     Scenario("vectors header claims 10^9 dims", lambda d: ["similar", str(_vectors(d, "3 1000000000")), "king"]),
@@ -97,6 +172,25 @@ SCENARIOS: list[Scenario] = [
                                                       "--hidden", "100000", "--epochs", "1"]),
     Scenario("lm train --max-minutes -1", lambda d: ["lm", "train", "--train", str(_corpus(d)), "-o",
                                                        str(d / "m.pt"), "--max-minutes", "-1"]),
+    Scenario("lm train --checkpoint-every -5", lambda d: ["lm", "train", "--train", str(_corpus(d)), "-o",
+                                                            str(d / "m.pt"), "--checkpoint-every", "-5"]),
+    Scenario("lm train --dropout 1.5", lambda d: ["lm", "train", "--train", str(_corpus(d)), "-o", str(d / "m.pt"),
+                                                    "--dropout", "1.5"]),
+    Scenario("lm train --seed -1", lambda d: ["lm", "train", "--train", str(_corpus(d)), "-o", str(d / "m.pt"),
+                                                "--seed", "-1"]),
+    Scenario("lm train --lr nan", lambda d: ["lm", "train", "--train", str(_corpus(d)), "-o", str(d / "m.pt"),
+                                               "--lr", "nan"]),
+    Scenario("seq2seq train --hidden 100000", lambda d: ["seq2seq", "train", "--pairs", str(_pairs(d)), "-o",
+                                                           str(d / "t.pt"), "--hidden", "100000"]),
+    Scenario("train ppmi --window 100000", lambda d: ["train", "ppmi", str(_corpus(d)), "-o", str(d / "v.bin"),
+                                                        "--window", "100000"]),
+    Scenario("translate --beam 1000000", lambda d: ["translate", str(d / "m.pt"), "--beam", "1000000", "x"]),
+    Scenario("translate --max-len 0", lambda d: ["translate", str(d / "m.pt"), "--max-len", "0", "x"]),
+    Scenario("lm generate -n 10^9", lambda d: ["lm", "generate", str(d / "m.pt"), "-n", "1000000000"]),
+    Scenario("lm generate --temperature inf", lambda d: ["lm", "generate", str(d / "m.pt"), "--temperature", "inf"]),
+    Scenario("train word2vec --lr 1e30 (diverges)", lambda d: ["train", "word2vec", str(_corpus(d)), "-o",
+                                                                 str(d / "v.bin"), "--lr", "1e30", "--min-count",
+                                                                 "1", "--dim", "8", "--epochs", "1", "--sample", "0"]),
     # -- non-finite values (hardening 3)
     Scenario("vectors file with nan", lambda d: ["similar", str(_vectors(d, rows=("king nan 0.2", "queen 0.2 0.1",
                                                                                    "man 0.3 0.3"))), "queen"]),
@@ -131,7 +225,30 @@ SCENARIOS: list[Scenario] = [
              lambda d: ["vocab", str(_garbage(d, "bom.txt", "\ufeffhello world hello\n".encode("utf-8"))),
                         "--min-count", "1", "--top", "1"], code=0),
     Scenario("query: dangling operator", lambda d: ["query", str(_vectors(d))], stdin="king + queen -\nquit\n", code=0),
+    Scenario("seq2seq train --pairs date.txt --char (DLfS-2 layout detected)",
+             lambda d: ["seq2seq", "train", "--pairs", str(_dates(d)), "--char", "-o", str(d / "t.pt"), "--epochs",
+                        "1", "--dim", "4", "--hidden", "8", "--dry-run", "1"], code=0),
+    Scenario("translate: options after the positionals",
+             lambda d: ["translate", str(tiny_model("translator")), "--beam", "3", "a i"], code=0),
+    Scenario("translate: a source word the model never saw", lambda d: ["translate", str(tiny_model("translator")),
+                                                                        "a zzz"], code=0),
+    Scenario("lm generate: a prompt word the model never saw",
+             lambda d: ["lm", "generate", str(tiny_model("lm")), "--prompt", "the zzz", "-n", "3"], code=0),
 ]
+
+
+def _pairs(d: Path) -> Path:
+    p = d / "pairs.tsv"
+    p.write_text("a b\tb a\n" * 20, encoding="utf-8")
+    return p
+
+
+def _dates(d: Path) -> Path:
+    p = d / "date.txt"
+    p.write_text("".join(f"{m} {day}, 19{y:02d}       _19{y:02d}-0{1 + day % 9}-{day:02d}\n"
+                         for m, day, y in zip(["march", "june", "july", "may"] * 10, range(10, 50), range(40))),
+                 encoding="utf-8")
+    return p
 
 
 def _bad_npz(d: Path) -> Path:
@@ -153,6 +270,7 @@ class Outcome:
     lines: int
     traceback: bool
     kept: bool
+    checked: bool = True
 
 
 def run(s: Scenario, directory: Path) -> Outcome:
@@ -174,11 +292,14 @@ def run(s: Scenario, directory: Path) -> Outcome:
     finally:
         sys.stdin = old_stdin
     text = err.getvalue()
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("wordlab: warning")]
+    every = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in every if not ln.startswith("wordlab: warning")] or every  # a warning when nothing else
     if s.name.startswith("query"):  # the answers go to stdout; an error for the bad line too
         lines = [ln for ln in (text + out.getvalue()).splitlines() if "error" in ln.lower()] or lines
     kept = all((directory / k).read_bytes() == b for k, b in before.items())
-    return Outcome(s.name, code, s.code, lines[0] if lines else "", len(lines), traceback or "Traceback" in text, kept)
+    checked = s.check is None or bool(s.check(directory))
+    return Outcome(s.name, code, s.code, lines[0] if lines else "", len(lines), traceback or "Traceback" in text, kept,
+                   checked)
 
 
 def main() -> int:
