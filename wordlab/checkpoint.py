@@ -112,6 +112,16 @@ def save_checkpoint(
         torch.save(payload, f)
 
 
+def _other_kind(path: Path) -> str | None:
+    """What a file that is not a checkpoint holds, in words, when the artifact registry recognises it."""
+    try:
+        from .artifacts import detect
+
+        return detect(path).describe
+    except Exception:  # noqa: BLE001 -- unrecognised (or the registry failed): the caller says 'not readable'
+        return None
+
+
 def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
                     map_location: str | torch.device = "cpu", mmap: bool = False) -> dict:
     """Read a checkpoint with ``weights_only=True``; check its format, its schema and (optionally) its kind.
@@ -126,6 +136,9 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap or None)
     except Exception as e:  # torch.load on garbage raises anything (KeyError, EOFError, UnpicklingError, ...)
+        other = _other_kind(path)
+        if other:  # e.g. word vectors given where a model is expected
+            raise CheckpointError(f"{path}: holds {other}, not a wordlab checkpoint") from None
         first = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}" if str(e).strip() else type(e).__name__
         raise CheckpointError(f"{path}: not a readable wordlab checkpoint (truncated or corrupt?): {first[:200]}") \
             from None
