@@ -51,16 +51,18 @@ class LockedDropout(nn.Module):
 
 
 def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
-             batch_first: bool = True) -> nn.RNNBase:
-    """``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (tanh or relu); ``batch_first=False`` takes ``(T, B, ·)``
-    input, which skips the two transposes ``batch_first`` costs (~10 % of a small LSTM LM's step on CPU)."""
+             batch_first: bool = True, bidirectional: bool = False) -> nn.RNNBase:
+    """``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (tanh or relu; ``"rnn"`` is ``"rnn_tanh"``); ``batch_first=False``
+    takes ``(T, B, ·)`` input, which skips the two transposes ``batch_first`` costs (~10 % of a small LSTM
+    LM's step on CPU)."""
+    kw = dict(dropout=dropout, batch_first=batch_first, bidirectional=bidirectional)
     if cell == "lstm":
-        return nn.LSTM(input_size, hidden_size, num_layers, dropout=dropout, batch_first=batch_first)
+        return nn.LSTM(input_size, hidden_size, num_layers, **kw)
     if cell == "gru":
-        return nn.GRU(input_size, hidden_size, num_layers, dropout=dropout, batch_first=batch_first)
-    if cell in ("rnn_tanh", "rnn_relu"):
-        return nn.RNN(input_size, hidden_size, num_layers, nonlinearity=cell[4:], dropout=dropout,
-                      batch_first=batch_first)
+        return nn.GRU(input_size, hidden_size, num_layers, **kw)
+    if cell in ("rnn", "rnn_tanh", "rnn_relu"):
+        return nn.RNN(input_size, hidden_size, num_layers, nonlinearity="relu" if cell == "rnn_relu" else "tanh",
+                      **kw)
     raise ConfigError(f"unknown cell {cell!r}; choose one of {', '.join(CELLS)}")
 
 

@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from ..layers.attention import Attention
-from .encoders import CELLS, State
+from ..layers.recurrent import make_rnn
+from .encoders import State
 
 
 class Decoder(nn.Module):
@@ -31,8 +32,7 @@ class Decoder(nn.Module):
         peek = hidden if peeky else 0
         self.embedding = nn.Embedding(vocab_size, emb, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
-        self.rnn = CELLS[cell](emb + peek, hidden, num_layers=layers, batch_first=True,
-                               dropout=dropout if layers > 1 else 0.0)
+        self.rnn = make_rnn(cell, emb + peek, hidden, layers, dropout=dropout if layers > 1 else 0.0)
         self.out = nn.Linear(hidden + peek, vocab_size)
 
     def forward(self, y: torch.Tensor, state: State, memory: torch.Tensor | None = None,

@@ -7,8 +7,9 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..errors import ConfigError
+from ..layers.recurrent import make_rnn
 
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}  # nn.RNN: tanh, the state is a tensor as GRU's
+CELLS = ("rnn", "lstm", "gru")  # built by layers.recurrent.make_rnn; "rnn" is tanh, its state a tensor as GRU's
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # GRU h, or LSTM (h, c); each (layers, B, H)
 
@@ -32,8 +33,8 @@ class Encoder(nn.Module):
         self.bidirectional, self.hidden, self.layers = bidirectional, hidden, layers
         self.embedding = nn.Embedding(vocab_size, emb, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
-        self.rnn = CELLS[cell](emb, hidden // 2 if bidirectional else hidden, num_layers=layers, batch_first=True,
-                               bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0)
+        self.rnn = make_rnn(cell, emb, hidden // 2 if bidirectional else hidden, layers,
+                            dropout=dropout if layers > 1 else 0.0, bidirectional=bidirectional)
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, State]:
         """``src`` (B, S) ids, ``lengths`` (B,) → outputs (B, S, H) (zeros at padding) and the final state."""

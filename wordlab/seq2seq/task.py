@@ -11,7 +11,7 @@ from torch import nn
 
 from .data import Batch, batch_indices, make_batch
 
-Encoded = Sequence[tuple[np.ndarray, np.ndarray]]
+IdPairs = Sequence[tuple[np.ndarray, np.ndarray]]  # (source ids, target ids) per sentence pair
 
 
 class Seq2SeqTask:
@@ -24,7 +24,7 @@ class Seq2SeqTask:
     unit = "tok"
     perplexity = True
 
-    def __init__(self, train: Encoded, valid: Encoded | None = None, batch_size: int = 128, seed: int = 0,
+    def __init__(self, train: IdPairs, valid: IdPairs | None = None, batch_size: int = 128, seed: int = 0,
                  metrics: Callable[[nn.Module], dict] | None = None) -> None:
         self.train, self.valid = train, valid or []
         self.batch_size, self.seed, self.metrics = batch_size, seed, metrics
