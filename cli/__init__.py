@@ -147,17 +147,7 @@ def _logging_beside_bars():
 def _run(args: argparse.Namespace, argv: list[str], nproc: int | None) -> int:
     """Check the outputs, run the verb, turn every failure into one line and an exit status."""
     try:
-        check_outputs(args)  # before any work: an output that would destroy an input or cannot be written
-        if nproc is not None or os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
-            from wordlab import distributed  # imports torch: only for multi-process runs
-            if nproc is not None and nproc != 1 and distributed.env_world_size() == 1:
-                return distributed.launch(argv, nproc)
-            distributed.init_from_env()
-            if not distributed.is_main():  # results are printed once, by rank 0
-                sys.stdout = open(os.devnull, "w")
-            with distributed.translate_errors():
-                return int(args.func(args) or 0)
-        return int(args.func(args) or 0)
+        return _run_verb(args, argv, nproc)
     except WordlabError as e:
         print(f"wordlab: error: {e}", file=sys.stderr)
         return 1
@@ -183,6 +173,32 @@ def _run(args: argparse.Namespace, argv: list[str], nproc: int | None) -> int:
         print(f"wordlab: error: {type(e).__name__}{': ' + first if first else ''}"
               + " (unexpected; run with -v for details)", file=sys.stderr)
         return 1
+
+
+def _run_verb(args: argparse.Namespace, argv: list[str], nproc: int | None) -> int:
+    try:
+        check_outputs(args)  # before any work: an output that would destroy an input or cannot be written
+        if nproc is not None or os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+            from wordlab import distributed  # imports torch: only for multi-process runs
+            if nproc is not None and nproc != 1 and distributed.env_world_size() == 1:
+                return distributed.launch(argv, nproc)
+            distributed.init_from_env()
+            if not distributed.is_main():  # results are printed once, by rank 0
+                sys.stdout = open(os.devnull, "w")
+            with distributed.translate_errors():
+                return int(args.func(args) or 0)
+        return int(args.func(args) or 0)
+    except BaseException:
+        _close_bars()  # an error line never lands on a progress bar's line
+        raise
+
+
+def _close_bars() -> None:
+    """Close the progress bars a failing verb left open (their line is cleared)."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ()) or ()):
+        with contextlib.suppress(Exception):
+            bar.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
