@@ -20,10 +20,11 @@ group of kinds (``"vectors"``: every word-vector file; ``"checkpoint"``: every c
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import logging
 import os
 import pkgutil
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,8 +104,6 @@ def kinds() -> list[ArtifactKind]:
 
 
 def _caller_module() -> str:
-    import sys
-
     frame = sys._getframe(2)
     return frame.f_globals.get("__name__", "") if frame else ""
 
@@ -123,16 +122,36 @@ def _discover() -> None:
             if not info.ispkg:
                 continue
             name = f"wordlab.{info.name}.artifact_kinds"
-            if importlib.util.find_spec(f"wordlab.{info.name}") is None:
-                continue
             pkg_dir = Path(info.module_finder.path) / info.name  # type: ignore[union-attr]
             if not (pkg_dir / "artifact_kinds.py").is_file():
                 continue
             try:
-                importlib.import_module(name)
+                _import_alone(name, pkg_dir / "artifact_kinds.py")
             except Exception as e:  # one package's broken registration must not hide every other kind
                 log.warning("could not register the artifact kinds of %s: %s: %s", name, type(e).__name__, e)
         _discovered = True
+
+
+def _import_alone(name: str, path: Path) -> None:
+    """Import ``wordlab.<package>.artifact_kinds`` without importing ``wordlab.<package>`` itself.
+
+    A package's ``__init__`` may import torch or compile kernels (seconds); registering its kinds must
+    not, or ``wordlab similar vectors.bin`` would pay for every model package. The module's own
+    loaders import what they need when they run.
+    """
+    if name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = name.rpartition(".")[0]
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
 
 
 # ---- the checkpoint container (wordlab.checkpoint) ---------------------------------------------------

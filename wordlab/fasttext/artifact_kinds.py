@@ -16,7 +16,8 @@ from typing import Any
 
 from ..artifacts import register
 from ..errors import DataError
-from .facebook import MAGIC_BYTES
+
+MAGIC_BYTES = struct.pack("<i", 793712314)  # facebook.MAGIC; not imported: registering must not import the package
 
 _MODEL_OFFSET = 8 + 7 * 4  # magic, version, then args: dim ws epoch minCount neg wordNgrams loss | model
 
