@@ -245,3 +245,16 @@ def test_old_files_without_provenance_still_load(kv, tmp_path):
              meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
     assert artifacts.load(tmp_path / "old.npz").index_to_key == WORDS
     assert artifacts.provenance(tmp_path / "old.npz") is None
+
+
+def test_loading_vectors_through_the_registry_does_not_import_torch(kv, tmp_path):
+    """Registering every package's kinds must not import the packages (torch, compiled kernels)."""
+    import subprocess
+
+    kv.save(tmp_path / "v.bin")
+    code = ("import sys; from wordlab import artifacts; kv = artifacts.load(sys.argv[1], expect='vectors'); "
+            "assert len(artifacts.kinds()) >= 8; print(len(kv), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "v.bin")], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["5", "False"]
