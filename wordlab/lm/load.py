@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 
-from ..checkpoint import build_model, checkpoint_vocab, config_from_dict, load_checkpoint
+from ..checkpoint import build_model, checkpoint_vocab, load_checkpoint
 from ..errors import CheckpointError, DataError
 from ..tensor import device as get_device
 from ..text import Vocabulary
