@@ -29,7 +29,7 @@ from .distributed import (agree, all_sum, broadcast_object, gather_objects, init
                           world_size, wrap_step)
 from .errors import CheckpointError, ConfigError
 from .progress import progress_bar, want_progress
-from .tensor import autocast, rng_state, set_rng_state, set_seed
+from .tensor import autocast, check_bf16, rng_state, set_rng_state, set_seed
 
 if TYPE_CHECKING:  # annotations only: training.py imports this module
     from .training import Task, TrainConfig
@@ -252,6 +252,8 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
     n = run.steps_per_epoch[state.epoch]
     n = state.step + (n - state.step) // per * per  # every rank takes the same number of steps
     dev = next(model.parameters()).device
+    if cfg.precision == "bf16":  # refused up front with one line, not by oneDNN inside the first step
+        check_bf16(dev, recurrent=any(isinstance(m, nn.RNNBase) for m in model.modules()))
     if state.step == 0:
         state.run_loss, state.run_units, state.run_steps = 0.0, 0, 0
     unit = getattr(run.task, "unit", "it")

@@ -74,34 +74,36 @@ def autocast(dev: torch.device | str, precision: str = "fp32"):
     bf16 roughly doubles training speed of the recurrent models."""
     check_precision(precision)
     if precision == "bf16":
-        check_bf16(dev)
+        check_bf16(dev, recurrent=False)  # a recurrent model is probed by the training loop, which knows it
     return torch.autocast(device_type=torch.device(dev).type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
-_BF16_OK: dict[str, str | None] = {}
+_BF16_OK: dict[tuple[str, bool], str | None] = {}
 
 
-def check_bf16(dev: torch.device | str) -> None:
+def check_bf16(dev: torch.device | str, recurrent: bool = True) -> None:
     """Refuse ``--precision bf16`` with one line where this device cannot run it.
 
-    A tiny LSTM and matrix product are run forward and backward under bfloat16 autocast once per
-    device type (cached): CPUs without AVX512-BF16 make oneDNN fail with "could not create a primitive
-    descriptor" deep inside the first training step otherwise.
+    A tiny matrix product (and, with ``recurrent``, a tiny LSTM) is run forward and backward under
+    bfloat16 autocast once per device type (cached): on CPUs without AVX512-BF16, oneDNN's bf16 LSTM
+    otherwise fails with "could not create a primitive descriptor" deep inside the first training step.
     """
     kind = torch.device(dev).type
-    if kind not in _BF16_OK:
+    key = (kind, recurrent)
+    if key not in _BF16_OK:
         try:
-            lstm, x = torch.nn.LSTM(4, 4).to(kind), torch.randn(3, 2, 4, device=kind, requires_grad=True)
+            x = torch.randn(3, 2, 4, device=kind, requires_grad=True)
             with torch.autocast(device_type=kind, dtype=torch.bfloat16):
-                y, _ = lstm(x)
+                y = torch.nn.LSTM(4, 4).to(kind)(x)[0] if recurrent else x
                 z = y.reshape(-1, 4) @ torch.randn(4, 4, device=kind)
             z.float().sum().backward()
-            _BF16_OK[kind] = None
+            _BF16_OK[key] = None
         except RuntimeError as e:
-            _BF16_OK[kind] = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
-    if _BF16_OK[kind] is not None:
-        raise ConfigError(f"--precision bf16: this {kind.upper()} cannot run bfloat16 recurrent layers "
-                          f"(needs AVX512-BF16/AMX or CUDA; {_BF16_OK[kind]}); use --precision fp32")
+            _BF16_OK[key] = (str(e).strip().splitlines() or [type(e).__name__])[0].split(". ")[0][:100]
+    if _BF16_OK[key] is not None:
+        what = "recurrent layers" if recurrent else "matrix products"
+        raise ConfigError(f"--precision bf16: this {kind.upper()} cannot run {what} in bfloat16 (needs AVX512-BF16 "
+                          f"or CUDA; {_BF16_OK[key]}); use --precision fp32")
 
 
 def check_model_memory(factory: Callable[[], torch.nn.Module], what: str, activations: int = 0,
