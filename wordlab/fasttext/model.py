@@ -212,15 +212,10 @@ class FastText(Word2Vec):
         model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
         model.W_in = np.ascontiguousarray(W_in, np.float32)
         model.W_out = np.ascontiguousarray(W_out, np.float32)
-        model.rebuild_tables() if hasattr(model, "rebuild_tables") else model._build_tables()
+        model.rebuild_tables()
         model.state = dict(meta.get("state") or model.state)
         model.history = list(meta.get("history") or [])
         return model
-
-    def _build_tables(self) -> None:
-        from ..word2vec.fast_trainer import SamplingTables
-
-        self.tables = SamplingTables.build(self.vocab.counts, self.config, self.eos_id)
 
     def to_facebook(self) -> FacebookModel:
         """The model as the fastText tool stores it (``<eos>`` becomes the tool's ``</s>``)."""
@@ -259,7 +254,7 @@ class FastText(Word2Vec):
                                  total_words=fb.ntokens)
         model.W_in = np.ascontiguousarray(fb.input, np.float32)
         model.W_out = np.ascontiguousarray(fb.output, np.float32)
-        model.rebuild_tables() if hasattr(model, "rebuild_tables") else model._build_tables()
+        model.rebuild_tables()
         return model
 
     def __repr__(self) -> str:
