@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TextIO
 
-from wordlab.errors import ConfigError, DataError
+from wordlab.errors import ConfigError
 from wordlab.evaluation import METHODS, evaluate_word_analogies, evaluate_word_pairs
 from wordlab.vectors import KeyedVectors
 
@@ -44,32 +44,12 @@ def _add_nonfinite_arg(p: argparse.ArgumentParser) -> None:
 
 def load_vectors(path: str, format: str | None = None, limit: int | None = None, progress: bool | None = None,
                  allow_nonfinite: bool = False) -> KeyedVectors:
-    """Any vector file, or the vectors of a model file (word2vec, fastText, GloVe ...), through the artifact registry."""
+    """Any vector file, or the vectors of a model file (word2vec, fastText, GloVe ...): :func:`artifacts.load_vectors`."""
     from wordlab import artifacts
-    from wordlab.vectors.words import check_finite
 
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be positive, got {limit}")
-    if format:  # the user overrides what the content says
-        return KeyedVectors.load(path, format=format, limit=limit, progress=progress, allow_nonfinite=allow_nonfinite)
-    kind = artifacts.detect(path)
-    if kind.name in _OWN_VECTOR_KINDS:
-        return artifacts.load(path, limit=limit, progress=progress, allow_nonfinite=allow_nonfinite)
-    if kind.checkpoint or not ({"vectors", "model"} & set(kind.groups)):
-        artifacts.load(path, expect="vectors")  # raises: "PATH holds ..., not word vectors"
-    got = artifacts.load(path)
-    kv = got if isinstance(got, KeyedVectors) else getattr(got, "wv", None)
-    if not isinstance(kv, KeyedVectors):
-        raise DataError(f"{path} holds {kind.describe}, not word vectors")
-    if limit is not None:
-        kv = KeyedVectors(kv.index_to_key[:limit], kv.vectors[:limit],
-                          counts=None if kv.counts is None else kv.counts[:limit])
-    if not allow_nonfinite:
-        check_finite(path, kv.index_to_key, kv.vectors, "row")
-    return kv
-
-
-_OWN_VECTOR_KINDS = ("word2vec-text", "word2vec-binary", "glove-text", "vectors-npz")
+    return artifacts.load_vectors(path, format=format, limit=limit, progress=progress, allow_nonfinite=allow_nonfinite)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

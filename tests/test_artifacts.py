@@ -258,3 +258,15 @@ def test_loading_vectors_through_the_registry_does_not_import_torch(kv, tmp_path
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["5", "False"]
+
+
+def test_load_vectors_takes_a_model_file_and_refuses_a_checkpoint(kv, tmp_path):
+    corpus = [["a", "b", "c", "a", "b"], ["b", "c", "a"]] * 5
+    Word2Vec(corpus, vector_size=4, min_count=1, epochs=1, workers=1).save(tmp_path / "w2v.npz")
+    got = artifacts.load_vectors(tmp_path / "w2v.npz", limit=2)
+    assert isinstance(got, KeyedVectors) and len(got) == 2
+    _lm_file(tmp_path / "lm.pt")
+    with pytest.raises(WordlabError, match="lm.pt holds a language-model checkpoint, not word vectors"):
+        artifacts.load_vectors(tmp_path / "lm.pt")
+    kv.save(tmp_path / "v.txt")
+    assert artifacts.load_vectors(tmp_path / "v.txt", format="text").index_to_key == WORDS

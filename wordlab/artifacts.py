@@ -276,6 +276,39 @@ def load(path: str | os.PathLike, expect: str | Iterable[str] | None = None, **k
     return kind.load(path, **kwargs)
 
 
+_OWN_VECTOR_KINDS = ("word2vec-text", "word2vec-binary", "glove-text", "vectors-npz")
+
+
+def load_vectors(path: str | os.PathLike, format: str | None = None, limit: int | None = None,
+                 progress: bool | None = None, allow_nonfinite: bool = False) -> Any:
+    """``KeyedVectors`` from any vector file, or from a model file that has them (``.wv``: word2vec,
+    fastText, GloVe ...). ``format`` overrides what the content says; ``limit`` keeps the first rows;
+    NaN or infinite values are refused unless ``allow_nonfinite``. Anything else is a one-line error
+    ("lm.pt holds a language-model checkpoint, not word vectors")."""
+    from .vectors import KeyedVectors
+    from .vectors.words import check_finite
+
+    if limit is not None and limit < 1:
+        raise DataError(f"limit must be positive, got {limit}")
+    if format:
+        return KeyedVectors.load(path, format=format, limit=limit, progress=progress, allow_nonfinite=allow_nonfinite)
+    kind = detect(path)
+    if kind.name in _OWN_VECTOR_KINDS:
+        return load(path, limit=limit, progress=progress, allow_nonfinite=allow_nonfinite)
+    if kind.checkpoint or not ({"vectors", "model"} & set(kind.groups)):
+        load(path, expect="vectors")  # raises: "PATH holds ..., not word vectors"
+    got = load(path)
+    kv = got if isinstance(got, KeyedVectors) else getattr(got, "wv", None)
+    if not isinstance(kv, KeyedVectors):
+        raise DataError(f"{path} holds {kind.describe}, not word vectors")
+    if limit is not None:
+        kv = KeyedVectors(kv.index_to_key[:limit], kv.vectors[:limit],
+                          counts=None if kv.counts is None else kv.counts[:limit])
+    if not allow_nonfinite:
+        check_finite(path, kv.index_to_key, kv.vectors, "row")
+    return kv
+
+
 def provenance(path: str | os.PathLike) -> dict | None:
     """The provenance record stored with an artifact (payload, ``.npz`` metadata or sidecar), or ``None``."""
     import json

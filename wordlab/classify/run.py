@@ -113,9 +113,9 @@ def train_text_classifier(data: LabelledTexts | None = None, config: ClassifierC
     vocab = build_vocab(data.texts)
     weights, coverage = None, None
     if vectors:
-        from ..artifacts import load as load_artifact
+        from ..artifacts import load_vectors
 
-        kv = load_artifact(vectors, expect="vectors")
+        kv = load_vectors(vectors)  # any vector file, or a model's .wv (word2vec, fastText, GloVe)
         weights, coverage = pretrained_weights(vocab, kv, config.embed_dim, seed=train_cfg.seed)
     config = replace(config, vocab_size=len(vocab), num_classes=len(data.label_names)).resolve(
         weights, clean=config.clean if config.clean is not None else not tsv)
