@@ -128,3 +128,13 @@ def check_outputs(args: argparse.Namespace) -> None:
         flag = "-o" if name in ("output", "vectors_out") else "--" + name.replace("_", "-")
         binary = name not in text_outputs or value.lower().endswith(BINARY_SUFFIXES)
         check_output(value, inputs, binary=binary, what=flag)
+
+
+def check_at_least(args: argparse.Namespace, **lows: int) -> None:
+    """Hand-written integer options checked before any work: ``check_at_least(args, batch_size=1, top=0)``."""
+    from wordlab.errors import ConfigError
+
+    for name, low in lows.items():
+        value = getattr(args, name, None)
+        if value is not None and value < low:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= {low}, got {value}")

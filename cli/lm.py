@@ -11,7 +11,7 @@ from wordlab.lm.config import ARCH_TRAIN_DEFAULTS, ARCHITECTURES, PRESETS, TRAIN
 from wordlab.tensor import set_threads
 from wordlab.training import TrainConfig
 
-from .common import add_device_args, print_json, print_table
+from .common import add_device_args, check_at_least, print_json, print_table
 from .configargs import (ExplicitStore, add_config_arguments, add_config_file_argument, add_deprecated_option,
                          config_from_arguments, layered_value)
 
@@ -123,6 +123,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from wordlab.lm import load_lm
     from wordlab.lm.evaluate import evaluate_text
 
+    check_at_least(args, batch_size=1, bptt=1)
     set_threads(args.threads)
     model, vocab, payload = load_lm(args.model, device=args.device)
     eos = (payload.get("extra") or {}).get("eos", True)

@@ -12,7 +12,7 @@ from wordlab.seq2seq.translator import Translator
 from wordlab.tensor import device, set_threads
 from wordlab.training import TrainConfig
 
-from .common import add_device_args, print_json, print_table
+from .common import add_device_args, check_at_least, print_json, print_table
 from .configargs import (ExplicitStore, add_config_arguments, add_config_file_argument, config_from_arguments,
                          layered_value)
 
@@ -117,6 +117,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from wordlab.seq2seq import evaluate_seq2seq
 
     _check_search(args)
+    check_at_least(args, examples=0)
     r = evaluate_seq2seq(args.model, args.pairs, split=args.split, format=args.format, beam=args.beam,
                          max_len=args.max_len, length_penalty=args.length_penalty, examples=args.examples,
                          device=args.device, progress=args.progress)

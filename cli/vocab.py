@@ -9,7 +9,7 @@ from wordlab.errors import ConfigError
 from wordlab.progress import byte_bar
 from wordlab.text import SPECIALS, Vocabulary
 
-from .common import add_corpus_args, corpus_from_args, peak_rss_mb, print_json, print_table
+from .common import add_corpus_args, check_at_least, corpus_from_args, peak_rss_mb, print_json, print_table
 from .configargs import add_deprecated_option
 
 
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_at_least(args, top=0)
     if args.min_count < 1:  # checked before a long read, not after
         raise ConfigError(f"--min-count must be >= 1, got {args.min_count}")
     if args.max_vocab is not None and args.max_vocab <= (len(SPECIALS) if args.specials else 0):
