@@ -140,6 +140,8 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
         if other:  # e.g. word vectors given where a model is expected
             raise CheckpointError(f"{path}: holds {other}, not a wordlab checkpoint") from None
         first = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}" if str(e).strip() else type(e).__name__
+        if type(e).__name__ == "UnpicklingError":  # torch's text is a paragraph about torch 2.6 defaults
+            first = "torch's weights-only reader refuses its content (a pickle or not a torch file)"
         raise CheckpointError(f"{path}: not a readable wordlab checkpoint (truncated or corrupt?): {first[:200]}") \
             from None
     fmt = payload.get("format") if isinstance(payload, dict) else None
