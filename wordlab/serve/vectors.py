@@ -1,0 +1,183 @@
+"""Word-vector queries for the server: one matrix pass for many neighbour queries, completion, 2-D map."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError, DataError
+
+
+class UnknownWord(DataError):
+    """A query word the vectors do not have."""
+
+
+class VectorIndex:
+    """Unit vectors of a ``KeyedVectors`` (fastText: out-of-vocabulary words from their subwords)."""
+
+    def __init__(self, kv: Any) -> None:
+        import torch
+
+        self.kv = kv
+        self.words: list[str] = list(kv.index_to_key)
+        self.unit = np.ascontiguousarray(kv.get_normed_vectors(), dtype=np.float32)
+        with warnings.catch_warnings():  # read-only matrix: torch only ever reads it here
+            warnings.simplefilter("ignore", UserWarning)
+            self._unit_t = torch.from_numpy(self.unit)
+        self._sorted = sorted((w.lower(), i) for i, w in enumerate(self.words))
+        self._sorted_keys = [w for w, _ in self._sorted]
+        self._maps: dict[tuple[int, str], dict] = {}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def vector(self, word: str) -> np.ndarray:
+        """Unit vector of ``word``; :class:`UnknownWord` when the vectors have none."""
+        i = self.kv.key_to_index.get(word, -1)
+        if i >= 0:
+            return self.unit[i]
+        has = getattr(self.kv, "has_vector", None)
+        if has is not None and has(word):                 # fastText: built from its character n-grams
+            v = np.asarray(self.kv.get_vector(word), dtype=np.float32)
+            n = float(np.linalg.norm(v))
+            if n > 0:
+                return v / n
+        raise UnknownWord(f"{word!r} is not in the vocabulary")
+
+    def index(self, word: str) -> int | None:
+        i = self.kv.key_to_index.get(word, -1)
+        return i if i >= 0 else None
+
+    def search_many(self, queries: np.ndarray, k: int, exclude: Sequence[set[int]]) -> list[list[tuple[str, float]]]:
+        """Top ``k`` (word, cosine) for each row of ``queries`` (B, d): one matrix product for the batch."""
+        import torch
+
+        q = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
+        extra = max((len(e) for e in exclude), default=0)
+        kk = min(len(self.words), k + extra)
+        with torch.inference_mode():
+            scores, idx = torch.topk(q @ self._unit_t.T, kk, dim=1)
+        out = []
+        for row_s, row_i, ex in zip(scores.tolist(), idx.tolist(), exclude):
+            out.append([(self.words[i], s) for i, s in zip(row_i, row_s) if i not in ex][:k])
+        return out
+
+    def complete(self, prefix: str, limit: int) -> list[str]:
+        """Words starting with ``prefix`` (case-insensitive), most frequent (earliest in the file) first."""
+        p = prefix.lower()
+        lo = bisect.bisect_left(self._sorted_keys, p)
+        hits: list[int] = []
+        for j in range(lo, min(len(self._sorted), lo + 5000)):
+            w, i = self._sorted[j]
+            if not w.startswith(p):
+                break
+            hits.append(i)
+        return [self.words[i] for i in sorted(hits)[:limit]]
+
+    def cosmul(self, positive: list[str], negative: list[str], topn: int) -> list[tuple[str, float]]:
+        """3CosMul (Levy & Goldberg 2014) over every word."""
+        num = np.ones(len(self.words), dtype=np.float32)
+        den = np.ones(len(self.words), dtype=np.float32)
+        for w in positive:
+            num *= (1 + self.unit @ self.vector(w)) / 2
+        for w in negative:
+            den *= (1 + self.unit @ self.vector(w)) / 2
+        scores = num / (den + np.float32(1e-6))
+        ex = {i for i in (self.index(w) for w in positive + negative) if i is not None}
+        best = np.argpartition(-scores, min(len(scores) - 1, topn + len(ex)))[:topn + len(ex)]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.words[i], float(scores[i])) for i in best if i not in ex][:topn]
+
+    def coordinates(self, n: int, method: str = "pca") -> dict:
+        """2-D coordinates of the first ``n`` words (PCA; t-SNE when scikit-learn is installed), cached."""
+        n = min(n, len(self.words))
+        key = (n, method)
+        if key not in self._maps:
+            x = self.unit[:n].astype(np.float64)
+            if method == "pca":
+                x = x - x.mean(0)
+                _, s, vt = np.linalg.svd(x, full_matrices=False)
+                xy = x @ vt[:2].T if vt.shape[0] >= 2 else np.c_[x @ vt[:1].T, np.zeros(n)]
+            elif method == "tsne":
+                try:
+                    from sklearn.manifold import TSNE
+                except ImportError:
+                    raise ConfigError("the t-SNE map needs scikit-learn (pip install scikit-learn); "
+                                      "use method=pca") from None
+                xy = TSNE(2, init="pca", random_state=0, perplexity=min(30.0, max(2.0, (n - 1) / 3))).fit_transform(x)
+            else:
+                raise ConfigError(f"unknown map method {method!r}; use pca or tsne")
+            self._maps[key] = {"method": method, "words": self.words[:n], "x": [round(float(v), 5) for v in xy[:, 0]],
+                               "y": [round(float(v), 5) for v in xy[:, 1]]}
+        return self._maps[key]
+
+
+@dataclass
+class _Pending:
+    query: np.ndarray
+    k: int
+    exclude: set[int]
+    future: asyncio.Future = field(repr=False)
+
+
+class MicroBatcher:
+    """Neighbour queries that arrive while a pass runs are answered together by the next pass.
+
+    There is no waiting window: an idle batcher answers a lone query at once; under load every
+    pass takes all queries queued meanwhile (up to ``max_batch``), so the vectors are read once per
+    batch instead of once per request. ``enabled=False`` gives one scan per request (the baseline).
+    """
+
+    def __init__(self, index: VectorIndex, max_batch: int = 64, enabled: bool = True) -> None:
+        self.index, self.max_batch, self.enabled = index, max_batch, enabled
+        self._queue: list[_Pending] = []
+        self._wake: asyncio.Event | None = None
+        self._worker: asyncio.Task | None = None
+        self.passes = 0
+        self.answered = 0
+
+    async def query(self, vector: np.ndarray, k: int, exclude: set[int]) -> list[tuple[str, float]]:
+        if not self.enabled:
+            self.passes += 1
+            self.answered += 1
+            res = await asyncio.to_thread(self.index.search_many, vector[None, :], k, [exclude])
+            return res[0]
+        loop = asyncio.get_running_loop()
+        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
+            self._wake = asyncio.Event()
+            self._queue = []
+            self._worker = loop.create_task(self._run())
+        item = _Pending(vector, k, exclude, loop.create_future())
+        self._queue.append(item)
+        self._wake.set()  # type: ignore[union-attr]
+        return await item.future
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+                batch = [b for b in batch if not b.future.done()]  # a cancelled request costs nothing
+                if not batch:
+                    continue
+                k = max(b.k for b in batch)
+                try:
+                    res = await asyncio.to_thread(self.index.search_many, np.stack([b.query for b in batch]), k,
+                                                  [b.exclude for b in batch])
+                except Exception as e:  # pragma: no cover - reported to every waiting request
+                    for b in batch:
+                        if not b.future.done():
+                            b.future.set_exception(e)
+                    continue
+                self.passes += 1
+                self.answered += len(batch)
+                for b, r in zip(batch, res):
+                    if not b.future.done():
+                        b.future.set_result(r[:b.k])
