@@ -26,7 +26,7 @@ from .common import IntermixedParser, check_outputs, intermixable
 from .configargs import DefaultsHelpFormatter, case_insensitive_choices
 
 # verb-group modules of this package (cli/<name>.py), each with register(subparsers)
-COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "thesaurus", "retrofit", "tune"]
+COMMANDS = ["vocab", "vectors", "train", "lm", "seq2seq", "classify", "phrases", "thesaurus", "retrofit", "tune", "serve"]
 # trainers under `wordlab train`: method -> module of this package
 TRAIN_COMMANDS: dict[str, str] = {"word2vec": "train_word2vec", "ppmi": "train_ppmi", "fasttext": "train_fasttext",
                                   "glove": "train_glove"}
@@ -36,7 +36,7 @@ VERBS = {
     "query": "vectors", "train": "train", "lm": "lm", "seq2seq": "seq2seq", "translate": "seq2seq",
     "classify": "classify",
     "phrases": "phrases", "thesaurus": "thesaurus", "retrofit": "retrofit",
-    "tune": "tune",
+    "tune": "tune", "serve": "serve",
 }
 
 
