@@ -145,3 +145,35 @@ def test_query_dangling_operator_is_an_error_line(tmp_path):
     assert code == 0 and lines[0].startswith("error:") and "ends with '-'" in lines[0]
     assert lines[1].startswith("error:") and "two operators" in lines[1]
     assert lines[2].split()[-1] == "man"
+
+
+CONFIGS = [("wordlab.word2vec.config", "Word2VecConfig"), ("wordlab.fasttext.config", "FastTextConfig"),
+           ("wordlab.count.model", "PPMIConfig"), ("wordlab.count.glove_config", "GloVeConfig"),
+           ("wordlab.lm.config", "LMConfig"), ("wordlab.lm.config", "LMDataConfig"),
+           ("wordlab.lm.transformer", "TransformerLMConfig"), ("wordlab.seq2seq.model", "Seq2SeqConfig"),
+           ("wordlab.seq2seq.transformer", "TransformerSeq2SeqConfig"), ("wordlab.seq2seq.data", "DataConfig"),
+           ("wordlab.seq2seq.train", "PairsConfig"), ("wordlab.classify.models", "ClassifierConfig"),
+           ("wordlab.classify.run", "ClassifierTrainingConfig"), ("wordlab.decoding.sampling", "SamplingConfig"),
+           ("wordlab.fasttext.supervised", "FastTextClassifierConfig"), ("wordlab.phrases.model", "PhrasesConfig"),
+           ("wordlab.training", "TrainConfig")]
+
+
+@pytest.mark.parametrize("module,name", CONFIGS, ids=[c for _, c in CONFIGS])
+def test_every_config_refuses_non_finite_numbers_and_wrong_types(module, name):
+    import dataclasses
+
+    from wordlab.errors import ConfigError
+
+    cls = getattr(importlib.import_module(module), name)
+    cls()  # the defaults pass
+    checked = 0
+    for f in dataclasses.fields(cls):
+        kind = str(f.type).replace(" ", "")
+        if not f.init or kind not in ("int", "float", "int|None", "float|None"):
+            continue
+        bad = [float("nan"), float("inf"), "3"] if kind.startswith("float") else [2.5, float("inf"), "3", True]
+        for value in bad:
+            with pytest.raises(ConfigError):
+                cls(**{f.name: value})
+        checked += 1
+    assert checked >= 1
