@@ -91,6 +91,19 @@ def read_labelled(path: str | os.PathLike, label: str = "__label__") -> tuple[li
     return texts, labels
 
 
+def flatten(texts: Sequence[Sequence[str]], prefix: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(type names, type id of every token, example offsets)``; ``</s>`` ends each example, labels are dropped."""
+    types: dict[str, int] = {}
+    flat: list[int] = []
+    ex_offsets = np.zeros(len(texts) + 1, np.int64)
+    eos = types.setdefault(EOS, 0)
+    for i, t in enumerate(texts):
+        flat.extend([types.setdefault(w, len(types)) for w in t if not w.startswith(prefix)])
+        flat.append(eos)
+        ex_offsets[i + 1] = len(flat)
+    return list(types), np.asarray(flat, dtype=np.int64), ex_offsets
+
+
 class FastTextClassifier:
     """A trained (or loaded) supervised fastText model: ``predict``, ``predict_proba``, ``test``, ``save``."""
 
@@ -146,21 +159,12 @@ class FastTextClassifier:
             rows += [len(self.words) + b for b in self._buckets(word_ngram_buckets(hashes, c.word_ngrams, c.bucket))]
         return rows
 
-    def _csr(self, texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    def _csr(self, texts: Sequence[Sequence[str]], flat: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Input rows of many examples (what :meth:`rows_of` gives one by one), hashed by a numba kernel."""
         from .hashing import example_rows, hash_words
 
-        c, prefix = self.config, self.config.label
-        types: dict[str, int] = {}
-        flat: list[int] = []
-        ex_offsets = np.zeros(len(texts) + 1, np.int64)
-        for i, t in enumerate(texts):
-            for w in t:
-                if not w.startswith(prefix):
-                    flat.append(types.setdefault(w, len(types)))
-            flat.append(types.setdefault(EOS, len(types)))
-            ex_offsets[i + 1] = len(flat)
-        names = list(types)
+        c = self.config
+        names, tokens, ex_offsets = flat if flat is not None else flatten(texts, c.label)
         wid = np.array([self.word_index.get(w, -1) for w in names], dtype=np.int64)
         hashes = hash_words(names)
         char_offsets = np.zeros(len(names) + 1, np.int64)
@@ -170,7 +174,6 @@ class FastTextClassifier:
             np.cumsum([len(p) for p in parts], out=char_offsets[1:])
             char_rows = np.fromiter((r for p in parts for r in p), dtype=np.int64, count=int(char_offsets[-1]))
         prune = self._prune_table if self._prune_table is not None else np.zeros(0, np.int64)
-        tokens = np.asarray(flat, dtype=np.int64)
         offsets = np.zeros(len(texts) + 1, np.int64)
         args = (ex_offsets, tokens, wid, hashes, char_offsets, char_rows, len(self.words), c.word_ngrams, c.bucket,
                 prune)
@@ -196,8 +199,9 @@ class FastTextClassifier:
         p = config.label
         label_sets = [[y if y.startswith(p) else p + y for y in ([ys] if isinstance(ys, str) else ys)]
                       for ys in labels]
-        wc = Counter(w for t in texts for w in t if not w.startswith(p))
-        wc[EOS] = len(texts)
+        flat = flatten(texts, p)  # one pass over the tokens: type names, type ids, example offsets
+        counts = np.bincount(flat[1], minlength=len(flat[0]))
+        wc = dict(zip(flat[0], counts.tolist()))
         words = sorted((w for w, n in wc.items() if n >= config.min_count), key=lambda w: (-wc[w], w))
         lc = Counter(y for ys in label_sets for y in ys)
         label_names = sorted(lc, key=lambda y: (-lc[y], y))
@@ -208,7 +212,7 @@ class FastTextClassifier:
         model = cls(config, words, np.array([wc[w] for w in words]), label_names,
                     np.array([lc[y] for y in label_names]), W_in, W_out,
                     ntokens=sum(len(t) + 1 + len(ys) for t, ys in zip(texts, label_sets)))
-        offsets, rows = model._csr(texts)
+        offsets, rows = model._csr(texts, flat)
         init_ngram_rows(W_in, np.arange(n, dtype=np.int32), 0, config.seed)  # the words' rows
         init_ngram_rows(W_in, rows, n, config.seed)  # the n-gram buckets the data uses
         index = {y: i for i, y in enumerate(label_names)}
