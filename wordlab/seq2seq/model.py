@@ -127,7 +127,7 @@ class Seq2Seq(nn.Module):
 
     def __init__(self, cfg: Seq2SeqConfig) -> None:
         super().__init__()
-        self.cfg = cfg
+        self.config = cfg
         self.encoder = Encoder(cfg.src_vocab, cfg.emb, cfg.hidden, cfg.cell, cfg.layers, cfg.bidirectional,
                                cfg.dropout, cfg.pad_id)
         common = dict(vocab_size=cfg.tgt_vocab, emb=cfg.emb, hidden=cfg.hidden, cell=cfg.cell, layers=cfg.layers,
@@ -138,14 +138,14 @@ class Seq2Seq(nn.Module):
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
         """Encode ``src`` (B, S) with real lengths ``lengths`` (B,)."""
         lengths = lengths.to(src.device)
-        if self.cfg.reverse_source:
+        if self.config.reverse_source:
             src = reverse_padded(src, lengths)
         memory, state = self.encoder(src, lengths)                   # (B, S, H)
-        if self.cfg.reverse_source:
+        if self.config.reverse_source:
             memory = reverse_padded(memory, lengths)                 # back to reading order
         mask = torch.arange(src.size(1), device=src.device).unsqueeze(0) < lengths.unsqueeze(1)  # (B, S)
         h = state[0] if isinstance(state, tuple) else state
-        peek = h[-1] if self.cfg.peeky else None                     # (B, H)
+        peek = h[-1] if self.config.peeky else None                     # (B, H)
         return Encoded(memory, mask, self.decoder.project_keys(memory), state, peek)
 
     def decode(self, y: torch.Tensor, state: State, enc: Encoded) -> tuple[torch.Tensor, State, torch.Tensor | None]:
@@ -156,15 +156,15 @@ class Seq2Seq(nn.Module):
 
     @property
     def bos_id(self) -> int:
-        return self.cfg.bos_id
+        return self.config.bos_id
 
     @property
     def eos_id(self) -> int:
-        return self.cfg.eos_id
+        return self.config.eos_id
 
     @property
     def pad_id(self) -> int:
-        return self.cfg.pad_id
+        return self.config.pad_id
 
     def start(self, src: torch.Tensor, lengths: torch.Tensor) -> DecoderState:
         """Encode ``src`` (B, S) once: the decoder's initial state (memory and mask inside)."""
@@ -219,7 +219,7 @@ class Seq2Seq(nn.Module):
         PyTorch tutorial's ``teacher_forcing_ratio``); otherwise all steps run at once.
         """
         enc = self.encode(src, lengths)
-        ratio = self.cfg.teacher_forcing
+        ratio = self.config.teacher_forcing
         if ratio >= 1.0 or not self.training:
             logits, _, _ = self.decode(tgt_in, enc.state, enc)
             return logits
@@ -238,14 +238,14 @@ class Seq2Seq(nn.Module):
         dev = next(self.parameters()).device
         logits = self(batch.src.to(dev), batch.src_len, batch.tgt_in.to(dev))   # (B, T, V)
         tgt = batch.tgt_out.to(dev)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=self.cfg.pad_id)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=self.config.pad_id)
         return loss, batch.tokens
 
 
 def save_model(path: str | Path, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary,
                data: DataConfig, extra: dict | None = None) -> None:
     """Write a ``seq2seq`` checkpoint: weights, config, both vocabularies, the data options."""
-    save_checkpoint(path, kind=KIND, config=model.cfg, state_dict=model.state_dict(),
+    save_checkpoint(path, kind=KIND, config=model.config, state_dict=model.state_dict(),
                     vocab=vocabs_payload(src_vocab, tgt_vocab), extra={"data": asdict(data), **(extra or {})})
 
 
