@@ -22,6 +22,7 @@ import dataclasses
 import io
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -114,12 +115,22 @@ def save_checkpoint(
 
 def _other_kind(path: Path) -> str | None:
     """What a file that is not a checkpoint holds, in words, when the artifact registry recognises it."""
-    try:
-        from .artifacts import detect
+    from .artifacts import _sniff_torch_zip, detect, read_head
 
+    if getattr(_probing, "active", False):  # detect() reads checkpoints through load_checkpoint: no recursion
+        return None
+    _probing.active = True
+    try:
+        if _sniff_torch_zip(path, read_head(path, 64)):  # a damaged checkpoint, not another kind of file
+            return None
         return detect(path).describe
     except Exception:  # noqa: BLE001 -- unrecognised (or the registry failed): the caller says 'not readable'
         return None
+    finally:
+        _probing.active = False
+
+
+_probing = threading.local()
 
 
 def load_checkpoint(path: str | os.PathLike, kind: str | None = None,
