@@ -75,7 +75,7 @@ def _assemble(tokens: torch.Tensor, att: torch.Tensor | None, scores: torch.Tens
 
 
 def _scatter_steps(records: list[tuple[torch.Tensor, torch.Tensor]], B: int, fill: float | int) -> torch.Tensor:
-    """Per-step ``(rows, values (n, …))`` records → one ``(B, steps, …)`` tensor, ``fill`` where a row had left."""
+    """Per-step ``(rows, values (n, …))`` records → one ``(B, steps, …)`` tensor; ``fill`` after a row left."""
     first = records[0][1]
     out = first.new_full((B, len(records)) + tuple(first.shape[1:]), fill)
     for t, (rows, values) in enumerate(records):
