@@ -177,3 +177,44 @@ def test_every_config_refuses_non_finite_numbers_and_wrong_types(module, name):
                 cls(**{f.name: value})
         checked += 1
     assert checked >= 1
+
+
+def _pty_session(argv: list[str], steps: list[tuple[bytes, bytes]], timeout: float = 300) -> tuple[int, bytes]:
+    """Run ``wordlab ARGV`` on a pseudo-terminal: for each step wait for its prompt, then type its keys."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover -- the child
+        os.execv(sys.executable, [sys.executable, "-m", "wordlab", *argv])
+    out, seen, deadline = b"", 0, time.time() + timeout
+
+    def wait_for(token: bytes) -> None:
+        nonlocal out, seen
+        while token not in out[seen:] and time.time() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+        if token in out[seen:]:
+            seen = out.index(token, seen) + len(token)
+
+    for prompt, keys in steps:
+        wait_for(prompt)
+        os.write(fd, keys)
+    wait_for(b"\0never")  # read until the child closes the terminal
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminal test")
+def test_query_prompt_edits_lines_clears_on_ctrl_c_and_keeps_history(tmp_path):
+    v = tmp_path / "v.txt"
+    v.write_text("3 2\nking 0.1 0.2\nqueen 0.2 0.1\nman 0.3 0.3\n", encoding="utf-8")
+    code, out = _pty_session(["query", str(v)], [(b"> ", b"king + queen -\r"), (b"> ", b"kin\x03"),
+                                                 (b"> ", b"\x1b[A\r"), (b"> ", b"quit\r")])
+    text = out.decode(errors="replace")
+    assert code == 0, text
+    assert text.count("ends with '-'") == 2, text  # the line, then the same line recalled with the up arrow
+    assert "^C" in text and "kin\r\n" not in text.replace("king", "")  # Ctrl-C dropped the half-typed line
