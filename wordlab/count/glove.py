@@ -166,6 +166,10 @@ class GloVe:
                                                               p["GW"], p["GC"], p["gbw"], p["gbc"], eta,
                                                               clip, b[0], b[1]), bounds))
                 cost = sum(c for c, _ in parts) / max(1, n)
+                if not (np.isfinite(cost) and np.isfinite(p["W"].sum()) and np.isfinite(p["C"].sum())):
+                    raise ConfigError(f"GloVe training diverged in epoch {self.epochs_done + 1}: the cost or the "
+                                      f"vectors became non-finite (nan/inf); the learning rate (--lr {cfg.lr:g}) is "
+                                      f"probably too high, or --grad-clip too loose ({cfg.grad_clip:g})")
                 self.epochs_done += 1
                 self.history.append(cost)
                 seconds = time.perf_counter() - te
