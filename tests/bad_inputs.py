@@ -191,6 +191,9 @@ SCENARIOS: list[Scenario] = [
     Scenario("train word2vec --lr 1e30 (diverges)", lambda d: ["train", "word2vec", str(_corpus(d)), "-o",
                                                                  str(d / "v.bin"), "--lr", "1e30", "--min-count",
                                                                  "1", "--dim", "8", "--epochs", "1", "--sample", "0"]),
+    Scenario("train glove --lr 1e30 (diverges)", lambda d: ["train", "glove", str(_corpus(d)), "-o", str(d / "g.txt"),
+                                                              "--lr", "1e30", "--grad-clip", "1e30", "--min-count",
+                                                              "1", "--dim", "4", "--epochs", "1"]),
     # -- non-finite values (hardening 3)
     Scenario("vectors file with nan", lambda d: ["similar", str(_vectors(d, rows=("king nan 0.2", "queen 0.2 0.1",
                                                                                    "man 0.3 0.3"))), "queen"]),
