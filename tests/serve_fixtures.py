@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +21,62 @@ def write_vectors(d: Path) -> tuple[Path, np.ndarray]:
     return path, vecs
 
 
-def train_translator(d: Path) -> Path:
-    """A tiny attention translator (word order swapped), trained through the CLI for a few steps."""
-    from wordlab.cli import main as cli
+SENTENCES = [f"{s} {v} {o} ." for s in ("the cat", "a dog", "the king", "the queen", "a man", "a woman")
+             for v in ("sees", "likes", "follows", "finds") for o in ("the bird", "a fox", "the house", "an apple")]
 
-    pairs = d / "pairs.tsv"
-    pairs.write_text("".join(f"{a} {b}\t{b} {a}\n" for a in "abcdefgh" for b in "ijklmnop"), encoding="utf-8")
+
+_CACHE: dict[str, Path] = {}
+
+
+def cached(name: str, d: Path) -> Path:
+    """``train_lm`` / ``train_translator`` once per process (the API and browser tests share them)."""
+    if name not in _CACHE or not _CACHE[name].exists():
+        _CACHE[name] = {"lm": train_lm, "translator": train_translator}[name](d)
+    return _CACHE[name]
+
+
+def train_lm(d: Path, epochs: int = 4) -> Path:
+    """A tiny LSTM language model on a toy grammar, trained in-process; ``d/lm.pt`` + ``d/lm.history.json``."""
+    import torch
+
+    from wordlab.lm import LMConfig, LMTask, RNNLanguageModel
+    from wordlab.text import EOS, UNK, Vocabulary
+    from wordlab.training import TrainConfig, fit
+
+    words = sorted({w for s in SENTENCES for w in s.split()})
+    vocab = Vocabulary([UNK, EOS, *words], np.ones(len(words) + 2, dtype=np.int64), specials=(UNK, EOS))
+    rng = np.random.default_rng(0)
+    text = [SENTENCES[i] for i in rng.integers(0, len(SENTENCES), 300)]
+    ids = np.array([vocab.stoi[w] for s in text for w in s.split() + [EOS]], dtype=np.int64)
+    torch.manual_seed(0)
+    model = RNNLanguageModel(LMConfig(vocab_size=len(vocab), cell="lstm", layers=1, emb_size=16, hidden_size=32,
+                                      dropout=0.0, emb_dropout=0.0, tie_weights=False))
+    out = d / "lm.pt"
+    fit(model, LMTask(ids, ids[:300], batch_size=8, bptt=12, lstm=True),
+        TrainConfig(epochs=epochs, optimizer="adam", lr=0.01, seed=0, monitor="valid_loss"), out=out, kind="lm",
+        model_config=model.config, vocab=vocab, progress=False)
+    return out
+
+
+def train_translator(d: Path, epochs: int = 40) -> Path:
+    """A tiny attention translator (word order reversed), trained in-process; ``d/translator.pt`` + history."""
+    import json
+
+    import torch
+
+    from wordlab.loop import history_path
+    from wordlab.seq2seq import DataConfig, Seq2Seq, Seq2SeqConfig, Seq2SeqTask, Translator, build_vocabs
+    from wordlab.seq2seq.data import encode_pairs
+    from wordlab.training import TrainConfig, fit
+
+    pairs = [(f"{a} {b} {c}".split(), f"{c} {b} {a}".split()) for a, b, c in
+             ("aij", "bik", "cjl", "djk", "ekl", "fli", "ajk", "bjl", "cki", "dlj", "eij", "fkj")]
+    src, tgt = build_vocabs(pairs)
+    torch.manual_seed(0)
+    model = Seq2Seq(Seq2SeqConfig(len(src), len(tgt), emb=16, hidden=32, attention="additive"))
+    res = fit(model, Seq2SeqTask(encode_pairs(pairs, src, tgt), batch_size=4, seed=0),
+              TrainConfig(epochs=epochs, lr=0.02, clip=5.0), progress=False)
     out = d / "translator.pt"
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = cli(["-q", "seq2seq", "train", "--pairs", str(pairs), "-o", str(out), "--epochs", "2", "--dim", "8",
-                    "--hidden", "16", "--attention", "dot", "--batch-size", "8"])
-    if code != 0:
-        raise RuntimeError(f"training the tiny translator failed: {err.getvalue().strip()}")
+    Translator(model, src, tgt, DataConfig()).save(out)
+    history_path(out).write_text(json.dumps(res.history), encoding="utf-8")
     return out

@@ -12,14 +12,14 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from bad_inputs import tiny_model  # noqa: E402
-from serve_fixtures import WORDS, train_translator, write_vectors  # noqa: E402
+from serve_fixtures import WORDS, cached, write_vectors  # noqa: E402
 from wordlab.serve import ServeLimits, create_app  # noqa: E402
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory):
     d = tmp_path_factory.mktemp("serve")
     path, vecs = write_vectors(d)
-    return {"vectors": path, "lm": tiny_model("lm"), "translator": train_translator(d), "matrix": vecs}
+    return {"vectors": path, "lm": tiny_model("lm"), "translator": cached("translator", d), "matrix": vecs}
 
 
 LIMITS = ServeLimits(max_topn=50, max_tokens=40, max_text=300, max_words=6, max_generations=2, max_body=4096,
