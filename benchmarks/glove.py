@@ -8,7 +8,7 @@
   -x-max 100 -iter E -threads 2 -binary 0 -model 2`` on the decompressed corpus; wall time end to end.
 * ``wordlab``   — ``wordlab train glove CORPUS --dim 100 --window 10 --x-max 100 --epochs E --threads 2
   --no-cache`` (counting included: no cache) in a subprocess; wall time end to end.
-* ``recipe``    — the small-corpus settings (see README "GloVe"), co-occurrences from the cache.
+* ``recipe``    — a candidate small-corpus setting (``RECIPE``; not yet measured), co-occurrences from the cache.
 * ``ppmi`` / ``sgns`` — PPMI-SVD (``wordlab train ppmi``, dim 100) and skip-gram (``wordlab train word2vec
   --sg``, dim 100, 5 epochs) on the same corpus, for Levy et al. 2015's comparison.
 
@@ -42,7 +42,7 @@ WS353 = DATA / "similarity" / "wordsim353.tsv"
 SIMLEX = DATA / "similarity" / "simlex999.txt"
 ANALOGY = DATA / "analogy" / "questions-words.txt"
 WORDLAB = [sys.executable, "-m", "wordlab.cli", "-q"]
-# the small-corpus recipe (README "GloVe"): found on wikimix with the cached co-occurrences
+# a candidate small-corpus recipe, NOT yet measured (the search of issue 18 is still to do); part "recipe"
 RECIPE = {"window": 10, "x_max": 10.0, "epochs": 50, "lr": 0.05, "output": "w+c"}
 
 
