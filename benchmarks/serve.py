@@ -1,0 +1,306 @@
+"""Benchmark: ``wordlab serve`` under load, on loopback only, bounded in time.
+
+A server process (this file with ``--server``) holds ``--words`` × ``--dim`` random unit vectors and two
+randomly initialised language models (an LSTM, and a Transformer when ``wordlab.lm`` has one), and
+serves them twice from one uvicorn event loop over the *same* matrices: on one port with micro-batching
+of neighbour queries, on another with one scan per request. The client (this process, httpx) measures
+
+* **open loop**: ``--rate`` neighbour requests/s for ``--seconds`` s, sent on schedule whatever the
+  answers do (latency counted from the scheduled send time, so queueing is not hidden) → p50 / p99 /
+  max latency and errors; target p99 ≤ 50 ms, zero errors;
+* **saturation**: ``--clients`` closed-loop clients for ``--sat-seconds`` s each, batching on and off →
+  requests/s and the ratio (target ≥ 2×);
+* **generation**: one stream alone, then ``--streams`` concurrent streams (server-sent events) of
+  ``--gen-tokens`` tokens from each LM → tokens/s per stream;
+* the server's resident memory (VmRSS) after loading and after the runs.
+
+Prints a table and writes ``benchmarks/results/serve.json``.
+
+    nice -n 10 python benchmarks/serve.py [--words 300000] [--dim 300] [--rate 200] [--seconds 30]
+                                          [--clients 32] [--sat-seconds 10] [--streams 4] [--gen-tokens 100]
+
+Every figure is from one run on whatever machine runs it; on a shared machine the client and the
+server compete for the same cores as everything else, so read the ratios rather than the absolutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "serve.json"
+
+
+# ---------------------------------------------------------------------------------------- server side
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _lm(arch: str, vocab_words: int):
+    import torch
+
+    from wordlab.lm.load import LanguageModel
+    from wordlab.text import EOS, UNK, Vocabulary
+
+    words = [UNK, EOS] + [f"w{i}" for i in range(vocab_words - 2)]
+    vocab = Vocabulary(words, np.ones(len(words), dtype=np.int64), specials=(UNK, EOS))
+    torch.manual_seed(0)
+    if arch == "lstm":
+        from wordlab.lm import LMConfig, RNNLanguageModel
+
+        cfg = LMConfig(vocab_size=len(vocab), cell="lstm", layers=2, emb_size=650, hidden_size=650, dropout=0.0,
+                       emb_dropout=0.0, tie_weights=True)
+        model = RNNLanguageModel(cfg)
+    else:
+        from wordlab.lm.transformer import TransformerLanguageModel, TransformerLMConfig
+
+        cfg = TransformerLMConfig(vocab_size=len(vocab), layers=4, dim=256, heads=4, context=256)
+        model = TransformerLanguageModel(cfg)
+    return LanguageModel(model.eval(), vocab, {"config": {}})
+
+
+def _rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from wordlab.serve import ServeLimits
+    from wordlab.serve.app import create_app
+    from wordlab.serve.registry import Served
+    from wordlab.vectors import KeyedVectors
+
+    rss0 = _rss_mb()
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((args.words, args.dim), dtype=np.float32)
+    kv = KeyedVectors([f"w{i}" for i in range(args.words)], vecs)
+    kv.get_normed_vectors()
+    served = {"vecs": Served("vecs", "vectors", kv, Path("random.vec"), "random")}
+    for arch in ("lstm", "transformer"):
+        try:
+            served[arch] = Served(arch, "lm", _lm(arch, args.lm_vocab), Path(f"{arch}.pt"), "lm")
+        except ImportError:
+            pass
+    limits = ServeLimits(max_generations=max(4, args.streams), max_tokens=max(500, args.gen_tokens))
+    apps = [create_app(served, limits=limits, batching=True), create_app(served, limits=limits, batching=False)]
+    ports = [_free_port(), _free_port()]
+    servers = [uvicorn.Server(uvicorn.Config(a, host="127.0.0.1", port=p, log_level="warning", access_log=False))
+               for a, p in zip(apps, ports)]
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(s.serve()) for s in servers]
+        while not all(s.started for s in servers):
+            await asyncio.sleep(0.05)
+        print(json.dumps({"ports": ports, "rss_loaded_mb": _rss_mb(), "rss_start_mb": rss0,
+                          "lms": [n for n, s in served.items() if s.kind == "lm"]}), flush=True)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------------------------------- client side
+def _pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(xs, q)) if xs else float("nan")
+
+
+async def open_loop(url: str, rate: float, seconds: float, words: int) -> dict:
+    import httpx
+
+    rng = np.random.default_rng(1)
+    lat: list[float] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        async def one(t_sched: float, word: str) -> None:
+            try:
+                r = await client.post("/api/vectors/vecs/neighbours", json={"word": word, "topn": 10})
+                if r.status_code != 200:
+                    errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+                    return
+            except Exception as e:  # counted, not raised: the load keeps its schedule
+                errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+                return
+            lat.append(time.perf_counter() - t_sched)
+
+        n = int(rate * seconds)
+        start = time.perf_counter() + 0.2
+        tasks = []
+        for i in range(n):
+            t = start + i / rate
+            delay = t - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(t, f"w{int(rng.integers(words))}")))
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - start
+    return {"rate": rate, "seconds": seconds, "sent": n, "ok": len(lat), "errors": errors,
+            "achieved_rate": round(n / wall, 1), "p50_ms": round(1000 * _pct(lat, 50), 1),
+            "p99_ms": round(1000 * _pct(lat, 99), 1), "max_ms": round(1000 * max(lat, default=float("nan")), 1)}
+
+
+async def closed_loop(url: str, clients: int, seconds: float, words: int) -> dict:
+    import httpx
+
+    rng = np.random.default_rng(2)
+    done = 0
+    errors = 0
+    lat: list[float] = []
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=clients + 4)) as c:
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal done, errors
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                try:
+                    r = await c.post("/api/vectors/vecs/neighbours",
+                                     json={"word": f"w{int(rng.integers(words))}", "topn": 10})
+                    ok = r.status_code == 200
+                except Exception:
+                    ok = False
+                if ok:
+                    done += 1
+                    lat.append(time.perf_counter() - t0)
+                else:
+                    errors += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        wall = time.perf_counter() - t0
+    return {"clients": clients, "seconds": round(wall, 1), "requests": done, "errors": errors,
+            "req_per_s": round(done / wall, 1), "p50_ms": round(1000 * _pct(lat, 50), 1)}
+
+
+async def stream_once(client, lm: str, tokens: int, seed: int) -> tuple[int, float]:
+    body = {"prompt": "w1 w2 w3", "max_tokens": tokens, "temperature": 1.0, "seed": seed}
+    t0 = time.perf_counter()
+    n = 0
+    async with client.stream("POST", f"/api/lm/{lm}/generate", json=body) as r:
+        if r.status_code != 200:
+            raise RuntimeError(f"generate: HTTP {r.status_code}: {(await r.aread()).decode()[:200]}")
+        async for line in r.aiter_lines():
+            if line.startswith("event: token"):
+                n += 1
+    return n, time.perf_counter() - t0
+
+
+async def generation(url: str, lm: str, streams: int, tokens: int) -> dict:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=300) as client:
+        await stream_once(client, lm, 5, 0)  # warm-up
+        n, t = await stream_once(client, lm, tokens, 1)
+        alone = n / t
+        res = await asyncio.gather(*(stream_once(client, lm, tokens, 10 + i) for i in range(streams)))
+    per = [n / t for n, t in res]
+    return {"lm": lm, "tokens": tokens, "alone_tok_s": round(alone, 1), "streams": streams,
+            "concurrent_tok_s_per_stream": round(float(np.mean(per)), 1),
+            "concurrent_tok_s_total": round(float(sum(n for n, _ in res) / max(t for _, t in res)), 1)}
+
+
+def client(args: argparse.Namespace) -> dict:
+    cmd = [sys.executable, __file__, "--server", "--words", str(args.words), "--dim", str(args.dim),
+           "--lm-vocab", str(args.lm_vocab), "--streams", str(args.streams), "--gen-tokens", str(args.gen_tokens)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise SystemExit("the server process ended before it started serving")
+        info = json.loads(line)
+        batched, single = (f"http://127.0.0.1:{p}" for p in info["ports"])
+        out: dict = {"words": args.words, "dim": args.dim, "rss_start_mb": round(info["rss_start_mb"], 1),
+                     "rss_loaded_mb": round(info["rss_loaded_mb"], 1)}
+        print(f"server up: {args.words:,} x {args.dim} vectors, RSS {info['rss_loaded_mb']:.0f} MB", file=sys.stderr)
+        out["open_loop"] = asyncio.run(open_loop(batched, args.rate, args.seconds, args.words))
+        print("open loop:", out["open_loop"], file=sys.stderr)
+        out["saturation"] = {
+            "batching": asyncio.run(closed_loop(batched, args.clients, args.sat_seconds, args.words)),
+            "one_scan_per_request": asyncio.run(closed_loop(single, args.clients, args.sat_seconds, args.words))}
+        b, s = out["saturation"]["batching"]["req_per_s"], out["saturation"]["one_scan_per_request"]["req_per_s"]
+        out["saturation"]["ratio"] = round(b / s, 2) if s else None
+        print("saturation:", out["saturation"], file=sys.stderr)
+        out["generation"] = [asyncio.run(generation(batched, lm, args.streams, args.gen_tokens)) for lm in info["lms"]]
+        print("generation:", out["generation"], file=sys.stderr)
+        out["rss_after_mb"] = round(_rss_mb(proc.pid), 1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return out
+
+
+def table(r: dict) -> str:
+    o, s = r["open_loop"], r["saturation"]
+    rows = [f"wordlab serve, {r['words']:,} x {r['dim']} random vectors (loopback, client and server on one machine)",
+            "",
+            "| measure | value | target |", "|---|---|---|",
+            f"| open loop {o['rate']:.0f} req/s x {o['seconds']:.0f} s: p50 / p99 / max | {o['p50_ms']} / "
+            f"{o['p99_ms']} / {o['max_ms']} ms | p99 <= 50 ms |",
+            f"| open loop: sent / ok / errors (achieved rate) | {o['sent']} / {o['ok']} / "
+            f"{sum(o['errors'].values())} {o['errors'] or ''} ({o['achieved_rate']}/s) | 0 errors |",
+            f"| saturation, {s['batching']['clients']} closed-loop clients: micro-batching | "
+            f"{s['batching']['req_per_s']} req/s (p50 {s['batching']['p50_ms']} ms) | |",
+            f"| saturation: one scan per request | {s['one_scan_per_request']['req_per_s']} req/s "
+            f"(p50 {s['one_scan_per_request']['p50_ms']} ms) | |",
+            f"| saturation ratio batching / one scan | {s['ratio']}x | >= 2x |"]
+    for g in r["generation"]:
+        rows.append(f"| {g['lm']} LM: tokens/s one stream alone / per stream with {g['streams']} concurrent "
+                    f"(total) | {g['alone_tok_s']} / {g['concurrent_tok_s_per_stream']} "
+                    f"({g['concurrent_tok_s_total']}) | |")
+    rows.append(f"| server RSS: start / vectors+models loaded / after the runs | {r['rss_start_mb']} / "
+                f"{r['rss_loaded_mb']} / {r['rss_after_mb']} MB | |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--server", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--words", type=int, default=300_000)
+    ap.add_argument("--dim", type=int, default=300)
+    ap.add_argument("--rate", type=float, default=200.0)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--sat-seconds", type=float, default=10.0)
+    ap.add_argument("--streams", type=int, default=4)
+    ap.add_argument("--gen-tokens", type=int, default=100)
+    ap.add_argument("--lm-vocab", type=int, default=10_000)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    if args.server:
+        return serve(args)
+    t0, load0 = time.time(), os.getloadavg()
+    r = client(args)
+    r["command"] = "python benchmarks/serve.py " + " ".join(sys.argv[1:])
+    r["machine"] = {"cpus": os.cpu_count(), "loadavg_at_start": load0, "python": platform.python_version()}
+    r["wall_s"] = round(time.time() - t0, 1)
+    print(table(r))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(r, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
