@@ -42,3 +42,5 @@ $W -q lm generate "$OUT/lm.pt" --prompt "the history of" -n 50 --temperature 0.8
     --repetition-penalty 1.3 --seed 1
 
 printf '\n== done in %s s; outputs in %s\n' "$(( $(date +%s) - t0 ))" "$OUT"
+printf '\n== explore them in a browser (http://localhost:8000/; needs the serve extra: pip install ".[serve]"):\n'
+printf '   wordlab serve %s %s %s\n' "$OUT/vectors.bin" "$OUT/lm.pt" "$OUT/date.pt"
