@@ -327,8 +327,8 @@ class Vocabulary:
             d = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DataError(f"{path}: no such file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise DataError(f"{path}: not valid JSON ({e})") from None
+        except (ValueError, RecursionError) as e:  # JSONDecodeError, UnicodeDecodeError, a 5000-digit number
+            raise DataError(f"{path}: not valid JSON ({str(e)[:120]})") from None
         return cls.from_dict(d, source=str(path))
 
 
