@@ -7,9 +7,10 @@ import sys
 import time
 from typing import TextIO
 
-from wordlab.errors import ConfigError
+from wordlab.errors import ConfigError, DataError
 from wordlab.evaluation import METHODS, evaluate_word_analogies, evaluate_word_pairs
 from wordlab.vectors import KeyedVectors
+from wordlab.vectors.formats import format_from_path
 
 from .common import print_json, print_table
 
@@ -193,6 +194,9 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_convert(args: argparse.Namespace) -> int:
     kv = load_vectors(args.input, format=args.format, limit=args.limit, progress=args.progress,
                       allow_nonfinite=args.allow_nonfinite)
+    if str(args.output) != "-" and not format_from_path(args.output, args.to):
+        raise DataError(f"{args.output}: cannot tell the format from the suffix; name it .bin, .txt/.vec or .npz, "
+                        "or pass --to")
     kv.save(args.output, format=args.to, progress=args.progress)
     print(f"wrote {args.output}: {len(kv):,} vectors of {kv.vector_size}", file=sys.stderr)
     return 0
