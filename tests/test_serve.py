@@ -12,6 +12,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from bad_inputs import tiny_model  # noqa: E402
+from fuzzing import mutate  # noqa: E402
 from serve_fixtures import WORDS, cached, write_vectors  # noqa: E402
 from wordlab.serve import ServeLimits, create_app  # noqa: E402
 
@@ -233,13 +234,63 @@ def test_fuzzed_request_bodies_get_json_answers_never_500(client, seed):
              "/api/vectors/vecs/odd-one-out", "/api/lm/lm/generate", "/api/translate/translator"]
     for case in range(60):
         body = {f: rng.choice(values) for f in rng.sample(fields, rng.randint(0, 5))}
-        if rng.random() < 0.2:
-            raw = json.dumps(body, allow_nan=True).encode()
-            raw = raw[:rng.randint(0, len(raw))] + bytes([rng.randrange(256)])
-        else:
-            raw = json.dumps(body, allow_nan=True).encode()
+        raw = json.dumps(body, allow_nan=True).encode()
+        if rng.random() < 0.4:  # the file fuzzer's byte mutations (flips, interesting bytes, splices, ...)
+            raw, _ = mutate(raw, rng, json.dumps({"word": "king", "topn": 3}).encode())
         path = rng.choice(paths)
         r = client.post(path, content=raw, headers={"content-type": "application/json"})
         assert r.status_code < 500, (seed, case, path, raw, r.text)
         if r.status_code >= 400:
             assert isinstance(r.json()["error"], str) and r.json()["error"], (path, raw, r.text)
+
+
+def test_generation_stops_when_the_client_disconnects(artifacts):
+    """A real server (uvicorn): the client reads one token and leaves; sampling stops and the slot is freed."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    app = create_app([artifacts["lm"]], limits=ServeLimits(max_tokens=400))
+    state = app.state.wordlab
+    model = state.served["lm"].obj.model
+    steps = []
+    real_step = model.step
+
+    def slow_step(*a, **k):  # 400 tokens would take 8 s
+        steps.append(1)
+        time.sleep(0.02)
+        return real_step(*a, **k)
+
+    model.step = slow_step
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not srv.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) as c:
+            with c.stream("POST", "/api/lm/lm/generate", json={"max_tokens": 400, "seed": 0}) as r:
+                assert r.status_code == 200
+                for line in r.iter_lines():
+                    if line.startswith("event: token"):
+                        break
+        deadline = time.monotonic() + 10
+        while state.generating and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state.generating == 0
+        time.sleep(0.3)
+        n = len(steps)
+        time.sleep(0.5)
+        assert len(steps) == n < 200, (n, len(steps))  # stopped, long before the 400 tokens
+    finally:
+        model.step = real_step
+        srv.should_exit = True
+        th.join(10)
