@@ -1,5 +1,5 @@
 """wordlab serve in a real browser: headless Chromium drives search → neighbours → analogy → map →
-generate (tokens stream in) → translate (heat-map drawn), and saves a screenshot to docs/serve.png.
+generate (tokens stream in) → translate (heat-map drawn), and saves a screenshot (``WORDLAB_SERVE_SCREENSHOT=docs/serve.png`` refreshes the README's).
 
 Needs Debian's ``chromium`` and ``chromium-driver``; under ``CI=true`` a missing browser fails the test,
 elsewhere it is skipped with the reason. Nothing is downloaded (Selenium is pointed at the system driver).
@@ -18,7 +18,8 @@ import pytest
 
 CHROMIUM = os.environ.get("WORDLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("WORDLAB_CHROMEDRIVER", "/usr/bin/chromedriver")
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "serve.png"
+# the README's docs/serve.png is refreshed with WORDLAB_SERVE_SCREENSHOT=docs/serve.png (else a temporary file)
+SCREENSHOT_ENV = "WORDLAB_SERVE_SCREENSHOT"
 
 
 def _missing() -> str | None:
@@ -86,7 +87,7 @@ def browser():
     drv.quit()
 
 
-def test_search_analogy_map_generate_translate_in_chromium(server, browser):
+def test_search_analogy_map_generate_translate_in_chromium(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -149,9 +150,10 @@ def test_search_analogy_map_generate_translate_in_chromium(server, browser):
     height = browser.execute_script("return document.documentElement.scrollHeight")
     chrome = browser.execute_script("return window.outerHeight - window.innerHeight")
     browser.set_window_size(1280, height + chrome)
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 10_000
+    shot = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path / "serve.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
 
     # phone width: one column, nothing wider than the screen
     browser.set_window_size(390, 844)
