@@ -58,6 +58,12 @@ def run(args: argparse.Namespace) -> int:
                               "SECRET too (every API call must then send it)")
         print(f"warning: serving on {args.host}: anyone who can reach this port and knows the token can use "
               "the models; traffic is not encrypted", file=sys.stderr)
+    if args.port == 0:  # pick the free port here, so the address printed is the one served
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind((args.host, 0))
+            args.port = sock.getsockname()[1]
     limits = ServeLimits(**{k: getattr(args, k) for k in ServeLimits().__dict__})
     app = create_app(args.artifacts, limits=limits, token=args.token, batching=args.batching)
     for m in app.state.wordlab.served.values():

@@ -294,3 +294,14 @@ def test_generation_stops_when_the_client_disconnects(artifacts):
         model.step = real_step
         srv.should_exit = True
         th.join(10)
+
+
+def test_cli_refuses_another_host_without_a_token_and_bad_options(artifacts, capsys):
+    from wordlab.cli import main
+
+    assert main(["serve", str(artifacts["vectors"]), "--host", "0.0.0.0"]) == 1
+    err = capsys.readouterr().err
+    assert "--token" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["serve", str(artifacts["vectors"]), "--port", "70000"]) == 1
+    assert main(["serve", str(artifacts["vectors"]), "--max-topn", "0"]) == 1
+    assert "max_topn" in capsys.readouterr().err

@@ -124,5 +124,5 @@ def load_artifacts(paths: Sequence[str | os.PathLike]) -> dict[str, Served]:
             cfg_src = prov.get("config")
         served[name] = Served(name, kind, obj, path, kind_entry.name, _config(kind, obj, cfg_src), prov,
                               _history(path, payload))
-        log.info("serving %s (%s) as %r", path, kind_entry.describe, name)
+        log.debug("serving %s (%s) as %r", path, kind_entry.describe, name)
     return served
