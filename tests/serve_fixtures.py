@@ -31,7 +31,7 @@ _CACHE: dict[str, Path] = {}
 def cached(name: str, d: Path) -> Path:
     """``train_lm`` / ``train_translator`` once per process (the API and browser tests share them)."""
     if name not in _CACHE or not _CACHE[name].exists():
-        _CACHE[name] = {"lm": train_lm, "translator": train_translator}[name](d)
+        _CACHE[name] = {"lm": train_lm, "translator": train_translator, "classifier": train_classifier}[name](d)
     return _CACHE[name]
 
 
@@ -79,4 +79,27 @@ def train_translator(d: Path, epochs: int = 40) -> Path:
     out = d / "translator.pt"
     Translator(model, src, tgt, DataConfig()).save(out)
     history_path(out).write_text(json.dumps(res.history), encoding="utf-8")
+    return out
+
+
+def train_classifier(d: Path) -> Path:
+    """A tiny pos/neg sentence classifier (TextCNN), trained through the CLI for a few epochs."""
+    import contextlib
+    import io
+
+    from wordlab.cli import main as cli
+
+    g = np.random.default_rng(0)
+    fill = ["the", "film", "is", "a", "movie", "plot", "and", "very"]
+    for name, lex in (("pos", ["good", "great", "fun"]), ("neg", ["bad", "dull", "awful"])):
+        lines = [" ".join([*g.choice(fill, 3), str(g.choice(lex))]) for _ in range(30)]
+        (d / f"c.{name}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = d / "clf.pt"
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = cli(["-q", "classify", "train", "--pos", str(d / "c.pos"), "--neg", str(d / "c.neg"), "--epochs", "6",
+                    "--optimizer", "adam", "--lr", "0.01", "--dim", "16", "--maps", "8", "--widths", "2,3",
+                    "--batch-size", "10", "--threads", "1", "-o", str(out)])
+    if code != 0:
+        raise RuntimeError(f"training the tiny classifier failed: {err.getvalue().strip()}")
     return out

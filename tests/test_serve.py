@@ -20,7 +20,8 @@ from wordlab.serve import ServeLimits, create_app  # noqa: E402
 def artifacts(tmp_path_factory):
     d = tmp_path_factory.mktemp("serve")
     path, vecs = write_vectors(d)
-    return {"vectors": path, "lm": tiny_model("lm"), "translator": cached("translator", d), "matrix": vecs}
+    return {"vectors": path, "lm": tiny_model("lm"), "translator": cached("translator", d),
+            "classifier": cached("classifier", d), "matrix": vecs}
 
 
 LIMITS = ServeLimits(max_topn=50, max_tokens=40, max_text=300, max_words=6, max_generations=2, max_body=4096,
@@ -29,7 +30,8 @@ LIMITS = ServeLimits(max_topn=50, max_tokens=40, max_text=300, max_words=6, max_
 
 @pytest.fixture(scope="module")
 def client(artifacts):
-    app = create_app([artifacts["vectors"], artifacts["lm"], artifacts["translator"]], limits=LIMITS)
+    app = create_app([artifacts["vectors"], artifacts["lm"], artifacts["translator"], artifacts["classifier"]],
+                     limits=LIMITS)
     with TestClient(app) as c:
         yield c
 
@@ -38,7 +40,7 @@ def test_models_lists_each_artifact_once_by_kind(client):
     r = client.get("/api/models")
     assert r.status_code == 200
     kinds = {m["name"]: m["kind"] for m in r.json()["models"]}
-    assert kinds == {"vecs": "vectors", "lm": "lm", "translator": "translator"}
+    assert kinds == {"vecs": "vectors", "lm": "lm", "translator": "translator", "clf": "classifier"}
     info = client.get("/api/models/lm").json()
     assert info["config"] and isinstance(info["history"], list) and info["history"], info
     assert "train_loss" in info["history"][0] or "loss" in json.dumps(info["history"][0])
@@ -231,7 +233,7 @@ def test_fuzzed_request_bodies_get_json_answers_never_500(client, seed):
     fields = ["word", "topn", "positive", "negative", "method", "a", "b", "words", "prompt", "max_tokens",
               "temperature", "top_k", "top_p", "banned", "greedy", "seed", "text", "beam", "max_len", "extra"]
     paths = ["/api/vectors/vecs/neighbours", "/api/vectors/vecs/analogy", "/api/vectors/vecs/similarity",
-             "/api/vectors/vecs/odd-one-out", "/api/lm/lm/generate", "/api/translate/translator"]
+             "/api/vectors/vecs/odd-one-out", "/api/lm/lm/generate", "/api/translate/translator", "/api/classify/clf"]
     for case in range(60):
         body = {f: rng.choice(values) for f in rng.sample(fields, rng.randint(0, 5))}
         raw = json.dumps(body, allow_nan=True).encode()
@@ -305,3 +307,14 @@ def test_cli_refuses_another_host_without_a_token_and_bad_options(artifacts, cap
     assert main(["serve", str(artifacts["vectors"]), "--port", "70000"]) == 1
     assert main(["serve", str(artifacts["vectors"]), "--max-topn", "0"]) == 1
     assert "max_topn" in capsys.readouterr().err
+
+
+def test_classification_probabilities(client):
+    r = client.post("/api/classify/clf", json={"text": "a very good fun film"})
+    assert r.status_code == 200, r.text
+    j = r.json()
+    probs = [p["probability"] for p in j["probabilities"]]
+    assert {p["label"] for p in j["probabilities"]} == {"pos", "neg"} and sum(probs) == pytest.approx(1, abs=1e-4)
+    assert probs == sorted(probs, reverse=True) and j["label"] == j["probabilities"][0]["label"]
+    assert client.post("/api/classify/clf", json={"text": "x" * 301}).status_code == 413
+    assert client.post("/api/classify/vecs", json={"text": "good"}).status_code == 404
