@@ -3,11 +3,12 @@
 A server process (this file with ``--server``) holds ``--words`` × ``--dim`` random unit vectors and two
 randomly initialised language models (an LSTM, and a Transformer when ``wordlab.lm`` has one), and
 serves them twice from one uvicorn event loop over the *same* matrices: on one port with micro-batching
-of neighbour queries, on another with one scan per request. The client (this process, httpx) measures
+of neighbour queries, on another with one scan per request. The client (this process: a minimal keep-alive
+HTTP client for the neighbour load, httpx for the event streams) measures
 
-* **open loop**: ``--rate`` neighbour requests/s (over 64 keep-alive connections) for ``--seconds`` s, sent on schedule whatever the
-  answers do (latency counted from the scheduled send time, so queueing is not hidden) → p50 / p99 /
-  max latency and errors; target p99 ≤ 50 ms, zero errors;
+* **open loop**: ``--rate`` neighbour requests/s (64 keep-alive connections) for ``--seconds`` s, sent on
+  schedule whatever the answers do (latency counted from the scheduled send time, so queueing is not
+  hidden) → p50 / p99 / max latency and errors; target p99 ≤ 50 ms, zero errors;
 * **saturation**: ``--clients`` closed-loop clients for ``--sat-seconds`` s each, batching on and off →
   requests/s and the ratio (target ≥ 2×);
 * **generation**: one stream alone, then ``--streams`` concurrent streams (server-sent events) of

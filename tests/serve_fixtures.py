@@ -1,4 +1,5 @@
-"""Tiny artifacts for the ``wordlab serve`` tests: vectors with a planted analogy, an LM, a translator with attention."""
+"""Tiny artifacts for the ``wordlab serve`` tests: vectors with a planted analogy, an LM, a translator with
+attention, a classifier (each trained once per process)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """wordlab serve in a real browser: headless Chromium drives search → neighbours → analogy → map →
-generate (tokens stream in) → translate (heat-map drawn), and saves a screenshot (``WORDLAB_SERVE_SCREENSHOT=docs/serve.png`` refreshes the README's).
+generate (tokens stream in) → translate (heat-map drawn), and saves a screenshot
+(``WORDLAB_SERVE_SCREENSHOT=docs/serve.png`` refreshes the README's).
 
 Needs Debian's ``chromium`` and ``chromium-driver``; under ``CI=true`` a missing browser fails the test,
 elsewhere it is skipped with the reason. Nothing is downloaded (Selenium is pointed at the system driver).
