@@ -150,3 +150,32 @@ def test_int8_search_index_returns_the_exact_top_k(kind):
             assert [w for w, _ in a] == [w for w, _ in b]
             np.testing.assert_allclose([s for _, s in a], [s for _, s in b], rtol=1e-6)
     assert indexed._index  # the int8 path was really taken
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "skewed"])
+def test_int8_batched_search_and_the_server_index_match_a_full_scan(kind):
+    from wordlab.serve.vectors import VectorIndex
+    from wordlab.vectors.search import build_index
+
+    rng = np.random.default_rng(12)
+    n, d = 20_000, 64
+    vectors = rng.standard_normal((n, d)) * (1.0 if kind == "gaussian" else 0.1) + (0.0 if kind == "gaussian" else 3.0)
+    kv = KeyedVectors([f"k{i}" for i in range(n)], vectors)
+    unit = kv.get_normed_vectors()
+    index = build_index(unit)
+    queries = np.ascontiguousarray(unit[:12])  # (B, d)
+    full = np.stack([unit @ q for q in queries])  # (B, n), row by row as the exact re-scoring does
+    np.testing.assert_allclose(index.approx_scores_many(queries, n)[5], index.approx_scores(queries[5], n),
+                               atol=1e-5)
+    for (idx, scores), row in zip(index.search_many(unit, queries, 15, n), full):
+        assert idx.tolist() == top_k(row, 15).tolist()
+        np.testing.assert_allclose(scores, row[idx], rtol=1e-6)
+    for int8_min_size in (0, 10**18):  # the served index, with and without the int8 pre-filter
+        served = VectorIndex(kv, int8_min_size=int8_min_size)
+        assert (served._int8 is not None) == (int8_min_size == 0)
+        for batch in (queries[:1], queries):
+            got = served.search_many(batch, 10, [{i} for i in range(len(batch))])
+            for i, rows in enumerate(got):
+                row = full[i].copy()
+                row[i] = -9
+                assert [w for w, _ in rows] == [f"k{j}" for j in top_k(row, 10)]

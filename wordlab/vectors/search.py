@@ -69,6 +69,19 @@ def _quantize(unit, codes, scale, error):  # pragma: no cover - compiled by jit(
         error[i] = np.sqrt(err)
 
 
+def _int8_scores_many(codes, scale, out, q):  # pragma: no cover - compiled by jit()
+    n, d = codes.shape
+    row = np.empty(d, dtype=np.float32)
+    for i in range(n):
+        for j in range(d):
+            row[j] = np.float32(codes[i, j])
+        for b in range(q.shape[0]):
+            acc = np.float32(0.0)
+            for j in range(d):
+                acc += row[j] * q[b, j]
+            out[b, i] = acc * scale[i]
+
+
 _JITTED: dict = {}
 
 
@@ -88,21 +101,25 @@ def jit(fn, **options):
 _POOL: ThreadPoolExecutor | None = None
 
 
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=num_threads(), thread_name_prefix="wordlab-search")
+    return _POOL
+
+
 def _run_split(kernel, n_rows: int, arrays_by_rows: tuple, shared: tuple, min_rows: int = 20000) -> None:
     """Run a nogil ``kernel(*row_slices, *shared)`` over row blocks on a small thread pool.
 
     Plain OS threads instead of numba's parallel loops: on a busy machine an OpenMP barrier waits
     for the slowest core, while independent blocks just finish when they get their turn.
     """
-    global _POOL
     parts = min(num_threads(), max(1, n_rows // min_rows))
     if parts == 1:
         kernel(*(a[:n_rows] for a in arrays_by_rows), *shared)
         return
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=num_threads(), thread_name_prefix="wordlab-search")
     bounds = np.linspace(0, n_rows, parts + 1).astype(int)
-    futures = [_POOL.submit(kernel, *(a[lo:hi] for a in arrays_by_rows), *shared)
+    futures = [_pool().submit(kernel, *(a[lo:hi] for a in arrays_by_rows), *shared)
                for lo, hi in zip(bounds[:-1], bounds[1:])]
     for f in futures:
         f.result()
@@ -130,10 +147,43 @@ class Int8Index:
         _run_split(jit(_int8_scores, fastmath=True), n_rows, (self.codes, self.scale, out), (q,), min_rows=50000)
         return out
 
+    def approx_scores_many(self, queries: np.ndarray, n_rows: int) -> np.ndarray:
+        """``approx_scores`` of every row of ``queries`` (B, d) at once, float32 ``(B, n_rows)``.
+
+        Each row's codes are read and widened to float32 once for the whole batch, so under load the
+        memory read and the conversion are paid once per batch instead of once per query.
+        """
+        q = np.ascontiguousarray(queries, dtype=np.float32)  # (B, d)
+        out = np.empty((q.shape[0], n_rows), dtype=np.float32)
+        kernel = jit(_int8_scores_many, fastmath=True)
+        parts = min(num_threads(), max(1, n_rows // 50000))
+        bounds = np.linspace(0, n_rows, parts + 1).astype(int)
+        if parts == 1:
+            kernel(self.codes[:n_rows], self.scale[:n_rows], out, q)
+            return out
+        pool = _pool()
+        futures = [pool.submit(kernel, self.codes[lo:hi], self.scale[lo:hi], out[:, lo:hi], q)
+                   for lo, hi in zip(bounds[:-1], bounds[1:])]
+        for f in futures:
+            f.result()
+        return out
+
+    def search_many(self, unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`search` for every row of ``queries`` (B, d); one pass over the codes for the batch."""
+        if len(queries) == 1:
+            return [self.search(unit, queries[0], k, n_rows)]
+        return [self._refine(unit, q, approx, k, n_rows)
+                for q, approx in zip(queries, self.approx_scores_many(queries, n_rows))]
+
     def search(self, unit: np.ndarray, q: np.ndarray, k: int, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
         """Exact ``(indices, scores)`` of the ``k`` rows of ``unit[:n_rows]`` with the largest ``unit @ q``."""
+        return self._refine(unit, q, self.approx_scores(q, n_rows), k, n_rows)
+
+    def _refine(self, unit: np.ndarray, q: np.ndarray, approx: np.ndarray, k: int, n_rows: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top ``k`` from the approximate scores: bound, keep the candidates, re-score them in float32."""
         k = min(k, n_rows)
-        approx = self.approx_scores(q, n_rows)  # (R,)
         slack = self.error[:n_rows] * np.float32(np.linalg.norm(q))  # (R,)
         lower = approx - slack
         tau = np.partition(lower, n_rows - k)[n_rows - k]  # k-th largest lower bound
