@@ -19,6 +19,7 @@ Prints a table and writes ``benchmarks/results/serve.json``.
 
     nice -n 10 python benchmarks/serve.py [--words 300000] [--dim 300] [--rate 200] [--seconds 30]
                                           [--clients 32] [--sat-seconds 10] [--streams 4] [--gen-tokens 100]
+                                          [--neighbours-only]
 
 Every figure is from one run on whatever machine runs it; on a shared machine the client and the
 server compete for the same cores as everything else, so read the ratios rather than the absolutes.
@@ -96,7 +97,7 @@ def serve(args: argparse.Namespace) -> None:
     kv = KeyedVectors([f"w{i}" for i in range(args.words)], vecs)
     kv.get_normed_vectors()
     served = {"vecs": Served("vecs", "vectors", kv, Path("random.vec"), "random")}
-    for arch in ("lstm", "transformer"):
+    for arch in () if args.neighbours_only else ("lstm", "transformer"):
         try:
             served[arch] = Served(arch, "lm", _lm(arch, args.lm_vocab), Path(f"{arch}.pt"), "lm")
         except ImportError:
@@ -263,6 +264,8 @@ async def generation(url: str, lm: str, streams: int, tokens: int) -> dict:
 def client(args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--server", "--words", str(args.words), "--dim", str(args.dim),
            "--lm-vocab", str(args.lm_vocab), "--streams", str(args.streams), "--gen-tokens", str(args.gen_tokens)]
+    if args.neighbours_only:
+        cmd.append("--neighbours-only")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
@@ -328,6 +331,8 @@ def main() -> None:
     ap.add_argument("--streams", type=int, default=4)
     ap.add_argument("--gen-tokens", type=int, default=100)
     ap.add_argument("--lm-vocab", type=int, default=10_000)
+    ap.add_argument("--neighbours-only", action="store_true",
+                    help="skip the language models and the generation rows (neighbour load and memory only)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     if args.server:
