@@ -158,15 +158,16 @@ def test_int8_batched_search_and_the_server_index_match_a_full_scan(kind):
     from wordlab.vectors.search import build_index
 
     rng = np.random.default_rng(12)
-    n, d = 20_000, 64
+    n, d = 20_001, 64  # odd rows and 13 queries: the kernel's leftover row and queries outside its 2 x 4 tiles
     vectors = rng.standard_normal((n, d)) * (1.0 if kind == "gaussian" else 0.1) + (0.0 if kind == "gaussian" else 3.0)
     kv = KeyedVectors([f"k{i}" for i in range(n)], vectors)
     unit = kv.get_normed_vectors()
     index = build_index(unit)
-    queries = np.ascontiguousarray(unit[:12])  # (B, d)
+    queries = np.ascontiguousarray(unit[:13])  # (B, d)
     full = np.stack([unit @ q for q in queries])  # (B, n), row by row as the exact re-scoring does
-    np.testing.assert_allclose(index.approx_scores_many(queries, n)[5], index.approx_scores(queries[5], n),
-                               atol=1e-5)
+    many = index.approx_scores_many(queries, n)
+    for b in (0, 5, 12):
+        np.testing.assert_allclose(many[b], index.approx_scores(queries[b], n), atol=1e-5)
     for (idx, scores), row in zip(index.search_many(unit, queries, 15, n), full):
         assert idx.tolist() == top_k(row, 15).tolist()
         np.testing.assert_allclose(scores, row[idx], rtol=1e-6)

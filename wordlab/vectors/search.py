@@ -70,16 +70,51 @@ def _quantize(unit, codes, scale, error):  # pragma: no cover - compiled by jit(
 
 
 def _int8_scores_many(codes, scale, out, q):  # pragma: no cover - compiled by jit()
+    """``out[b, i] = scale[i] * (codes[i] · q[b])``, two rows x four queries per tile (8 accumulators, each
+    widened code and query element used four / two times from registers: about 2x a row-at-a-time loop)."""
     n, d = codes.shape
-    row = np.empty(d, dtype=np.float32)
-    for i in range(n):
+    nq = q.shape[0]
+    r0 = np.empty(d, dtype=np.float32)
+    r1 = np.empty(d, dtype=np.float32)
+    i = 0
+    while i + 1 < n:
         for j in range(d):
-            row[j] = np.float32(codes[i, j])
-        for b in range(q.shape[0]):
+            r0[j] = np.float32(codes[i, j])
+            r1[j] = np.float32(codes[i + 1, j])
+        s0, s1 = scale[i], scale[i + 1]
+        b = 0
+        while b + 3 < nq:
+            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = np.float32(0.0)
+            for j in range(d):
+                x0, x1 = r0[j], r1[j]
+                y0, y1, y2, y3 = q[b, j], q[b + 1, j], q[b + 2, j], q[b + 3, j]
+                a00 += x0 * y0
+                a01 += x0 * y1
+                a02 += x0 * y2
+                a03 += x0 * y3
+                a10 += x1 * y0
+                a11 += x1 * y1
+                a12 += x1 * y2
+                a13 += x1 * y3
+            out[b, i], out[b + 1, i], out[b + 2, i], out[b + 3, i] = a00 * s0, a01 * s0, a02 * s0, a03 * s0
+            out[b, i + 1], out[b + 1, i + 1] = a10 * s1, a11 * s1
+            out[b + 2, i + 1], out[b + 3, i + 1] = a12 * s1, a13 * s1
+            b += 4
+        while b < nq:
+            a0 = a1 = np.float32(0.0)
+            for j in range(d):
+                a0 += r0[j] * q[b, j]
+                a1 += r1[j] * q[b, j]
+            out[b, i], out[b, i + 1] = a0 * s0, a1 * s1
+            b += 1
+        i += 2
+    while i < n:
+        for b in range(nq):
             acc = np.float32(0.0)
             for j in range(d):
-                acc += row[j] * q[b, j]
+                acc += np.float32(codes[i, j]) * q[b, j]
             out[b, i] = acc * scale[i]
+        i += 1
 
 
 _JITTED: dict = {}
@@ -150,8 +185,8 @@ class Int8Index:
     def approx_scores_many(self, queries: np.ndarray, n_rows: int) -> np.ndarray:
         """``approx_scores`` of every row of ``queries`` (B, d) at once, float32 ``(B, n_rows)``.
 
-        Each row's codes are read and widened to float32 once for the whole batch, so under load the
-        memory read and the conversion are paid once per batch instead of once per query.
+        Each row's codes are read and widened to float32 once for the whole batch, and multiplied by the
+        queries in register tiles, so under load a query costs about half of a lone :meth:`approx_scores`.
         """
         q = np.ascontiguousarray(queries, dtype=np.float32)  # (B, d)
         out = np.empty((q.shape[0], n_rows), dtype=np.float32)
