@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from ..atomic import atomic_write
 from ..errors import CheckpointError, ConfigError
 from ..text import EOS, Vocabulary
 from ..word2vec import Word2Vec
-from ..word2vec.fast_trainer import LOSS_EVERY, train_epoch_fast
+from ..word2vec.fast_trainer import LOSS_EVERY
 from .config import FastTextConfig
 from .facebook import FacebookModel, read_facebook, write_facebook
 from .hashing import EOS as FT_EOS
@@ -112,46 +111,20 @@ class FastText(Word2Vec):
         return self._subwords
 
     # ------------------------------------------------------------------ training
-    def _train_epoch(self, ids: np.ndarray, epoch: int, total_epochs: int, total_words: int, workers: int,
-                     bar) -> dict:
+    _progress_rate = True
+
+    def _epoch_job(self, total_words: int):
         from .kernel import train_job
 
         c, t = self.config, self.tables
         offsets, rows = self.subwords
-        words_before = epoch * len(ids)
-        acc = {"words": 0, "loss": 0.0, "pairs": 0, "shown": 0.0}
-        t0 = time.perf_counter()
 
         def job(chunk: np.ndarray, before: int, seed: int):
             return train_job(self.W_in, self.W_out, offsets, rows, chunk, t.sample_int, t.accept, t.alias, c.sg,
                              c.negative, c.window, c.alpha, c.min_alpha, before, max(total_words, 1), c.batch_words,
                              seed, LOSS_EVERY, t.eos)
 
-        def on_progress(words: int, eff: int, loss: float, pairs: int) -> None:
-            acc["words"] += words
-            acc["loss"] += loss
-            acc["pairs"] += pairs
-            bar.update(words)
-            now = time.perf_counter()
-            if now - acc["shown"] > 0.5:
-                acc["shown"] = now
-                done = (words_before + acc["words"]) / total_words
-                elapsed = max(now - t0, 1e-9)
-                bar.set_postfix_str(
-                    f"epoch {epoch + 1}/{total_epochs} alpha {c.alpha - (c.alpha - c.min_alpha) * done:.5f} "
-                    f"loss {acc['loss'] / max(acc['pairs'], 1):.4f} {acc['words'] / elapsed:,.0f} words/s",
-                    refresh=False)
-
-        eff, loss, pairs = train_epoch_fast(self.W_in, self.W_out, ids, t, c, epoch=epoch, words_before=words_before,
-                                            total_words=total_words, workers=workers, on_progress=on_progress,
-                                            job=job)
-        seconds = time.perf_counter() - t0
-        stats = {"epoch": epoch + 1, "words": len(ids), "effective_words": int(eff), "seconds": seconds,
-                 "words_per_second": len(ids) / seconds if seconds else 0.0,
-                 "loss": loss / pairs if pairs else float("nan"), "loss_sum": float(loss) * LOSS_EVERY}
-        log.info("epoch %d/%d: %d words (%d effective) in %.1fs, %.0f words/s, loss %.4f", epoch + 1,
-                 total_epochs, len(ids), eff, seconds, stats["words_per_second"], stats["loss"])
-        return stats
+        return job
 
     # ------------------------------------------------------------------ vectors
     @property

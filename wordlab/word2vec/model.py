@@ -309,12 +309,21 @@ class Word2Vec(GensimAttributes):
                           f"non-finite (nan/inf); the learning rate (--lr {self.config.alpha:g}) is probably too "
                           f"high" + ("" if self.config.alpha > 1 else ", or the corpus holds extreme repetition"))
 
+    #: show words/s in the progress bar's postfix (fastText does)
+    _progress_rate = False
+
+    def _epoch_job(self, total_words: int):
+        """The per-chunk kernel call for :func:`train_epoch_fast` (``job(chunk, words_before, seed)``);
+        ``None`` runs word2vec's own. :class:`~wordlab.fasttext.FastText` returns its n-gram kernel."""
+        return None
+
     def _train_epoch(self, ids: np.ndarray, epoch: int, total_epochs: int, total_words: int, workers: int,
                      bar) -> dict:
         c = self.config
         words_before = epoch * len(ids)
         acc = {"words": 0, "loss": 0.0, "pairs": 0, "shown": 0.0}
         t0 = time.perf_counter()
+        job = self._epoch_job(total_words)
 
         def on_progress(words: int, eff: int, loss: float, pairs: int) -> None:
             acc["words"] += words
@@ -325,18 +334,21 @@ class Word2Vec(GensimAttributes):
             if now - acc["shown"] > 0.5:
                 acc["shown"] = now
                 done = (words_before + acc["words"]) / total_words
+                rate = f" {acc['words'] / max(now - t0, 1e-9):,.0f} words/s" if self._progress_rate else ""
                 bar.set_postfix_str(
                     f"epoch {epoch + 1}/{total_epochs} alpha {c.alpha - (c.alpha - c.min_alpha) * done:.5f} "
-                    f"loss {acc['loss'] / max(acc['pairs'], 1):.4f}", refresh=False)
+                    f"loss {acc['loss'] / max(acc['pairs'], 1):.4f}{rate}", refresh=False)
 
         kwargs = dict(epoch=epoch, words_before=words_before, total_words=total_words, on_progress=on_progress)
-        if c.trainer == "fast":
-            eff, loss, pairs = train_epoch_fast(self.W_in, self.W_out, ids, self.tables, c, workers=workers, **kwargs)
+        fast = job is not None or c.trainer == "fast"
+        if fast:
+            eff, loss, pairs = train_epoch_fast(self.W_in, self.W_out, ids, self.tables, c, workers=workers, job=job,
+                                                **kwargs)
         else:
             from .torch_trainer import train_epoch_torch
 
             eff, loss, pairs = train_epoch_torch(self.W_in, self.W_out, ids, self.tables, c, workers=workers, **kwargs)
-        measured_every = LOSS_EVERY if c.trainer == "fast" else 1  # the fast kernel measures every 16th centre word
+        measured_every = LOSS_EVERY if fast else 1  # the fast kernel measures every 16th centre word
         seconds = time.perf_counter() - t0
         stats = {"epoch": epoch + 1, "words": len(ids), "effective_words": int(eff), "seconds": seconds,
                  "words_per_second": len(ids) / seconds if seconds else 0.0,
