@@ -14,7 +14,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..atomic import check_output
 from ..errors import ConfigError
@@ -50,15 +50,29 @@ def train_word2vec(corpus: CorpusLike, config: Word2VecConfig | None = None, *, 
     the run continues the epochs that file records (a fresh run when it does not exist yet; a
     finished one only writes the vectors again). Every option is checked before any work.
     """
-    config = config or Word2VecConfig()
+    return run_training(Word2Vec, corpus, config or Word2VecConfig(), output=output, save_model=save_model,
+                        resume=resume, cache_dir=cache_dir, progress=progress,
+                        write_output=lambda model, path: model.wv.save(path),
+                        output_error="unknown vector format; end the name in .bin, .txt, .vec or .npz",
+                        output_what="vectors file",
+                        resume_error="--resume needs --save-model MODEL.npz (resume=True needs save_model: the "
+                                     "checkpoint to continue)")
+
+
+def run_training(cls, corpus, config, *, output, save_model, resume, cache_dir, progress,
+                 write_output: Callable[[Any, str | os.PathLike], None], output_error: str, output_what: str,
+                 resume_error: str) -> Word2VecRun:
+    """What :func:`train_word2vec` and :func:`~wordlab.fasttext.train_fasttext` share: check every option,
+    build (or resume) a ``cls`` model, train it, ``write_output(model, output)`` and save the checkpoint.
+    ``output_error``: the message (after the file name) for an output suffix that names no format."""
     inputs = [corpus] if isinstance(corpus, (str, os.PathLike)) else [
         c for c in (corpus if isinstance(corpus, (list, tuple)) else []) if isinstance(c, (str, os.PathLike))]
     if output is not None:
         if not format_from_path(output):
-            raise ConfigError(f"{output}: unknown vector format; end the name in .bin, .txt, .vec or .npz")
-        check_output(output, inputs, binary=True, what="vectors file")
+            raise ConfigError(f"{output}: {output_error}")
+        check_output(output, inputs, binary=True, what=output_what)
     if resume and not save_model:
-        raise ConfigError("--resume needs --save-model MODEL.npz (resume=True needs save_model: the checkpoint to continue)")
+        raise ConfigError(resume_error)
     if save_model is not None:
         if not str(save_model).endswith(".npz"):
             raise ConfigError(f"{save_model}: the model file must end in .npz")
@@ -66,7 +80,7 @@ def train_word2vec(corpus: CorpusLike, config: Word2VecConfig | None = None, *, 
     t0 = time.perf_counter()
     resumed_from, differ = None, False
     if resume and Path(save_model).exists():
-        model = Word2Vec.load(save_model, progress=progress)
+        model = cls.load(save_model, progress=progress)
         model.cache_dir = cache_dir
         if model.config != config.replace(workers=model.config.workers):
             differ = True
@@ -74,12 +88,12 @@ def train_word2vec(corpus: CorpusLike, config: Word2VecConfig | None = None, *, 
         model.set_corpus(corpus)
         resumed_from = (model.state["epochs_done"], model.state["epochs_total"])
     else:
-        model = Word2Vec(config=config, progress=progress, cache_dir=cache_dir)
+        model = cls(config=config, progress=progress, cache_dir=cache_dir)
         model.build_vocab(corpus)
     complete = bool(resume and model.state["epochs_total"] and model.state["epochs_done"] >= model.state["epochs_total"])
     summary = None if complete else model.train(resume=resume, checkpoint=save_model)
     if output is not None:
-        model.wv.save(output)
+        write_output(model, output)
     if save_model is not None:
         model.save(save_model)
     return Word2VecRun(model, summary, resumed_from, time.perf_counter() - t0, differ)
