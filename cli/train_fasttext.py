@@ -13,9 +13,9 @@ from wordlab.errors import ConfigError
 from wordlab.fasttext import FastTextConfig
 from wordlab.fasttext.run import FORMATS, train_fasttext
 
-from .common import add_corpus_args, corpus_from_args, peak_rss_mb
+from .common import add_corpus_args, corpus_from_args
 from .configargs import add_config_arguments, add_config_file_argument, config_from_arguments
-from .train_word2vec import _frequent_words
+from .train_word2vec import _frequent_words, print_run
 
 # CLI-only defaults of this verb (declared here, in one place): none — FastTextConfig's are the CLI's.
 OVERRIDES: dict = {}
@@ -54,21 +54,11 @@ def run(args: argparse.Namespace) -> int:
     res = train_fasttext(corpus_from_args(args), config, output=args.output, format=args.format,
                          save_model=args.save_model, resume=args.resume, cache_dir=False if args.no_cache else None,
                          progress=args.progress)
-    model, summary = res.model, res.summary
-    if res.resumed_from:
-        print(f"resuming    {args.save_model}: {res.resumed_from[0]} of {res.resumed_from[1]} epochs done")
-    if summary is None:
-        print("training    already complete")
+    model = res.model
     c = model.config
-    print(f"model       fastText {'skip-gram' if c.sg else 'CBOW'}, dim {c.vector_size}, window {c.window}, "
-          f"negative {c.negative}, n-grams {c.min_n}..{c.max_n} in {c.bucket:,} buckets, lr {c.alpha:g}")
-    print(f"vocabulary  {len(model.vocab):,} words (min_count={c.min_count})")
-    if summary is not None:
-        print(f"trained     {summary['words']:,} words ({summary['effective_words']:,} after subsampling) in "
-              f"{summary['seconds']:.1f} s: {summary['words_per_second']:,.0f} words/s, final loss "
-              f"{summary['loss']:.4f}")
-    print(f"time        {res.seconds:.1f} s end to end, peak RSS {peak_rss_mb():,.0f} MiB")
-    print(f"saved       {args.output}" + (f" and {args.save_model}" if args.save_model else ""))
+    print_run(args, res, f"fastText {'skip-gram' if c.sg else 'CBOW'}, dim {c.vector_size}, window {c.window}, "
+                         f"negative {c.negative}, n-grams {c.min_n}..{c.max_n} in {c.bucket:,} buckets, "
+                         f"lr {c.alpha:g}")
     kv = model.wv
     print()
     for w in (args.show if args.show else _frequent_words(model)):

@@ -57,21 +57,10 @@ def run(args: argparse.Namespace) -> int:
         corpus = phrased_corpus(corpus, args.phrases)
     res = train_word2vec(corpus, config, output=args.output, save_model=args.save_model, resume=args.resume,
                          cache_dir=False if args.no_cache else None, progress=args.progress)
-    model, summary = res.model, res.summary
-    if res.resumed_from:
-        print(f"resuming    {args.save_model}: {res.resumed_from[0]} of {res.resumed_from[1]} epochs done")
-    if summary is None:
-        print("training    already complete")
+    model = res.model
     c = model.config
-    print(f"model       {'skip-gram' if c.sg else 'CBOW'}, dim {c.vector_size}, window {c.window}, "
-          f"negative {c.negative}, sample {c.sample:g}, trainer {c.trainer}")
-    print(f"vocabulary  {len(model.vocab):,} words (min_count={c.min_count})")
-    if summary is not None:
-        print(f"trained     {summary['words']:,} words ({summary['effective_words']:,} after subsampling) in "
-              f"{summary['seconds']:.1f} s: {summary['words_per_second']:,.0f} words/s, final loss "
-              f"{summary['loss']:.4f}")
-    print(f"time        {res.seconds:.1f} s end to end, peak RSS {peak_rss_mb():,.0f} MiB")
-    print(f"saved       {args.output}" + (f" and {args.save_model}" if args.save_model else ""))
+    print_run(args, res, f"{'skip-gram' if c.sg else 'CBOW'}, dim {c.vector_size}, window {c.window}, "
+                         f"negative {c.negative}, sample {c.sample:g}, trainer {c.trainer}")
     kv = model.wv
     words = args.show if args.show else _frequent_words(model)
     print()
@@ -93,3 +82,20 @@ def _frequent_words(model: Word2Vec, n: int = 4) -> list[str]:
     itos = model.vocab.itos
     ranks = [r for r in (100, 200, 400, 800) if r < len(itos)] or list(range(min(n, len(itos))))
     return [itos[r] for r in ranks[:n]]
+
+
+def print_run(args: argparse.Namespace, res, model_line: str) -> None:
+    """The lines ``train word2vec`` and ``train fasttext`` print after training (``model_line``: the model's)."""
+    model, summary = res.model, res.summary
+    if res.resumed_from:
+        print(f"resuming    {args.save_model}: {res.resumed_from[0]} of {res.resumed_from[1]} epochs done")
+    if summary is None:
+        print("training    already complete")
+    print(f"model       {model_line}")
+    print(f"vocabulary  {len(model.vocab):,} words (min_count={model.config.min_count})")
+    if summary is not None:
+        print(f"trained     {summary['words']:,} words ({summary['effective_words']:,} after subsampling) in "
+              f"{summary['seconds']:.1f} s: {summary['words_per_second']:,.0f} words/s, final loss "
+              f"{summary['loss']:.4f}")
+    print(f"time        {res.seconds:.1f} s end to end, peak RSS {peak_rss_mb():,.0f} MiB")
+    print(f"saved       {args.output}" + (f" and {args.save_model}" if args.save_model else ""))
