@@ -194,6 +194,19 @@ def read_head(path: str | os.PathLike, n: int = HEAD_BYTES) -> bytes:
         raise DataError(f"{p}: cannot read ({e.strerror or e})") from None
 
 
+def npz_format(path: Path, head: bytes) -> str | None:
+    """For a sniffer: the ``format`` string of a wordlab ``.npz``'s JSON ``meta`` (``None`` for any other file)."""
+    if head[:4] != b"PK\x03\x04":
+        return None
+    from .schema import npz_meta
+
+    try:
+        fmt = npz_meta(path).get("format")
+    except DataError:
+        return None
+    return fmt if isinstance(fmt, str) else None
+
+
 def _checkpoint_payload(path: Path) -> dict:
     from .checkpoint import load_checkpoint
 

@@ -6,20 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import register
-from ..errors import DataError
+from ..artifacts import npz_format, register
 
 
 def _sniff_glove(path: Path, head: bytes) -> bool:
-    if head[:4] != b"PK\x03\x04":
-        return False
-    from ..schema import npz_meta
-
-    try:
-        fmt = npz_meta(path).get("format")
-    except DataError:
-        return False
-    return isinstance(fmt, str) and fmt.startswith("wordlab.glove/")
+    return (npz_format(path, head) or "").startswith("wordlab.glove/")
 
 
 def _load_glove(path: Path, **kwargs: Any):

@@ -14,8 +14,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import register
-from ..errors import DataError
+from ..artifacts import npz_format, register
 
 MAGIC_BYTES = struct.pack("<i", 793712314)  # facebook.MAGIC; not imported: registering must not import the package
 
@@ -26,18 +25,6 @@ def _facebook_model_field(head: bytes) -> int | None:
     if head[:4] != MAGIC_BYTES or len(head) < _MODEL_OFFSET + 4:
         return None
     return struct.unpack_from("<i", head, _MODEL_OFFSET)[0]
-
-
-def _npz_format(path: Path, head: bytes) -> str | None:
-    if head[:4] != b"PK\x03\x04":
-        return None
-    from ..schema import npz_meta
-
-    try:
-        fmt = npz_meta(path).get("format")
-    except DataError:
-        return None
-    return fmt if isinstance(fmt, str) else None
 
 
 def _load_bin(path: Path, **kwargs: Any):
@@ -70,9 +57,9 @@ register(name="fasttext-bin", describe="fastText word vectors (Facebook .bin)", 
 register(name="fasttext-supervised", describe="a fastText classifier (Facebook supervised .bin/.ftz)", priority=90,
          groups=("model",), sniff=lambda path, head: _facebook_model_field(head) == 3, load=_load_supervised)
 register(name="fasttext-model", describe="a fastText model (FastText.save, training can go on)", priority=50,
-         groups=("model",), sniff=lambda path, head: (_npz_format(path, head) or "").startswith("wordlab.fasttext/"),
+         groups=("model",), sniff=lambda path, head: (npz_format(path, head) or "").startswith("wordlab.fasttext/"),
          load=_load_model)
 register(name="fasttext-vectors", describe="fastText word vectors (wordlab .npz with n-gram rows)", priority=55,
          groups=("vectors",),
-         sniff=lambda path, head: (_npz_format(path, head) or "").startswith("wordlab.fasttext-vectors/"),
+         sniff=lambda path, head: (npz_format(path, head) or "").startswith("wordlab.fasttext-vectors/"),
          load=_load_vectors)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import register
+from ..artifacts import npz_format, register
 from ..errors import DataError
 from .formats import NPZ_FORMAT, sniff_format
 
@@ -21,17 +21,6 @@ def _sniffed(path: Path) -> str:
     except DataError:
         return ""
 
-
-def _npz_format(path: Path, head: bytes) -> str | None:
-    if head[:4] != b"PK\x03\x04":
-        return None
-    from ..schema import npz_meta
-
-    try:
-        fmt = npz_meta(path).get("format")
-    except DataError:
-        return None
-    return fmt if isinstance(fmt, str) else None
 
 
 def _loader(fmt: str):
@@ -45,7 +34,7 @@ def _loader(fmt: str):
 
 
 register(name="vectors-npz", describe="word vectors (wordlab .npz)", priority=50, groups=("vectors",),
-         sniff=lambda path, head: _npz_format(path, head) == NPZ_FORMAT, load=_loader("npz"))
+         sniff=lambda path, head: npz_format(path, head) == NPZ_FORMAT, load=_loader("npz"))
 register(name="word2vec-binary", describe="word vectors (word2vec binary)", priority=20, groups=("vectors",),
          sniff=lambda path, head: head[:4] != b"PK\x03\x04" and _sniffed(path) == "binary", load=_loader("binary"))
 register(name="word2vec-text", describe="word vectors (word2vec text)", priority=20, groups=("vectors",),

@@ -5,22 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import register
-from ..errors import DataError
+from ..artifacts import npz_format, register
 
 MODEL_FORMAT = "wordlab.word2vec/1"
 
 
 def _sniff(path: Path, head: bytes) -> bool:
-    if head[:4] != b"PK\x03\x04":
-        return False
-    from ..schema import npz_meta
-
-    try:
-        fmt = npz_meta(path).get("format")
-    except DataError:
-        return False
-    return isinstance(fmt, str) and fmt.startswith("wordlab.word2vec/")
+    return (npz_format(path, head) or "").startswith("wordlab.word2vec/")
 
 
 def _load(path: Path, **kwargs: Any):
