@@ -34,7 +34,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..word2vec.kernel import _MASK48, _next, _noise, _rand32, _sigmoid
+from ..word2vec.kernel import (_MASK48, _job_alpha, _loss_tick, _next, _noise, _read_sentence, _sigmoid,
+                               _window_context)
 
 _JIT = dict(nogil=True, fastmath=True, cache=True, error_model="numpy")
 
@@ -159,33 +160,11 @@ def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, ne
     while k < n_total:
         start = k
         stop = min(start + max_sentence, n_total)
-        done = (word_offset + start) / total_words
-        if done > 1.0:
-            done = 1.0
-        alpha = np.float32(alpha0 - (alpha0 - alpha1) * done)
-        n = 0
-        while k < stop:
-            w = ids[k]
-            k += 1
-            if w == eos:
-                break
-            if sample_int[w] < (np.int64(1) << 32):
-                state = _next(state)
-                if sample_int[w] <= _rand32(state):
-                    continue
-            sent[n] = w
-            n += 1
+        alpha = _job_alpha(alpha0, alpha1, word_offset, start, total_words)
+        k, n, state = _read_sentence(ids, k, stop, eos, sample_int, sent, state)
         effective += n
         for i in range(n):
-            state = _next(state)
-            rw = window - _rand32(state) % window
-            lo = max(0, i - rw)
-            hi = min(n, i + rw + 1)
-            m = 0
-            for j in range(lo, hi):
-                if j != i:
-                    ctx[m] = sent[j]
-                    m += 1
+            m, state = _window_context(sent, n, i, window, ctx, state)
             if m == 0:
                 continue
             w = sent[i]
@@ -196,12 +175,7 @@ def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, ne
                 if sg or t != w:
                     negs[nneg] = t
                     nneg += 1
-            want = False
-            if loss_every > 0:
-                tick += 1
-                if tick >= loss_every:
-                    tick = 0
-                    want = True
+            want, tick = _loss_tick(loss_every, tick)
             if sg:
                 loss = _sg_centre(W_in, W_out, rows, offsets[w], offsets[w + 1], ctx, m, negs, nneg, alpha, h, e,
                                   want)

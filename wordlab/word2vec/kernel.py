@@ -125,6 +125,61 @@ def _sigmoid(f):
     return np.float32(1.0) / (np.float32(1.0) + np.exp(-f))
 
 
+@njit(inline="always", **_JIT)
+def _job_alpha(alpha0, alpha1, word_offset, start, total_words):
+    """α at a sentence starting at ``start``: linear decay by words trained (all epochs), capped at ``alpha1``."""
+    done = (word_offset + start) / total_words
+    if done > 1.0:
+        done = 1.0
+    return np.float32(alpha0 - (alpha0 - alpha1) * done)
+
+
+@njit(inline="always", **_JIT)
+def _read_sentence(ids, k, stop, eos, sample_int, sent, state):
+    """One sentence into ``sent``: ``ids[k:stop]`` up to the boundary ``eos``, subsampled.
+    Returns ``(k after it, words kept, state)``."""
+    n = 0
+    while k < stop:
+        w = ids[k]
+        k += 1
+        if w == eos:
+            break
+        if sample_int[w] < (np.int64(1) << 32):
+            state = _next(state)
+            if sample_int[w] <= _rand32(state):
+                continue
+        sent[n] = w
+        n += 1
+    return k, n, state
+
+
+@njit(inline="always", **_JIT)
+def _window_context(sent, n, i, window, ctx, state):
+    """The dynamic window around ``sent[i]`` into ``ctx``; returns ``(context words, state)``."""
+    state = _next(state)
+    rw = window - _rand32(state) % window
+    lo = max(0, i - rw)
+    hi = min(n, i + rw + 1)
+    m = 0
+    for j in range(lo, hi):
+        if j != i:
+            ctx[m] = sent[j]
+            m += 1
+    return m, state
+
+
+@njit(inline="always", **_JIT)
+def _loss_tick(loss_every, tick):
+    """Whether this centre word's loss is measured (every ``loss_every``-th); returns ``(want, tick)``."""
+    want = False
+    if loss_every > 0:
+        tick += 1
+        if tick >= loss_every:
+            tick = 0
+            want = True
+    return want, tick
+
+
 @njit(**_JIT)
 def sg_update(W_in, W_out, ctx, m, outs, nout, alpha, H, O, G, want_loss):
     """One skip-gram step for one centre word: contexts ``ctx[:m]`` predict ``outs[0]`` (the centre)
@@ -241,33 +296,12 @@ def train_job(W_in, W_out, ids, sample_int, accept, alias, sg, negative, window,
     while k < n_total:
         start = k
         stop = min(start + max_sentence, n_total)
-        done = (word_offset + start) / total_words
-        if done > 1.0:
-            done = 1.0
-        alpha = np.float32(alpha0 - (alpha0 - alpha1) * done)
-        n = 0
-        while k < stop:  # one sentence: up to the boundary token or max_sentence words, subsampled
-            w = ids[k]
-            k += 1
-            if w == eos:
-                break
-            if sample_int[w] < (np.int64(1) << 32):
-                state = _next(state)
-                if sample_int[w] <= _rand32(state):
-                    continue
-            sent[n] = w
-            n += 1
+        alpha = _job_alpha(alpha0, alpha1, word_offset, start, total_words)
+        # one sentence: up to the boundary token or max_sentence words, subsampled
+        k, n, state = _read_sentence(ids, k, stop, eos, sample_int, sent, state)
         effective += n
         for i in range(n):
-            state = _next(state)
-            rw = window - _rand32(state) % window
-            lo = max(0, i - rw)
-            hi = min(n, i + rw + 1)
-            m = 0
-            for j in range(lo, hi):
-                if j != i:
-                    ctx[m] = sent[j]
-                    m += 1
+            m, state = _window_context(sent, n, i, window, ctx, state)
             if m == 0:
                 continue
             w = sent[i]
@@ -279,12 +313,7 @@ def train_job(W_in, W_out, ids, sample_int, accept, alias, sg, negative, window,
                 if t != w:
                     outs[nout] = t
                     nout += 1
-            want = False
-            if loss_every > 0:
-                tick += 1
-                if tick >= loss_every:
-                    tick = 0
-                    want = True
+            want, tick = _loss_tick(loss_every, tick)
             if sg:
                 loss = sg_update(W_in, W_out, ctx, m, outs, nout, alpha, H, O, G, want)
                 if want:
