@@ -220,10 +220,22 @@ class Int8Index:
         """Exact top ``k`` from the approximate scores: bound, keep the candidates, re-score them in float32."""
         k = min(k, n_rows)
         slack = self.error[:n_rows] * np.float32(np.linalg.norm(q))  # (R,)
-        lower = approx - slack
-        tau = np.partition(lower, n_rows - k)[n_rows - k]  # k-th largest lower bound
-        approx += slack  # now the upper bounds
-        cand = np.flatnonzero(approx >= tau)  # every row of the true top k is here
+        if n_rows >= 64 * k:
+            # tau from every 16th row is <= the k-th largest lower bound over all rows (a subset's k-th largest
+            # is no larger), so the rows with upper bound >= it hold the k best lower bounds: the exact tau
+            # is then found among them instead of by a partition of all rows.
+            sub = approx[::16] - slack[::16]
+            tau0 = np.partition(sub, len(sub) - k)[len(sub) - k]
+            upper = approx + slack
+            pre = np.flatnonzero(upper >= tau0)  # (m0,) at least k rows: the subset's own k best
+            lower = approx[pre] - slack[pre]
+            tau = np.partition(lower, len(pre) - k)[len(pre) - k]  # k-th largest lower bound
+            cand = pre[upper[pre] >= tau]  # every row of the true top k is here
+        else:
+            lower = approx - slack
+            tau = np.partition(lower, n_rows - k)[n_rows - k]  # k-th largest lower bound
+            approx += slack  # now the upper bounds
+            cand = np.flatnonzero(approx >= tau)  # every row of the true top k is here
         exact = unit[cand] @ q  # (m,)
         order = top_k(exact, k)
         return cand[order], exact[order]
