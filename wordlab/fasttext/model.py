@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write
 from ..errors import CheckpointError, ConfigError
 from ..text import EOS, Vocabulary
 from ..word2vec import Word2Vec
@@ -150,9 +149,7 @@ class FastText(Word2Vec):
         meta = {"format": FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
                 "specials": list(self.vocab.specials), "total_words": self.vocab.total_words,
                 "state": self.state, "history": self.history}
-        with atomic_write(path, "wb") as f:
-            np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts,
-                     meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+        self._write_npz(path, meta)
 
     @classmethod
     def load(cls, path: str | os.PathLike, progress: bool | None = None) -> "FastText":
@@ -181,14 +178,8 @@ class FastText(Word2Vec):
         if not (len(words) == len(counts) == len(W_out)) or W_in.shape != (rows, config.vector_size):
             raise CheckpointError(f"{path}: inconsistent model file ({len(words)} words, W_in {W_in.shape}, "
                                   f"W_out {W_out.shape}, expected W_in ({rows}, {config.vector_size}))")
-        model = cls(config=config, progress=progress)
-        model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
-        model.W_in = np.ascontiguousarray(W_in, np.float32)
-        model.W_out = np.ascontiguousarray(W_out, np.float32)
-        model.rebuild_tables()
-        model.state = dict(meta.get("state") or model.state)
-        model.history = list(meta.get("history") or [])
-        return model
+        return cls._from_arrays(config, Vocabulary(words, counts, specials=meta.get("specials", ()),
+                                                   total_words=meta["total_words"]), W_in, W_out, progress, meta)
 
     def to_facebook(self) -> FacebookModel:
         """The model as the fastText tool stores it (``<eos>`` becomes the tool's ``</s>``)."""
@@ -222,13 +213,8 @@ class FastText(Word2Vec):
                                    "sg": int(a["model"] == 2), "sample": a["t"], "min_n": max(a["minn"], 1),
                                    "max_n": a["maxn"], "bucket": a["bucket"], **changes})
         words = [EOS if w == FT_EOS else w for w in fb.words]
-        model = cls(config=config, progress=progress)
-        model.vocab = Vocabulary(words, fb.counts, specials=(EOS,) if EOS in words else (),
-                                 total_words=fb.ntokens)
-        model.W_in = np.ascontiguousarray(fb.input, np.float32)
-        model.W_out = np.ascontiguousarray(fb.output, np.float32)
-        model.rebuild_tables()
-        return model
+        vocab = Vocabulary(words, fb.counts, specials=(EOS,) if EOS in words else (), total_words=fb.ntokens)
+        return cls._from_arrays(config, vocab, fb.input, fb.output, progress)
 
     def __repr__(self) -> str:
         c = self.config

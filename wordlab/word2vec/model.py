@@ -388,9 +388,28 @@ class Word2Vec(GensimAttributes):
                 "state": self.state, "history": self.history,
                 "corpus": {"count": int(self.corpus_count), "total_words": int(self.corpus_total_words)},
                 "provenance": provenance_record(config=self.config)}
+        self._write_npz(path, meta)
+
+    def _write_npz(self, path: str | os.PathLike, meta: dict) -> None:
+        """``W_in``, ``W_out``, ``counts`` and ``meta`` (UTF-8 JSON) as one ``.npz``, atomically."""
         with atomic_write(path, "wb") as f:
             np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts,
                      meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+
+    @classmethod
+    def _from_arrays(cls, config, vocab: Vocabulary, W_in: np.ndarray, W_out: np.ndarray, progress: bool | None,
+                     meta: dict | None = None):
+        """A model of ``config`` holding ``vocab`` and the two tables (sampling tables rebuilt); ``meta``'s
+        training state and history when given (a saved model's)."""
+        model = cls(config=config, progress=progress)
+        model.vocab = vocab
+        model.W_in = np.ascontiguousarray(W_in, np.float32)
+        model.W_out = np.ascontiguousarray(W_out, np.float32)
+        model.rebuild_tables()
+        if meta is not None:
+            model.state = dict(meta.get("state") or model.state)
+            model.history = list(meta.get("history") or [])
+        return model
 
     @classmethod
     def load(cls, path: str | os.PathLike, progress: bool | None = None) -> "Word2Vec":
@@ -410,13 +429,8 @@ class Word2Vec(GensimAttributes):
             raise CheckpointError(f"{path}: not a wordlab word2vec model (no {FORMAT!r} header)")
         config = check_model_file(path, meta, W_in, W_out, counts)  # every field's type, every array's shape
         words = meta["words"]
-        model = cls(config=config, progress=progress)
-        model.vocab = Vocabulary(words, counts, specials=meta.get("specials", ()), total_words=meta["total_words"])
-        model.W_in = np.ascontiguousarray(W_in, np.float32)
-        model.W_out = np.ascontiguousarray(W_out, np.float32)
-        model.rebuild_tables()
-        model.state = dict(meta.get("state") or model.state)
-        model.history = list(meta.get("history") or [])
+        model = cls._from_arrays(config, Vocabulary(words, counts, specials=meta.get("specials", ()),
+                                                    total_words=meta["total_words"]), W_in, W_out, progress, meta)
         corpus = meta.get("corpus") or {}
         model.corpus_count, model.corpus_total_words = int(corpus.get("count", 0)), int(corpus.get("total_words", 0))
         return model
