@@ -179,10 +179,11 @@ def test_every_config_refuses_non_finite_numbers_and_wrong_types(module, name):
     assert checked >= 1
 
 
-def _pty_session(argv: list[str], steps: list[tuple[bytes, bytes]], timeout: float = 300) -> tuple[int, bytes]:
+def _pty_session(argv: list[str], steps: list[tuple[bytes, bytes]], timeout: float = 120) -> tuple[int, bytes]:
     """Run ``wordlab ARGV`` on a pseudo-terminal: for each step wait for its prompt, then type its keys."""
     import pty
     import select
+    import signal
     import time
 
     pid, fd = pty.fork()
@@ -204,8 +205,13 @@ def _pty_session(argv: list[str], steps: list[tuple[bytes, bytes]], timeout: flo
     for prompt, keys in steps:
         wait_for(prompt)
         os.write(fd, keys)
-    wait_for(b"\0never")  # read until the child closes the terminal
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), out
+    wait_for(b"\0never")  # read until the child closes the terminal (or the deadline passes)
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:  # still running at the deadline: end it, never hang the suite
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminal test")
