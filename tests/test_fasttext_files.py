@@ -12,6 +12,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import oracle
 import pytest
 
 from wordlab.errors import DataError
@@ -28,7 +29,7 @@ def _gensim_inner():
     if os.environ.get("CI"):
         from gensim.models import fasttext_inner
         return fasttext_inner
-    return pytest.importorskip("gensim.models.fasttext_inner")
+    return oracle.require("gensim.models.fasttext_inner")
 
 
 def test_hash_matches_gensim_ft_hash_bytes():
@@ -103,14 +104,14 @@ def test_write_is_byte_identical_and_the_tool_loads_it(tmp_path):
     out = tmp_path / "copy.bin"
     write_facebook(out, read_facebook(src))
     assert out.read_bytes() == src.read_bytes()
-    fasttext = pytest.importorskip("fasttext")
+    fasttext = oracle.require("fasttext")
     ft = fasttext.load_model(str(out))
     np.testing.assert_allclose(ft.get_word_vector("zzqx"), EXPECTED["tiny_sg"]["vectors"]["zzqx"], rtol=1e-6)
 
 
 def test_gensim_reads_what_wordlab_writes(tmp_path):
     if not os.environ.get("CI"):
-        pytest.importorskip("gensim")
+        oracle.require("gensim")
     from gensim.models.fasttext import load_facebook_model
 
     model = read_facebook(DATA / "tiny_cbow.bin")

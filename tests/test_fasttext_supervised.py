@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import oracle
 import pytest
 
 from wordlab import artifacts
@@ -52,7 +53,7 @@ def test_train_save_and_the_tool_agrees(tmp_path):
     clf.save(out)
     back = FastTextClassifier.load(out)
     np.testing.assert_allclose(back.predict_proba(texts[:20]), clf.predict_proba(texts[:20]), rtol=1e-6)
-    fasttext = pytest.importorskip("fasttext")
+    fasttext = oracle.require("fasttext")
     tool = fasttext.load_model(str(out))
     t_labels, t_probs = tool.predict(SENTENCES, k=2)
     labels_, probs = clf.predict(SENTENCES, k=2)

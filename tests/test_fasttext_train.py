@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import oracle
 import pytest
 
 from wordlab import artifacts
@@ -118,7 +119,7 @@ def test_files_round_trip(trained, tmp_path):
     fb = read_facebook(tmp_path / "m.weird")
     assert fb.words[model.eos_id] == "</s>" and fb.args["model"] == 2
     assert artifacts.detect(tmp_path / "m.npz").name == "fasttext-model"
-    fasttext = pytest.importorskip("fasttext")
+    fasttext = oracle.require("fasttext")
     ft = fasttext.load_model(str(tmp_path / "m.weird"))
     np.testing.assert_allclose(ft.get_word_vector("anarchismus"), model.wv.get_vector("anarchismus"), rtol=1e-5)
 

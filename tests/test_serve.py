@@ -8,7 +8,10 @@ import random
 import numpy as np
 import pytest
 
-pytest.importorskip("fastapi")
+import oracle
+
+oracle.require("fastapi", extra="serve")
+oracle.require("httpx", extra="test")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from bad_inputs import tiny_model  # noqa: E402
