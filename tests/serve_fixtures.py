@@ -3,6 +3,9 @@ attention, a classifier (each trained once per process)."""
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +107,31 @@ def train_classifier(d: Path) -> Path:
     if code != 0:
         raise RuntimeError(f"training the tiny classifier failed: {err.getvalue().strip()}")
     return out
+
+
+@contextlib.contextmanager
+def running_server(app, timeout: float = 30.0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL, stops it after."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    deadline = time.monotonic() + timeout
+    while not srv.started:
+        if time.monotonic() > deadline or not th.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        th.join(10)

@@ -251,12 +251,11 @@ def test_fuzzed_request_bodies_get_json_answers_never_500(client, seed):
 
 def test_generation_stops_when_the_client_disconnects(artifacts):
     """A real server (uvicorn): the client reads one token and leaves; sampling stops and the slot is freed."""
-    import socket
-    import threading
     import time
 
     import httpx
-    import uvicorn
+
+    from serve_fixtures import running_server
 
     app = create_app([artifacts["lm"]], limits=ServeLimits(max_tokens=400))
     state = app.state.wordlab
@@ -270,35 +269,25 @@ def test_generation_stops_when_the_client_disconnects(artifacts):
         return real_step(*a, **k)
 
     model.step = slow_step
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
+
     try:
-        deadline = time.monotonic() + 20
-        while not srv.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) as c:
-            with c.stream("POST", "/api/lm/lm/generate", json={"max_tokens": 400, "seed": 0}) as r:
-                assert r.status_code == 200
-                for line in r.iter_lines():
-                    if line.startswith("event: token"):
-                        break
-        deadline = time.monotonic() + 10
-        while state.generating and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert state.generating == 0
-        time.sleep(0.3)
-        n = len(steps)
-        time.sleep(0.5)
-        assert len(steps) == n < 200, (n, len(steps))  # stopped, long before the 400 tokens
+        with running_server(app, timeout=20) as url:  # the server keeps running while the client leaves
+            with httpx.Client(base_url=url, timeout=20) as c:
+                with c.stream("POST", "/api/lm/lm/generate", json={"max_tokens": 400, "seed": 0}) as r:
+                    assert r.status_code == 200
+                    for line in r.iter_lines():
+                        if line.startswith("event: token"):
+                            break
+            deadline = time.monotonic() + 10
+            while state.generating and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert state.generating == 0
+            time.sleep(0.3)
+            n = len(steps)
+            time.sleep(0.5)
+            assert len(steps) == n < 200, (n, len(steps))  # stopped, long before the 400 tokens
     finally:
         model.step = real_step
-        srv.should_exit = True
-        th.join(10)
 
 
 def test_cli_refuses_another_host_without_a_token_and_bad_options(artifacts, capsys):

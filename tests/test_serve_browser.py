@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -46,29 +43,14 @@ def _need_browser() -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _need_browser()
-    import uvicorn
-
-    from serve_fixtures import cached, write_vectors
+    from serve_fixtures import cached, running_server, write_vectors
     from wordlab.serve import create_app
 
     d = tmp_path_factory.mktemp("browser")
     vectors, _ = write_vectors(d)
     app = create_app([vectors, cached("lm", d), cached("translator", d)])
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not th.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(10)
+    with running_server(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
