@@ -73,7 +73,10 @@ def _fifo_with_reader(d: Path, name: str = "out.fifo") -> Path:
 
     def read() -> None:
         with open(p, "rb") as f:
-            (d / f"{name}.read").write_bytes(f.read())
+            data = f.read()  # until the writer closes
+        part = d / f"{name}.read.part"
+        part.write_bytes(data)
+        os.replace(part, d / f"{name}.read")  # appears whole: the check never sees a half-written file
 
     threading.Thread(target=read, daemon=True).start()
     return p
@@ -83,11 +86,11 @@ def _fifo_ok(d: Path) -> bool:
     import stat
     import time
 
-    for _ in range(100):  # the reader thread finishes once the writer closes
-        if (d / "out.fifo.read").exists():
-            break
+    deadline = time.monotonic() + 30  # the reader thread finishes once the writer closes (slow on a loaded machine)
+    while not (d / "out.fifo.read").exists() and time.monotonic() < deadline:
         time.sleep(0.01)
-    return stat.S_ISFIFO(os.lstat(d / "out.fifo").st_mode) and b'"words"' in (d / "out.fifo.read").read_bytes()
+    return (stat.S_ISFIFO(os.lstat(d / "out.fifo").st_mode) and (d / "out.fifo.read").exists()
+            and b'"words"' in (d / "out.fifo.read").read_bytes())
 
 
 _TINY: dict[str, Path] = {}

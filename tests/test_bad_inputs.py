@@ -188,6 +188,9 @@ def _pty_session(argv: list[str], steps: list[tuple[bytes, bytes]], timeout: flo
 
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover -- the child
+        # A runner that starts jobs in the background (no job control) ignores SIGINT, and an ignored SIGINT
+        # survives exec; restore the default so Ctrl-C reaches the prompt as it does at a user's terminal.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execv(sys.executable, [sys.executable, "-m", "wordlab", *argv])
     out, seen, deadline = b"", 0, time.time() + timeout
 
