@@ -1,9 +1,10 @@
 """Benchmark: ``wordlab serve`` under load, on loopback only, bounded in time.
 
-A server process (this file with ``--server``) holds ``--words`` × ``--dim`` random unit vectors and two
-randomly initialised language models (an LSTM, and a Transformer when ``wordlab.lm`` has one), and
-serves them twice from one uvicorn event loop over the *same* matrices: on one port with micro-batching
-of neighbour queries, on another with one scan per request. The client (this process: a minimal keep-alive
+A server process (this file with ``--server``) writes ``--words`` × ``--dim`` random vectors (native ``.npz``) and
+two randomly initialised language models (checkpoints) to a temporary folder, loads them through
+``wordlab.artifacts.load`` as ``wordlab serve FILE...`` does, and serves them twice from one uvicorn event
+loop over the *same* matrices: on one port with micro-batching of neighbour queries, on another with one scan
+per request. The client (this process: a minimal keep-alive
 HTTP client for the neighbour load, httpx for the event streams) measures
 
 * **open loop**: ``--rate`` neighbour requests/s (64 keep-alive connections) for ``--seconds`` s, sent on
@@ -53,10 +54,11 @@ def _free_port() -> int:
     return port
 
 
-def _lm(arch: str, vocab_words: int):
+def _write_lm(arch: str, vocab_words: int, path: Path) -> Path:
+    """A randomly initialised LM (2×650 tied LSTM, or a 4×256 Transformer) saved as a real checkpoint."""
     import torch
 
-    from wordlab.lm.load import LanguageModel
+    from wordlab.checkpoint import save_checkpoint
     from wordlab.text import EOS, UNK, Vocabulary
 
     words = [UNK, EOS] + [f"w{i}" for i in range(vocab_words - 2)]
@@ -73,7 +75,21 @@ def _lm(arch: str, vocab_words: int):
 
         cfg = TransformerLMConfig(vocab_size=len(vocab), layers=4, dim=256, heads=4, context=256)
         model = TransformerLanguageModel(cfg)
-    return LanguageModel(model.eval(), vocab, {"config": {}})
+    save_checkpoint(path, kind="lm", config=cfg, state_dict=model.state_dict(), vocab=vocab)
+    return path
+
+
+def _write_artifacts(args: argparse.Namespace, d: Path) -> list[Path]:
+    """Random unit-norm vectors (wordlab's native .npz) and the LMs, written to ``d`` as a user's files are."""
+    from wordlab.vectors import KeyedVectors
+
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((args.words, args.dim), dtype=np.float32)
+    paths = [d / "vecs.npz"]
+    KeyedVectors([f"w{i}" for i in range(args.words)], vecs).save(paths[0])
+    for arch in () if args.neighbours_only else ("lstm", "transformer"):
+        paths.append(_write_lm(arch, args.lm_vocab, d / f"{arch}.pt"))
+    return paths
 
 
 def _rss_mb(pid: int | str = "self") -> float:
@@ -86,22 +102,16 @@ def _rss_mb(pid: int | str = "self") -> float:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    import tempfile
+
     from wordlab.serve import ServeLimits
     from wordlab.serve.app import create_app
-    from wordlab.serve.registry import Served
-    from wordlab.vectors import KeyedVectors
+    from wordlab.serve.registry import load_artifacts
 
     rss0 = _rss_mb()
-    rng = np.random.default_rng(0)
-    vecs = rng.standard_normal((args.words, args.dim), dtype=np.float32)
-    kv = KeyedVectors([f"w{i}" for i in range(args.words)], vecs)
-    kv.get_normed_vectors()
-    served = {"vecs": Served("vecs", "vectors", kv, Path("random.vec"), "random")}
-    for arch in () if args.neighbours_only else ("lstm", "transformer"):
-        try:
-            served[arch] = Served(arch, "lm", _lm(arch, args.lm_vocab), Path(f"{arch}.pt"), "lm")
-        except ImportError:
-            pass
+    with tempfile.TemporaryDirectory(prefix="wordlab-serve-bench-") as tmp:
+        paths = _write_artifacts(args, Path(tmp))
+        served = load_artifacts(paths)  # through wordlab.artifacts.load, as `wordlab serve FILE...` does
     limits = ServeLimits(max_generations=max(4, args.streams), max_tokens=max(500, args.gen_tokens))
     apps = [create_app(served, limits=limits, batching=True), create_app(served, limits=limits, batching=False)]
     ports = [_free_port(), _free_port()]
