@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the run checkpointed in --save-model (starts afresh when that file does not exist)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the corpus id cache")
+    p.add_argument("--phrases", metavar="TABLE.json",
+                   help="train on the corpus phrased by this table (wordlab phrases --save-table), on the fly")
     p.add_argument("--show", nargs="*", metavar="WORD",
                    help="words whose neighbours to print, in the vocabulary or not (default: a few frequent words)")
     p.add_argument("--topn", type=int, default=5, help="neighbours per word (default: 5)")
@@ -51,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_arguments(FastTextConfig, args)  # every check before any work
     if args.topn < 1:
         raise ConfigError(f"--topn must be >= 1, got {args.topn}")
-    res = train_fasttext(corpus_from_args(args), config, output=args.output, format=args.format,
+    corpus = corpus_from_args(args)
+    if args.phrases:
+        from wordlab.phrases.corpus import phrased_corpus
+        corpus = phrased_corpus(corpus, args.phrases)
+    res = train_fasttext(corpus, config, output=args.output, format=args.format,
                          save_model=args.save_model, resume=args.resume, cache_dir=False if args.no_cache else None,
                          progress=args.progress)
     model = res.model

@@ -183,3 +183,20 @@ def test_train_word2vec_on_the_phrased_stream(tmp_path, capsys):
                  "--epochs", "1", "--min-count", "1", "--threads", "1", "--no-cache", "-q"]) == 0
     kv = KeyedVectors.load(out)
     assert "bank_of_america" in kv and "machine_learning" in kv and "america" not in kv
+
+
+def test_train_fasttext_on_the_phrased_stream(tmp_path):
+    from wordlab.cli import main
+    from wordlab.vectors import KeyedVectors
+    src = tmp_path / "c.txt"
+    src.write_text("\n".join(" ".join(s) for s in CORPUS * 3) + "\n")
+    learn_phrases(read_corpus(src), PhrasesConfig(min_count=1, threshold=1.0)).save(tmp_path / "t.json")
+    out = tmp_path / "v.vec"
+    assert main(["train", "fasttext", str(src), "-o", str(out), "--phrases", str(tmp_path / "t.json"), "--dim", "8",
+                 "--epochs", "1", "--min-count", "1", "--threads", "1", "--bucket", "1000", "--no-cache", "-q"]) == 0
+    kv = KeyedVectors.load(out)
+    assert "bank_of_america" in kv and "machine_learning" in kv and "america" not in kv
+    plain = tmp_path / "plain.vec"
+    assert main(["train", "fasttext", str(src), "-o", str(plain), "--dim", "8", "--epochs", "1", "--min-count", "1",
+                 "--threads", "1", "--bucket", "1000", "--no-cache", "-q"]) == 0
+    assert "america" in KeyedVectors.load(plain) and "bank_of_america" not in KeyedVectors.load(plain)
