@@ -190,6 +190,13 @@ def all_reduce_(tensor: torch.Tensor, op: str = "sum") -> torch.Tensor:
     return tensor
 
 
+def broadcast_(tensor: torch.Tensor, src: int = 0) -> torch.Tensor:
+    """``tensor`` replaced, in place, by rank ``src``'s on every rank (no-op in one process); returns it."""
+    if is_distributed():
+        dist.broadcast(tensor, src=src)
+    return tensor
+
+
 def barrier() -> None:
     """Wait for every rank (no-op in one process)."""
     if is_distributed():

@@ -76,11 +76,13 @@ def job_seed(seed: int, epoch: int, job: int) -> int:
 def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tables: SamplingTables,
                      config: Word2VecConfig, *, epoch: int, words_before: int, total_words: int,
                      workers: int, on_progress: ProgressFn | None = None,
-                     job: JobFn | None = None) -> tuple[int, float, int]:
+                     job: JobFn | None = None, first_job: int = 0) -> tuple[int, float, int]:
     """One pass over ``ids`` with ``workers`` threads; returns ``(effective words, loss sum, loss pairs)``.
 
     ``words_before`` / ``total_words`` place this epoch on the linear α schedule of the whole run.
     ``job(chunk, words_before_chunk, seed)`` replaces word2vec's kernel call (fastText's kernel uses it).
+    ``first_job``: the number of the first job (its seed's index) when ``ids`` is a slice of the epoch's
+    array cut at a multiple of ``batch_words`` (a process's shard, :mod:`.parallel`).
     """
     from .kernel import train_job
 
@@ -104,13 +106,13 @@ def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, table
                 s = starts[j]
                 chunk = ids[s:s + step]
                 if job is not None:
-                    eff, loss, pairs = job(chunk, words_before + s, job_seed(config.seed, epoch, j))
+                    eff, loss, pairs = job(chunk, words_before + s, job_seed(config.seed, epoch, first_job + j))
                 else:
                     eff, loss, pairs = train_job(
                         W_in, W_out, chunk, tables.sample_int, tables.accept, tables.alias, config.sg,
                         config.negative, config.window, config.alpha, config.min_alpha,
-                        words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, j), LOSS_EVERY,
-                        tables.eos)
+                        words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, first_job + j),
+                        LOSS_EVERY, tables.eos)
                 results.put((len(chunk), eff, loss, pairs))
         except BaseException as e:  # re-raised in the calling thread
             results.put(e)

@@ -41,6 +41,7 @@ from .config import Word2VecConfig
 from .fast_trainer import LOSS_EVERY, SamplingTables, train_epoch_fast
 from .gensim_compat import GensimAttributes, check_train_arguments, config_arguments, fire, pick_corpus
 from .modules import init_input_vectors
+from . import parallel
 
 log = logging.getLogger(__name__)
 
@@ -270,8 +271,12 @@ class Word2Vec(GensimAttributes):
         if epochs is not None and resume and int(epochs) != total_epochs:
             raise ConfigError(f"resume: the checkpoint's run has {total_epochs} epochs, not {epochs}")
         run_words = len(ids) * total_epochs
-        workers = c.workers or num_threads()
         show = self.progress if progress is None else progress
+        several = parallel.group() is not None  # torchrun: shards + model averaging (.parallel)
+        if several:
+            parallel.start(self, ids)
+            show = show if parallel.is_main() else False
+        workers = c.workers or (parallel.default_workers() if several else num_threads())
         summary = {"words": 0, "effective_words": 0, "seconds": 0.0, "loss": float("nan")}
         self.running_training_loss = 0.0
         fire(callbacks, "on_train_begin", self)
@@ -289,7 +294,7 @@ class Word2Vec(GensimAttributes):
                 summary["loss"] = stats["loss"]
                 self.running_training_loss += stats["loss_sum"]
                 self._wv = None  # the vectors moved: queries from callbacks see this epoch's
-                if checkpoint is not None:
+                if checkpoint is not None and parallel.is_main():
                     self.save(checkpoint)
                 if on_epoch is not None:
                     on_epoch(stats)
@@ -341,7 +346,10 @@ class Word2Vec(GensimAttributes):
 
         kwargs = dict(epoch=epoch, words_before=words_before, total_words=total_words, on_progress=on_progress)
         fast = job is not None or c.trainer == "fast"
-        if fast:
+        sync = None
+        if parallel.group() is not None:  # this process's shard, merged every sync_words words
+            eff, loss, pairs, sync = parallel.train_epoch_merged(self, ids, workers=workers, **kwargs)
+        elif fast:
             eff, loss, pairs = train_epoch_fast(self.W_in, self.W_out, ids, self.tables, c, workers=workers, job=job,
                                                 **kwargs)
         else:
@@ -353,6 +361,8 @@ class Word2Vec(GensimAttributes):
         stats = {"epoch": epoch + 1, "words": len(ids), "effective_words": int(eff), "seconds": seconds,
                  "words_per_second": len(ids) / seconds if seconds else 0.0,
                  "loss": loss / pairs if pairs else float("nan"), "loss_sum": float(loss) * measured_every}
+        if sync is not None:
+            stats.update(sync)
         log.info("epoch %d/%d: %d words (%d effective) in %.1fs, %.0f words/s, loss %.4f", epoch + 1,
                  total_epochs, len(ids), eff, seconds, stats["words_per_second"], stats["loss"])
         return stats

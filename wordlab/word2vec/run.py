@@ -21,6 +21,7 @@ from ..errors import ConfigError
 from ..vectors.formats import format_from_path
 from .config import Word2VecConfig
 from .model import CorpusLike, Word2Vec
+from .parallel import is_main
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,8 @@ def run_training(cls, corpus, config, *, output, save_model, resume, cache_dir, 
         model.build_vocab(corpus)
     complete = bool(resume and model.state["epochs_total"] and model.state["epochs_done"] >= model.state["epochs_total"])
     summary = None if complete else model.train(resume=resume, checkpoint=save_model)
-    if output is not None:
+    if output is not None and is_main():  # several processes: their tables are equal; rank 0 writes
         write_output(model, output)
-    if save_model is not None:
+    if save_model is not None and is_main():
         model.save(save_model)
     return Word2VecRun(model, summary, resumed_from, time.perf_counter() - t0, differ)
