@@ -106,3 +106,25 @@ def test_tune_a_tiny_language_model_and_train_from_best_json(tmp_path):
     ppl = json.loads(again.stdout)["summary"]["valid_ppl"]
     trial = json.loads((tmp_path / "t" / "tune.json").read_text())
     assert ppl == pytest.approx(min(t["score"] for t in trial["trials"]), rel=1e-6)  # the best trial, retrained
+
+
+def test_an_unusable_out_folder_or_state_file_is_one_line(tmp_path):
+    """``-o`` a file or ``-``, and a damaged ``tune.json``, stop before any trial with one line naming the path."""
+    search = Search(verb="lm", space="lr=1e-3:1e-2", trials_per_round=1, rounds=1, metric="valid_ppl", mode="min",
+                    seed=0, budget_minutes=1.0, base_args=[])
+    never = lambda *a: pytest.fail("a trial ran")  # noqa: E731
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me", encoding="utf-8")
+    for out, what in ((a_file, "is a file, not a folder"), ("-", "folder instead of standard output"),
+                      (a_file / "sub", "cannot make this folder")):
+        with pytest.raises(ConfigError, match=what):
+            tune(search, out, runner=never)
+    assert a_file.read_text(encoding="utf-8") == "keep me"
+    state = tmp_path / "run" / "tune.json"
+    state.parent.mkdir()
+    for text, what in (("{not json", "not a readable tune state"), ("[]", "no 'trials' list"),
+                       ('{"verb": "lm", "space": "lr=1e-3:1e-2", "trials_per_round": 1, "rounds": 1, "seed": 0, '
+                        '"trials": [{"round": 0, "index": 0, "params": {}, "colour": 1}]}', "trial 0 is malformed")):
+        state.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=what):
+            tune(search, state.parent, runner=never)

@@ -185,6 +185,26 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
         raise ConfigError(f"{what} {path}: file is not writable")
 
 
+def check_output_dir(path: str | os.PathLike, what: str = "--out") -> Path:
+    """Make (or accept) the output folder ``path``; one-line :class:`ConfigError` when it cannot be one.
+
+    Refuses ``-`` (a folder cannot be standard output), an existing file, a non-folder on the way
+    and an unwritable folder, before any work starts.
+    """
+    if str(path) == STDOUT:
+        raise ConfigError(f"{what} '-': this output is a folder of files; name a folder instead of standard output")
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"{what} {path}: is a file, not a folder; name a folder (it is made when missing)")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"{what} {path}: cannot make this folder ({e.strerror or e})") from None
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise ConfigError(f"{what} {path}: folder is not writable")
+    return p
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_write(path, "wb") as f:

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .atomic import atomic_write_text
+from .atomic import atomic_write_text, check_output_dir
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,32 @@ def run_trial(search: Search, out: Path, round_: int, index: int, params: dict) 
     return trial
 
 
+def _read_state(path: Path) -> dict:
+    """``tune.json`` as a dict; one line naming the file when it is not the JSON this module writes."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ConfigError(f"{path}: not a readable tune state ({e}); move it away or use another --out") from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("trials"), list):
+        raise ConfigError(f"{path}: not a tune state (no 'trials' list); move it away or use another --out")
+    return saved
+
+
+def _read_trials(path: Path, saved: dict) -> list[Trial]:
+    trials = []
+    for k, t in enumerate(saved["trials"]):
+        try:
+            trial = Trial(**t)
+        except TypeError as e:
+            raise ConfigError(f"{path}: trial {k} is malformed ({e})") from None
+        score_ok = trial.score is None or (isinstance(trial.score, (int, float)) and math.isfinite(trial.score))
+        if not (isinstance(trial.params, dict) and isinstance(trial.round, int) and isinstance(trial.index, int)
+                and score_ok):
+            raise ConfigError(f"{path}: trial {k} is malformed (round, index, params or score of the wrong type)")
+        trials.append(trial)
+    return trials
+
+
 def tune(search: Search, out: str | os.PathLike, *, parallel: int = 1,
          on_trial: Callable[[Trial], None] | None = None,
          runner: Callable[[Search, Path, int, int, dict], Trial] = run_trial) -> Search:
@@ -205,15 +231,14 @@ def tune(search: Search, out: str | os.PathLike, *, parallel: int = 1,
     ``parallel`` trials run at once (each its own process with one thread). Returns the search with
     every trial; its :meth:`Search.best` is what ``best.json`` holds.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out)
     state_file = out / "tune.json"
     if state_file.exists():
-        saved = json.loads(state_file.read_text(encoding="utf-8"))
+        saved = _read_state(state_file)
         same = {k: saved.get(k) for k in ("verb", "space", "trials_per_round", "rounds", "seed")}
         if same != {k: getattr(search, k) for k in same}:
             raise ConfigError(f"{state_file}: holds another search ({same}); use another --out or the same options")
-        search.trials = [Trial(**t) for t in saved["trials"]]
+        search.trials = _read_trials(state_file, saved)
         log.info("resuming %s: %d trials done", state_file, len(search.trials))
     if parallel < 1:
         raise ConfigError(f"--parallel must be >= 1, got {parallel}")
