@@ -194,8 +194,9 @@ def test_gensim_only_features_are_refused_with_their_name(tmp_path):
     from wordlab.errors import ConfigError
     from wordlab.word2vec import Word2Vec
 
-    with pytest.raises(ConfigError, match="hs=1"):
-        Word2Vec(hs=1)
+    assert Word2Vec(hs=1, negative=0).hs == 1  # hierarchical softmax is there (issue 17)
+    with pytest.raises(ConfigError, match="shrink_windows=False"):
+        Word2Vec(shrink_windows=False)
     with pytest.raises(ConfigError, match="cbow_mean=0"):
         Word2Vec(cbow_mean=0)
     with pytest.raises(ConfigError, match="either sentences"):

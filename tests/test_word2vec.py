@@ -342,7 +342,9 @@ def test_load_rejects_other_files(tmp_path):
 
 
 @pytest.mark.parametrize("kw, match", [
-    (dict(negative=0), "negative must be >= 1"),
+    (dict(negative=0), "hs=0 with negative=0 leaves nothing to train: pass --hs"),
+    (dict(negative=-1), "negative must be >= 0"),
+    (dict(hs=1, trainer="torch"), "torch trainer does negative sampling only"),
     (dict(window=0), "window must be >= 1"),
     (dict(sg=2), "sg must be"),
     (dict(min_alpha=1.0), "min_alpha"),

@@ -80,7 +80,8 @@ def test_resume_continues_an_unfinished_checkpoint(tmp_path, clusters, capsys):
 
 
 @pytest.mark.parametrize("flags, message", [
-    (["--negative", "0"], "negative must be >= 1"),
+    (["--negative", "0"], "hs=0 with negative=0 leaves nothing to train: pass --hs"),
+    (["--negative", "0", "--no-hs"], "hs=0 with negative=0"),
     (["--window", "0"], "window must be >= 1"),
     (["--min-count", "100000"], "min_count=100000"),
     (["--dim", "0"], "vector_size must be >= 1"),

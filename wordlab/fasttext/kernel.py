@@ -24,6 +24,13 @@ noise exponent 0.5, 1 thread; Google analogy restrict 30k / WS-353 / RW with OOV
 17.1 % / 0.282 / 0.258; fresh negatives for every pair (with ``h`` still once per centre word)
 8.4 % / 0.302 / 0.204; the fastText tool itself 7.3 % / 0.279 / 0.198.
 
+Hierarchical softmax (``hs=1``; the tool's ``-loss hs``): the same ``h`` walks the Huffman path
+(:mod:`wordlab.word2vec.huffman`, the tool's ``buildTree``) of each context word (skip-gram) or of the
+centre (CBOW) with :func:`wordlab.word2vec.kernel.hs_update`, the label at each inner node being
+the code bit itself as in the tool's ``HierarchicalSoftmaxLoss`` (word2vec's C tool uses ``1 - code``).
+Skip-gram accumulates the window's gradient and writes it back once, as above. With ``negative > 0``
+as well (not a tool setting), the negative-sampling step follows for the same centre word.
+
 CBOW (``FastText::cbow``, no deviation): ``h`` is the mean over the subword rows of all context
 words, it predicts the centre against ``negative`` noise words, and every one of those rows gets
 ``e`` (the tool does not divide the gradient for CBOW either).
@@ -35,7 +42,7 @@ import numpy as np
 from numba import njit
 
 from ..word2vec.kernel import (_MASK48, _job_alpha, _loss_tick, _next, _noise, _read_sentence, _sigmoid,
-                               _window_context)
+                               _window_context, hs_update)
 
 _JIT = dict(nogil=True, fastmath=True, cache=True, error_model="numpy")
 
@@ -92,6 +99,60 @@ def _sg_centre(W_in, W_out, rows, a, b, ctx, m, negs, nneg, alpha, h, e, want_lo
 
 
 @njit(**_JIT)
+def _sg_centre_hs(W_in, W_hs, rows, a, b, ctx, m, hs_offsets, hs_points, hs_labels, alpha, h, e, want_loss):
+    """Skip-gram, hierarchical softmax: the centre's ``h`` walks each context word's path; ``e`` written back once."""
+    D = W_in.shape[1]
+    inv = np.float32(1.0) / np.float32(b - a)
+    for d in range(D):
+        h[d] = np.float32(0.0)
+        e[d] = np.float32(0.0)
+    for k in range(a, b):
+        r = rows[k]
+        for d in range(D):
+            h[d] += W_in[r, d]
+    for d in range(D):
+        h[d] *= inv
+    loss = 0.0
+    for j in range(m):
+        o = ctx[j]
+        loss += hs_update(W_hs, h, e, hs_offsets[o], hs_offsets[o + 1], hs_points, hs_labels, alpha, want_loss)
+    for k in range(a, b):
+        r = rows[k]
+        for d in range(D):
+            W_in[r, d] += e[d]
+    return loss
+
+
+@njit(**_JIT)
+def _cbow_centre_hs(W_in, W_hs, rows, offsets, ctx, m, centre, hs_offsets, hs_points, hs_labels, alpha, h, e,
+                    want_loss):
+    """CBOW, hierarchical softmax: the mean of the context words' rows walks the centre's path."""
+    D = W_in.shape[1]
+    for d in range(D):
+        h[d] = np.float32(0.0)
+        e[d] = np.float32(0.0)
+    n = 0
+    for j in range(m):
+        w = ctx[j]
+        for k in range(offsets[w], offsets[w + 1]):
+            r = rows[k]
+            for d in range(D):
+                h[d] += W_in[r, d]
+            n += 1
+    inv = np.float32(1.0) / np.float32(n)
+    for d in range(D):
+        h[d] *= inv
+    loss = hs_update(W_hs, h, e, hs_offsets[centre], hs_offsets[centre + 1], hs_points, hs_labels, alpha, want_loss)
+    for j in range(m):
+        w = ctx[j]
+        for k in range(offsets[w], offsets[w + 1]):
+            r = rows[k]
+            for d in range(D):
+                W_in[r, d] += e[d]
+    return loss
+
+
+@njit(**_JIT)
 def _cbow_centre(W_in, W_out, rows, offsets, ctx, m, centre, negs, nneg, alpha, h, e, want_loss):
     D = W_in.shape[1]
     for d in range(D):
@@ -137,8 +198,12 @@ def _cbow_centre(W_in, W_out, rows, offsets, ctx, m, centre, negs, nneg, alpha, 
 
 @njit(**_JIT)
 def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, negative, window, alpha0, alpha1,
-              word_offset, total_words, max_sentence, seed, loss_every, eos):
+              word_offset, total_words, max_sentence, seed, loss_every, eos, W_hs, hs_offsets, hs_points, hs_labels,
+              hs):
     """Train on ``ids`` (one job); returns ``(effective_words, loss_sum, loss_pairs)``.
+
+    ``hs``: hierarchical softmax into ``W_hs`` along the paths ``hs_points`` / ``hs_labels`` (word ``w``'s
+    are ``[hs_offsets[w]:hs_offsets[w+1]]``); ``negative`` noise words (0 = none) into ``W_out``.
 
     Sentences, subsampling, the dynamic window, α's linear decay and the random numbers are exactly
     :func:`wordlab.word2vec.kernel.train_job`'s; only the updates differ (see the module docstring).
@@ -176,17 +241,23 @@ def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, ne
                     negs[nneg] = t
                     nneg += 1
             want, tick = _loss_tick(loss_every, tick)
-            if sg:
-                loss = _sg_centre(W_in, W_out, rows, offsets[w], offsets[w + 1], ctx, m, negs, nneg, alpha, h, e,
-                                  want)
-                if want:
-                    loss_sum += loss
-                    loss_pairs += m
-            else:
-                loss = _cbow_centre(W_in, W_out, rows, offsets, ctx, m, w, negs, nneg, alpha, h, e, want)
-                if want:
-                    loss_sum += loss
-                    loss_pairs += 1
+            loss = 0.0
+            if hs:
+                if sg:
+                    loss += _sg_centre_hs(W_in, W_hs, rows, offsets[w], offsets[w + 1], ctx, m, hs_offsets, hs_points,
+                                          hs_labels, alpha, h, e, want)
+                else:
+                    loss += _cbow_centre_hs(W_in, W_hs, rows, offsets, ctx, m, w, hs_offsets, hs_points, hs_labels,
+                                            alpha, h, e, want)
+            if negative > 0:
+                if sg:
+                    loss += _sg_centre(W_in, W_out, rows, offsets[w], offsets[w + 1], ctx, m, negs, nneg, alpha, h,
+                                       e, want)
+                else:
+                    loss += _cbow_centre(W_in, W_out, rows, offsets, ctx, m, w, negs, nneg, alpha, h, e, want)
+            if want:
+                loss_sum += loss
+                loss_pairs += m if sg else 1
     return effective, loss_sum, loss_pairs
 
 

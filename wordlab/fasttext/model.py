@@ -11,7 +11,9 @@ Everything but the weights and the kernel is :class:`~wordlab.word2vec.Word2Vec`
 streaming and id cache, vocabulary (and ``build_vocab(update=True)``), subsampling and noise
 tables, threads, progress with words/s and loss, resume, checkpoints, gensim's keywords.
 ``W_in`` has ``len(vocab) + bucket`` rows: the words' own rows, then the n-gram buckets;
-``W_out`` has one row per word. The kernel is :mod:`wordlab.fasttext.kernel`.
+``W_out`` has one row per word; with hierarchical softmax (``hs=1``, the tool's ``-loss hs``) ``W_hs``
+has one row per inner node of the Huffman tree, and is the ``.bin``'s output matrix (loss 1).
+The kernel is :mod:`wordlab.fasttext.kernel`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 from ..errors import CheckpointError, ConfigError
 from ..text import EOS, Vocabulary
 from ..word2vec import Word2Vec
+from ..word2vec.checks import check_hs_table
 from ..word2vec.fast_trainer import LOSS_EVERY
 from .config import FastTextConfig
 from .facebook import FacebookModel, read_facebook, write_facebook
@@ -113,15 +116,21 @@ class FastText(Word2Vec):
     _progress_rate = True
 
     def _epoch_job(self, total_words: int):
+        from ..word2vec.checks import check_hs_inputs
         from .kernel import train_job
 
         c, t = self.config, self.tables
         offsets, rows = self.subwords
+        if c.hs:  # the tool's label at an inner node is the code bit itself
+            hs_offsets, hs_points, hs_labels = check_hs_inputs(self.W_hs, self.tree, self.nwords, c.vector_size,
+                                                               label_is_code=True)
+        else:
+            hs_offsets, hs_points, hs_labels = np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8)
 
         def job(chunk: np.ndarray, before: int, seed: int):
             return train_job(self.W_in, self.W_out, offsets, rows, chunk, t.sample_int, t.accept, t.alias, c.sg,
                              c.negative, c.window, c.alpha, c.min_alpha, before, max(total_words, 1), c.batch_words,
-                             seed, LOSS_EVERY, t.eos)
+                             seed, LOSS_EVERY, t.eos, self.W_hs, hs_offsets, hs_points, hs_labels, c.hs)
 
         return job
 
@@ -164,6 +173,7 @@ class FastText(Word2Vec):
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(bytes(z["meta"]).decode("utf-8"))
                 W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
+                W_hs = z["W_hs"] if "W_hs" in z.files else None
         except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise CheckpointError(f"{path}: not a readable wordlab fastText model: {first}") from None
@@ -178,21 +188,27 @@ class FastText(Word2Vec):
         if not (len(words) == len(counts) == len(W_out)) or W_in.shape != (rows, config.vector_size):
             raise CheckpointError(f"{path}: inconsistent model file ({len(words)} words, W_in {W_in.shape}, "
                                   f"W_out {W_out.shape}, expected W_in ({rows}, {config.vector_size}))")
+        check_hs_table(path, config, W_hs, len(words))
         return cls._from_arrays(config, Vocabulary(words, counts, specials=meta.get("specials", ()),
-                                                   total_words=meta["total_words"]), W_in, W_out, progress, meta)
+                                                   total_words=meta["total_words"]), W_in, W_out, progress, meta,
+                                W_hs=W_hs)
 
     def to_facebook(self) -> FacebookModel:
         """The model as the fastText tool stores it (``<eos>`` becomes the tool's ``</s>``)."""
         if self.vocab is None:
             raise ConfigError("nothing to save: the model has no vocabulary yet")
         c = self.config
-        args = {"dim": c.vector_size, "ws": c.window, "epoch": c.epochs, "minCount": c.min_count, "neg": c.negative,
-                "wordNgrams": 1, "loss": 2, "model": 2 if c.sg else 1, "bucket": c.bucket if c.subwords else 0,
+        if c.hs and c.negative:
+            raise ConfigError("a Facebook .bin holds one loss: this model trains hierarchical softmax and negative "
+                              "sampling together; train with --hs --negative 0 (the tool's -loss hs) or --no-hs, "
+                              "or save as .npz")
+        args = {"dim": c.vector_size, "ws": c.window, "epoch": c.epochs, "minCount": c.min_count,
+                "neg": c.negative or 5, "wordNgrams": 1, "loss": 1 if c.hs else 2, "model": 2 if c.sg else 1, "bucket": c.bucket if c.subwords else 0,
                 "minn": c.min_n if c.subwords else 0, "maxn": c.max_n if c.subwords else 0, "lrUpdateRate": 100,
                 "t": c.sample}
         words = [FT_EOS if w == EOS else w for w in self.vocab.itos]
         return FacebookModel(args, words, np.asarray(self.vocab.counts, np.int64), len(words), 0,
-                             int(self.vocab.total_words), self.W_in, self.W_out)
+                             int(self.vocab.total_words), self.W_in, self.W_hs if c.hs else self.W_out)
 
     def save_facebook(self, path: str | os.PathLike) -> None:
         """Write the fastText tool's ``.bin`` (version 12), which the tool and gensim load."""
@@ -208,12 +224,16 @@ class FastText(Word2Vec):
         if fb.quantized:
             raise CheckpointError(f"{path}: a quantized fastText model; only supervised models are quantized")
         a = fb.args
+        hs = int(a["loss"] == 1)  # the tool's -loss hs: the output matrix is the Huffman tree's inner nodes
         config = FastTextConfig(**{"vector_size": a["dim"], "window": max(a["ws"], 1), "epochs": max(a["epoch"], 1),
-                                   "min_count": max(a["minCount"], 1), "negative": max(a["neg"], 1),
+                                   "min_count": max(a["minCount"], 1), "negative": 0 if hs else max(a["neg"], 1),
+                                   "hs": hs,
                                    "sg": int(a["model"] == 2), "sample": a["t"], "min_n": max(a["minn"], 1),
                                    "max_n": a["maxn"], "bucket": a["bucket"], **changes})
         words = [EOS if w == FT_EOS else w for w in fb.words]
         vocab = Vocabulary(words, fb.counts, specials=(EOS,) if EOS in words else (), total_words=fb.ntokens)
+        if hs:
+            return cls._from_arrays(config, vocab, fb.input, np.zeros_like(fb.output), progress, W_hs=fb.output)
         return cls._from_arrays(config, vocab, fb.input, fb.output, progress)
 
     def __repr__(self) -> str:

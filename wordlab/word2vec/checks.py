@@ -77,3 +77,45 @@ def check_kernel_inputs(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, ta
         raise CheckpointError(f"the noise alias table points outside the vocabulary of {V} words")
     if not -1 <= int(tables.eos) < max(V, 1) and not (V == 0 and tables.eos == -1):
         raise CheckpointError(f"the <eos> id {tables.eos} is outside the vocabulary of {V} words")
+
+
+def check_chunk_ids(ids: np.ndarray, V: int) -> None:
+    """One job's ids are in the vocabulary (for a kernel call that skipped :func:`check_kernel_inputs`'s id scan)."""
+    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= V):
+        raise DataError(f"the corpus ids hold a value outside the vocabulary of {V} words (a stale or damaged id "
+                        "cache? delete it or pass cache_dir=False)")
+
+
+def check_hs_inputs(W_hs: np.ndarray, tree, V: int, vector_size: int, *, label_is_code: bool):
+    """The hierarchical-softmax kernel's inputs: ``(offsets, points, labels)`` after checking ``W_hs`` and the tree.
+
+    ``labels``: the value each inner node's sigmoid is pushed towards: ``1 - code`` in word2vec
+    (``word2vec.c``: ``g = (1 - code - f) * alpha``), the code itself in fastText (``loss.cc``'s
+    ``binaryLogistic(target, state, codes[i], ...)``); the two are mirror images of one objective.
+    """
+    if not isinstance(W_hs, np.ndarray) or W_hs.dtype != np.float32 or W_hs.shape != (V, vector_size) \
+            or not W_hs.flags.c_contiguous or not W_hs.flags.writeable:
+        raise CheckpointError(f"W_hs (hierarchical softmax) must be a writable C-contiguous float32 ({V}, "
+                              f"{vector_size}) matrix, got {getattr(W_hs, 'dtype', '')} {getattr(W_hs, 'shape', '')}")
+    if tree is None or len(tree.offsets) != V + 1:
+        raise CheckpointError(f"the Huffman tree does not match the vocabulary of {V} words; call rebuild_tables()")
+    offsets = np.ascontiguousarray(tree.offsets, np.int64)
+    points = np.ascontiguousarray(tree.points, np.int32)
+    if offsets[0] != 0 or offsets[-1] != len(points) or len(tree.codes) != len(points) or np.any(np.diff(offsets) < 0) \
+            or (len(points) and (int(points.min()) < 0 or int(points.max()) >= max(V - 1, 1))):
+        raise CheckpointError(f"the Huffman tree's paths are inconsistent with {V} words")
+    codes = np.asarray(tree.codes, np.uint8)
+    labels = np.ascontiguousarray(codes if label_is_code else 1 - codes, np.uint8)
+    return offsets, points, labels
+
+
+def check_hs_table(path: object, config, W_hs: np.ndarray | None, n: int) -> None:
+    """A saved model with ``hs`` holds a float32 ``W_hs`` of ``(n, vector_size)``; one line naming it if not."""
+    if not config.hs:
+        return
+    if W_hs is None:
+        raise CheckpointError(f"{path}: the config says hs=1 but the file has no 'W_hs' table (hierarchical "
+                              "softmax weights); the file is damaged or was written by another program")
+    schema.validate(W_hs, schema.Array("f", 2), str(path), "W_hs", error=CheckpointError)
+    if W_hs.shape != (n, config.vector_size):
+        raise CheckpointError(f"{path}: field 'W_hs' has shape {W_hs.shape}, expected ({n}, {config.vector_size})")

@@ -33,7 +33,10 @@ class Word2VecConfig:
     sample: subsampling threshold ``t``: a word of frequency ``f`` is kept with
         probability ``(sqrt(f/t) + 1) * t/f`` (0 disables).
     sg: 1 for skip-gram, 0 for CBOW (mean of the context vectors).
-    negative: negative samples per positive (1 positive + ``negative`` noise words).
+    negative: negative samples per positive (1 positive + ``negative`` noise words); 0 = no negative sampling.
+    hs: 1 for hierarchical softmax (a Huffman tree over the vocabulary counts, the C tool's
+        ``-hs 1``; :mod:`wordlab.word2vec.huffman`), beside negative sampling when ``negative > 0``
+        as in the C tool and gensim; ``hs=1, negative=0`` is pure hierarchical softmax.
     ns_exponent: noise distribution ``P(w) ∝ count(w) ** ns_exponent``.
     epochs: passes over the corpus.
     alpha, min_alpha: learning rate, decayed linearly from ``alpha`` to ``min_alpha``
@@ -63,7 +66,12 @@ class Word2VecConfig:
         "help": "architecture", "switch": {"--cbow": 0, "--sg": 1},
         "switch_help": {"--cbow": "CBOW: the mean of the context predicts the centre word",
                         "--sg": "skip-gram: each context word predicts the centre word"}})
-    negative: int = field(default=5, metadata={"help": "noise words per positive (negative sampling)"})
+    negative: int = field(default=5, metadata={"help": "noise words per positive (negative sampling), 0 = none"})
+    hs: int = field(default=0, metadata={
+        "help": "hierarchical softmax", "switch": {"--no-hs": 0, "--hs": 1},
+        "switch_help": {"--no-hs": "no hierarchical softmax (negative sampling only)",
+                        "--hs": "hierarchical softmax over a Huffman tree of the vocabulary (with --negative 0: "
+                                "alone; otherwise beside negative sampling, as the C tool and gensim)"}})
     ns_exponent: float = field(default=0.75, metadata={"help": "noise distribution count**x"})
     epochs: int = field(default=5, metadata={"help": "passes over the corpus", "aliases": ("--iter",)})
     alpha: float | None = field(default=None, metadata={
@@ -98,8 +106,10 @@ class Word2VecConfig:
              f"max_vocab_size must be >= 1 or None, got {self.max_vocab_size}"),
             (self.sample >= 0, f"sample must be >= 0 (0 disables subsampling), got {self.sample}"),
             (self.sg in (0, 1), f"sg must be 0 (CBOW) or 1 (skip-gram), got {self.sg}"),
-            (self.negative >= 1, f"negative must be >= 1 (negative sampling is the only objective "
-                                 f"here; there is no hierarchical softmax), got {self.negative}"),
+            (self.negative >= 0, f"negative must be >= 0 (0 = no negative sampling), got {self.negative}"),
+            (self.hs in (0, 1), f"hs must be 0 or 1 (hierarchical softmax off or on), got {self.hs}"),
+            (self.hs or self.negative, "hs=0 with negative=0 leaves nothing to train: pass --hs (hierarchical "
+                                       "softmax) or --negative N with N >= 1 (negative sampling), or both"),
             (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
             (self.alpha > 0, f"alpha must be > 0, got {self.alpha}"),
             (0 <= self.min_alpha <= self.alpha, f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}"),
@@ -108,6 +118,9 @@ class Word2VecConfig:
              f"batch_words must be >= 2*window+1 = {2 * self.window + 1}, got {self.batch_words}"),
             (self.trainer in TRAINERS, f"trainer must be one of {', '.join(TRAINERS)}, got {self.trainer!r}"),
             (self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
+            (self.trainer == "fast" or (self.negative >= 1 and not self.hs),
+             f"the torch trainer does negative sampling only (hs=0, negative >= 1); hierarchical softmax trains "
+             f"with trainer='fast' (--trainer fast), got hs={self.hs}, negative={self.negative}"),
             (self.sync_words >= 0, f"sync_words must be >= 0 (0 = average once per epoch), got {self.sync_words}"),
         ]
         for ok, message in checks:

@@ -10,7 +10,7 @@ What maps how (gensim 4 names and signatures, ``gensim/models/word2vec.py``):
   token lists, ``corpus_file`` a ``LineSentence`` file (one sentence per line, tokens split on
   whitespace, windows never cross a line end). ``max_final_vocab`` is ``max_vocab_size`` (wordlab
   caps the final vocabulary in both cases). Options for features wordlab does not have are accepted
-  at their gensim defaults only (``hs=0``, ``cbow_mean=1``, ``null_word=0``, ``sorted_vocab=1``,
+  at their gensim defaults only (``cbow_mean=1``, ``null_word=0``, ``sorted_vocab=1``,
   ``shrink_windows=True``, ``trim_rule=None``) and refused otherwise with a :class:`ConfigError`;
   ``hashfxn`` and ``comment`` are ignored (wordlab seeds from ``seed`` alone).
 - ``build_vocab(corpus_iterable | corpus_file, update=…)`` and ``train(corpus_iterable | corpus_file,
@@ -42,7 +42,7 @@ from typing import Any
 from ..errors import ConfigError
 
 #: gensim arguments for features wordlab does not implement: the only value accepted for each
-UNSUPPORTED_AT = {"hs": 0, "cbow_mean": 1, "null_word": 0, "sorted_vocab": 1, "shrink_windows": True,
+UNSUPPORTED_AT = {"cbow_mean": 1, "null_word": 0, "sorted_vocab": 1, "shrink_windows": True,
                   "trim_rule": None}
 #: gensim arguments accepted and ignored
 IGNORED = ("hashfxn", "comment")
@@ -58,7 +58,7 @@ def config_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
             value = out.pop(name)
             if value != only and not (only is None and value is None):
                 raise ConfigError(f"Word2Vec: {name}={value!r} is not supported by wordlab "
-                                  f"(only {name}={only!r}: negative sampling, mean of the context, sorted vocabulary)")
+                                  f"(only {name}={only!r}: mean of the context, sorted vocabulary, shrinking windows)")
     for name in IGNORED:
         out.pop(name, None)
     if "max_final_vocab" in out:
@@ -133,7 +133,6 @@ def _config_property(name: str, rebuild_tables: bool = False) -> property:
 class GensimAttributes:
     """gensim's attribute names on :class:`~wordlab.word2vec.Word2Vec` (a mixin; state lives in the model)."""
 
-    hs = 0          # hierarchical softmax: never (negative sampling only)
     cbow_mean = 1   # CBOW averages the context vectors
     compute_loss = True
     running_training_loss = 0.0
@@ -145,6 +144,8 @@ class GensimAttributes:
     min_count = _config_property("min_count")
     sg = _config_property("sg")
     negative = _config_property("negative")
+    hs = _config_property("hs", rebuild_tables=True)  # rebuilds the Huffman tree and grows W_hs
+    hs = _config_property("hs", rebuild_tables=True)  # rebuilds the Huffman tree and grows W_hs
     ns_exponent = _config_property("ns_exponent", rebuild_tables=True)
     sample = _config_property("sample", rebuild_tables=True)
     epochs = _config_property("epochs")
@@ -166,6 +167,16 @@ class GensimAttributes:
     def syn1neg(self):
         """gensim's name for the output (context) vectors, ``W_out``."""
         return self.W_out
+
+    @property
+    def syn1(self):
+        """gensim's name for the hierarchical-softmax inner-node vectors, ``W_hs`` (``hs=1``)."""
+        return self.W_hs
+
+    @property
+    def syn1(self):
+        """gensim's name for the hierarchical-softmax inner-node vectors, ``W_hs`` (``hs=1``)."""
+        return self.W_hs
 
     def get_latest_training_loss(self) -> float:
         """Summed training loss since the start of the current (or last) ``train()`` call, as gensim's."""

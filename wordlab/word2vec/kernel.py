@@ -25,6 +25,15 @@ Per job, for each "sentence" of at most ``max_sentence`` words:
 4. CBOW: ``h = mean(W_in[contexts])``, then ``e = Σ_s g_s W_out[o_s]``, ``W_out[o_s] += g_s h``
    and every context row gets ``W_in[c] += e`` (the C tool's / gensim's ``cbow_mean=1`` rule).
 
+Hierarchical softmax (``hs=1``, :func:`hs_update`): the target word's Huffman path
+(:mod:`.huffman`, root first) is walked with ``g = (label - σ(h·syn1[p])) α`` at each inner node
+``p``, ``label = 1 - code`` (``word2vec.c``: ``g = (1 - code[d] - f) * alpha``), ``e += g syn1[p]``,
+``syn1[p] += g h``; the input rows get ``e``. Skip-gram: each context row in turn predicts the
+centre's path (as the C tool, pair by pair); CBOW: the context mean does. With ``negative > 0`` as
+well, the negative-sampling step above follows the hierarchical one for the same centre word
+(the C tool sums both gradients before touching the input rows; here they are two consecutive
+SGD steps). Unlike the C tool, σ is not skipped outside ±6 (it is exact, as everywhere here).
+
 Random numbers come from the C tool's 48-bit LCG ``r = r * 25214903917 + 11``, seeded per
 job from (seed, epoch, job index), so a run with one worker is bit-reproducible.
 σ is computed exactly (``1 / (1 + exp(-f))`` with ``f`` clipped to ±30; no lookup table).
@@ -264,9 +273,88 @@ def cbow_update(W_in, W_out, ctx, m, outs, nout, alpha, h, e, want_loss):
 
 
 @njit(**_JIT)
+def hs_update(W_hs, h, e, a, b, points, labels, alpha, want_loss):
+    """Hierarchical softmax for one target: ``h`` predicts ``labels[a:b]`` at the inner nodes ``points[a:b]``.
+
+    Adds the input gradient to ``e`` and updates the ``W_hs`` rows. Returns the loss (0 unless ``want_loss``).
+    """
+    D = h.shape[0]
+    loss = 0.0
+    for k in range(a, b):
+        p = points[k]
+        f = np.float32(0.0)
+        for d in range(D):
+            f += h[d] * W_hs[p, d]
+        s = _sigmoid(f)
+        lab = np.float32(labels[k])
+        g = (lab - s) * alpha
+        if want_loss:
+            loss -= np.log(max(s if labels[k] else np.float32(1.0) - s, np.float32(1e-7)))
+        for d in range(D):
+            e[d] += g * W_hs[p, d]
+            W_hs[p, d] += g * h[d]
+    return loss
+
+
+@njit(**_JIT)
+def sg_hs_update(W_in, W_hs, ctx, m, a, b, points, labels, alpha, h, e, want_loss):
+    """Skip-gram, hierarchical softmax: each context row ``W_in[ctx[j]]`` predicts the centre's path
+    ``points[a:b]`` and is updated right after (the C tool's pair-by-pair order). Returns the loss."""
+    D = W_in.shape[1]
+    loss = 0.0
+    for j in range(m):
+        c = ctx[j]
+        for d in range(D):
+            h[d] = W_in[c, d]
+            e[d] = np.float32(0.0)
+        loss += hs_update(W_hs, h, e, a, b, points, labels, alpha, want_loss)
+        for d in range(D):
+            W_in[c, d] += e[d]
+    return loss
+
+
+@njit(**_JIT)
+def cbow_hs_update(W_in, W_hs, ctx, m, a, b, points, labels, alpha, h, e, want_loss):
+    """CBOW, hierarchical softmax: the mean of ``W_in[ctx[:m]]`` predicts the centre's path; every
+    context row gets the gradient (``cbow_mean=1``). Returns the loss."""
+    D = W_in.shape[1]
+    inv = np.float32(1.0) / np.float32(m)
+    for d in range(D):
+        h[d] = np.float32(0.0)
+        e[d] = np.float32(0.0)
+    for j in range(m):
+        c = ctx[j]
+        for d in range(D):
+            h[d] += W_in[c, d]
+    for d in range(D):
+        h[d] *= inv
+    loss = hs_update(W_hs, h, e, a, b, points, labels, alpha, want_loss)
+    for j in range(m):
+        c = ctx[j]
+        for d in range(D):
+            W_in[c, d] += e[d]
+    return loss
+
+
+@njit(**_JIT)
 def train_job(W_in, W_out, ids, sample_int, accept, alias, sg, negative, window, alpha0, alpha1,
               word_offset, total_words, max_sentence, seed, loss_every, eos):
+    """Train on ``ids`` (one job) with negative sampling only: :func:`train_job_hs` without the tree."""
+    D = W_in.shape[1]
+    no_rows = np.empty((0, D), dtype=np.float32)
+    no_offsets = np.zeros(1, dtype=np.int64)
+    return train_job_hs(W_in, W_out, no_rows, no_offsets, np.empty(0, np.int32), np.empty(0, np.uint8), ids,
+                        sample_int, accept, alias, sg, negative, 0, window, alpha0, alpha1, word_offset,
+                        total_words, max_sentence, seed, loss_every, eos)
+
+
+@njit(**_JIT)
+def train_job_hs(W_in, W_out, W_hs, hs_offsets, hs_points, hs_labels, ids, sample_int, accept, alias, sg, negative,
+                 hs, window, alpha0, alpha1, word_offset, total_words, max_sentence, seed, loss_every, eos):
     """Train on ``ids`` (one job). Returns ``(effective_words, loss_sum, loss_pairs)``.
+
+    ``hs``: hierarchical softmax over the paths ``hs_points`` / ``hs_labels`` (word ``w``'s are
+    ``[hs_offsets[w]:hs_offsets[w+1]]``) into ``W_hs``; ``negative`` noise words (0 = none) into ``W_out``.
 
     A sentence ends at the id ``eos`` (never trained; -1 for none) or after ``max_sentence`` words;
     windows never cross a sentence end.
@@ -314,14 +402,19 @@ def train_job(W_in, W_out, ids, sample_int, accept, alias, sg, negative, window,
                     outs[nout] = t
                     nout += 1
             want, tick = _loss_tick(loss_every, tick)
-            if sg:
-                loss = sg_update(W_in, W_out, ctx, m, outs, nout, alpha, H, O, G, want)
-                if want:
-                    loss_sum += loss
-                    loss_pairs += m
-            else:
-                loss = cbow_update(W_in, W_out, ctx, m, outs, nout, alpha, hbuf, ebuf, want)
-                if want:
-                    loss_sum += loss
-                    loss_pairs += 1
+            loss = 0.0
+            if hs:
+                a, b = hs_offsets[w], hs_offsets[w + 1]
+                if sg:
+                    loss += sg_hs_update(W_in, W_hs, ctx, m, a, b, hs_points, hs_labels, alpha, hbuf, ebuf, want)
+                else:
+                    loss += cbow_hs_update(W_in, W_hs, ctx, m, a, b, hs_points, hs_labels, alpha, hbuf, ebuf, want)
+            if negative > 0:
+                if sg:
+                    loss += sg_update(W_in, W_out, ctx, m, outs, nout, alpha, H, O, G, want)
+                else:
+                    loss += cbow_update(W_in, W_out, ctx, m, outs, nout, alpha, hbuf, ebuf, want)
+            if want:
+                loss_sum += loss
+                loss_pairs += m if sg else 1
     return effective, loss_sum, loss_pairs

@@ -13,7 +13,10 @@ token stream, or a list of token lists. Training cuts the stream into "sentences
 CLI's ``--eos``) also ends a sentence at every line end, as gensim's ``LineSentence`` and the
 C tool do; windows never cross a sentence end. Lists of token lists are one sentence each.
 
-The model file is one ``.npz`` (``allow_pickle=False``): ``W_in``, ``W_out``, ``counts`` and
+Hierarchical softmax (``hs=1``) adds ``W_hs`` (gensim's ``syn1``: one row per inner node of the
+Huffman tree, :mod:`.huffman`; the tree itself is rebuilt from the counts).
+
+The model file is one ``.npz`` (``allow_pickle=False``): ``W_in``, ``W_out``, ``W_hs`` with ``hs``, ``counts`` and
 ``meta`` (UTF-8 JSON: format, config, words, training state), written atomically.
 """
 
@@ -36,10 +39,11 @@ from ..tensor import num_threads
 from ..text import EOS, Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
 from ..provenance import record as provenance_record
 from ..schema import NPZ_ERRORS, load_npz, npz_meta
-from .checks import check_model_file
+from .checks import check_hs_table, check_model_file
 from .config import Word2VecConfig
 from .fast_trainer import LOSS_EVERY, SamplingTables, train_epoch_fast
 from .gensim_compat import GensimAttributes, check_train_arguments, config_arguments, fire, pick_corpus
+from .huffman import HuffmanTree, build_tree
 from .modules import init_input_vectors
 from . import parallel
 
@@ -120,7 +124,9 @@ class Word2Vec(GensimAttributes):
         self.vocab: Vocabulary | None = None
         self.W_in = np.zeros((0, self.config.vector_size), np.float32)
         self.W_out = np.zeros((0, self.config.vector_size), np.float32)
+        self.W_hs = np.zeros((0, self.config.vector_size), np.float32)  # hierarchical softmax (hs=1): syn1
         self.tables: SamplingTables | None = None
+        self.tree: HuffmanTree | None = None
         self.state: dict[str, Any] = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
         self.history: list[dict] = []
         self._ids: np.ndarray | None = None
@@ -165,6 +171,7 @@ class Word2Vec(GensimAttributes):
             rng = np.random.default_rng(c.seed)
             self.W_in = init_input_vectors(len(vocab), c.vector_size, rng)
             self.W_out = np.zeros((len(vocab), c.vector_size), np.float32)
+            self.W_hs = np.zeros((0, c.vector_size), np.float32)  # grown to the vocabulary by rebuild_tables
             self._ids = ids
             self.state = {"epochs_done": 0, "epochs_total": 0, "words_done": 0}
             self.history = []
@@ -177,8 +184,13 @@ class Word2Vec(GensimAttributes):
         return self
 
     def rebuild_tables(self) -> None:
-        """Recompute the subsampling and noise tables from the vocabulary's counts and the config."""
+        """Recompute the subsampling and noise tables from the vocabulary's counts and the config; with
+        ``hs`` also the Huffman tree, and ``W_hs`` grows (zero rows) to one row per word."""
         self.tables = SamplingTables.build(self.vocab.counts, self.config, self.eos_id)
+        self.tree = build_tree(self.vocab.counts) if self.config.hs else None
+        missing = len(self.vocab) - len(self.W_hs)
+        if self.config.hs and missing > 0:  # a fresh vocabulary, new words (update=True), or hs switched on
+            self.W_hs = np.concatenate([self.W_hs, np.zeros((missing, self.config.vector_size), np.float32)])
 
     def _corpus_size(self, corpus: Corpus | list[list[str]], raw_total: int) -> tuple[int, int]:
         """(sentences, raw tokens) of the corpus just read: gensim's ``corpus_count`` and ``corpus_total_words``.
@@ -320,7 +332,24 @@ class Word2Vec(GensimAttributes):
     def _epoch_job(self, total_words: int):
         """The per-chunk kernel call for :func:`train_epoch_fast` (``job(chunk, words_before, seed)``);
         ``None`` runs word2vec's own. :class:`~wordlab.fasttext.FastText` returns its n-gram kernel."""
-        return None
+        if not self.config.hs:
+            return None
+        from .checks import check_chunk_ids, check_hs_inputs, check_kernel_inputs
+        from .kernel import train_job_hs
+
+        c, t = self.config, self.tables
+        check_kernel_inputs(self.W_in, self.W_out, np.zeros(0, np.int32), t, c.vector_size)
+        offsets, points, labels = check_hs_inputs(self.W_hs, self.tree, len(self.W_in), c.vector_size,
+                                                  label_is_code=False)
+        V = len(self.W_in)
+
+        def job(chunk: np.ndarray, before: int, seed: int):
+            check_chunk_ids(chunk, V)
+            return train_job_hs(self.W_in, self.W_out, self.W_hs, offsets, points, labels, chunk, t.sample_int,
+                                t.accept, t.alias, c.sg, c.negative, c.hs, c.window, c.alpha, c.min_alpha, before,
+                                max(total_words, 1), c.batch_words, seed, LOSS_EVERY, t.eos)
+
+        return job
 
     def _train_epoch(self, ids: np.ndarray, epoch: int, total_epochs: int, total_words: int, workers: int,
                      bar) -> dict:
@@ -401,20 +430,23 @@ class Word2Vec(GensimAttributes):
         self._write_npz(path, meta)
 
     def _write_npz(self, path: str | os.PathLike, meta: dict) -> None:
-        """``W_in``, ``W_out``, ``counts`` and ``meta`` (UTF-8 JSON) as one ``.npz``, atomically."""
+        """``W_in``, ``W_out``, ``W_hs`` (with ``hs``), ``counts`` and ``meta`` (UTF-8 JSON) as one ``.npz``, atomically."""
+        tables = {"W_hs": self.W_hs} if self.config.hs else {}
         with atomic_write(path, "wb") as f:
-            np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts,
+            np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts, **tables,
                      meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
 
     @classmethod
     def _from_arrays(cls, config, vocab: Vocabulary, W_in: np.ndarray, W_out: np.ndarray, progress: bool | None,
-                     meta: dict | None = None):
-        """A model of ``config`` holding ``vocab`` and the two tables (sampling tables rebuilt); ``meta``'s
-        training state and history when given (a saved model's)."""
+                     meta: dict | None = None, W_hs: np.ndarray | None = None):
+        """A model of ``config`` holding ``vocab`` and the tables (sampling tables and Huffman tree rebuilt);
+        ``meta``'s training state and history when given (a saved model's)."""
         model = cls(config=config, progress=progress)
         model.vocab = vocab
         model.W_in = np.ascontiguousarray(W_in, np.float32)
         model.W_out = np.ascontiguousarray(W_out, np.float32)
+        if W_hs is not None:
+            model.W_hs = np.ascontiguousarray(W_hs, np.float32)
         model.rebuild_tables()
         if meta is not None:
             model.state = dict(meta.get("state") or model.state)
@@ -429,8 +461,9 @@ class Word2Vec(GensimAttributes):
             raise CheckpointError(f"{path}: no such model file")
         try:
             meta = npz_meta(path)  # a JSON object, or a one-line DataError
-            z = load_npz(path, ("W_in", "W_out", "counts"))  # sizes checked before reading
+            z = load_npz(path, ("W_in", "W_out", "counts", "W_hs"))  # sizes checked before reading
             W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
+            W_hs = z.get("W_hs")
         except NPZ_ERRORS as e:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
             raise CheckpointError(f"{path}: not a readable wordlab word2vec model (truncated or foreign?): {first}") \
@@ -439,8 +472,10 @@ class Word2Vec(GensimAttributes):
             raise CheckpointError(f"{path}: not a wordlab word2vec model (no {FORMAT!r} header)")
         config = check_model_file(path, meta, W_in, W_out, counts)  # every field's type, every array's shape
         words = meta["words"]
+        check_hs_table(path, config, W_hs, len(words))
         model = cls._from_arrays(config, Vocabulary(words, counts, specials=meta.get("specials", ()),
-                                                    total_words=meta["total_words"]), W_in, W_out, progress, meta)
+                                                    total_words=meta["total_words"]), W_in, W_out, progress, meta,
+                                 W_hs=W_hs)
         corpus = meta.get("corpus") or {}
         model.corpus_count, model.corpus_total_words = int(corpus.get("count", 0)), int(corpus.get("total_words", 0))
         return model
