@@ -110,7 +110,8 @@ BINARY_SUFFIXES = (".bin", ".npz", ".pt", ".ftz", ".png", ".pdf", ".gz", ".bz2",
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, every output of the verb that would overwrite one of its inputs (a link to it
     included), that is a directory, or whose folder cannot be written (:func:`wordlab.atomic.check_output`).
-    ``-`` (standard output) only where the verb writes text there: its parser sets ``text_outputs``."""
+    ``-`` (standard output) only where the verb writes text there: its parser sets ``text_outputs``, or
+    ``text_format_of={dest: (format_option, text_formats)}`` when a format option makes the output text."""
     from wordlab.atomic import check_output
 
     inputs: list[str] = []
@@ -121,12 +122,16 @@ def check_outputs(args: argparse.Namespace) -> None:
         elif isinstance(value, (list, tuple)):
             inputs.extend(v for v in value if isinstance(v, str))
     text_outputs = getattr(args, "text_outputs", ())
+    text_format_of = getattr(args, "text_format_of", {})  # output -> (format option, its text values)
     for name in OUTPUT_DESTS:
         value = getattr(args, name, None)
         if not isinstance(value, str) or not value:
             continue
-        flag = "-o" if name in ("output", "vectors_out") else "--" + name.replace("_", "-")
-        binary = name not in text_outputs or value.lower().endswith(BINARY_SUFFIXES)
+        flag = getattr(args, "output_labels", {}).get(name) or (
+            "-o" if name in ("output", "vectors_out") else "--" + name.replace("_", "-"))
+        option, text_formats = text_format_of.get(name, (None, ()))
+        text = name in text_outputs or (option is not None and getattr(args, option, None) in text_formats)
+        binary = not text or value.lower().endswith(BINARY_SUFFIXES)
         check_output(value, inputs, binary=binary, what=flag)
 
 

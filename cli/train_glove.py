@@ -6,6 +6,7 @@ Parse → :func:`wordlab.count.glove_train.train_glove` → print. Flags come fr
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from wordlab.count.glove_config import GloVeConfig
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the id and co-occurrence caches")
     p.add_argument("--show", nargs="*", metavar="WORD", help="words whose nearest neighbours to print")
     p.add_argument("--topn", type=int, default=5, help="neighbours per word (default: 5)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, text_format_of={"vectors_out": ("format", ("glove", "text"))})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,29 +47,34 @@ def run(args: argparse.Namespace) -> int:
     if args.topn < 1:
         raise ConfigError(f"--topn must be >= 1, got {args.topn}")
     corpus = corpus_from_args(args)
+    out = sys.stderr if args.vectors_out == "-" else sys.stdout  # the vectors themselves may be on stdout
+
+    def say(*parts: object, **kw: object) -> None:
+        print(*parts, file=out, **kw)
+
     t0 = time.perf_counter()
     if args.resume and args.save_model:
-        print(f"resuming    {args.save_model} (if it exists)")
+        say(f"resuming    {args.save_model} (if it exists)")
 
     def on_epoch(epoch: int, cost: float, seconds: float) -> None:
-        print(f"epoch {epoch:3d}   cost {cost:.6f}  ({seconds:.1f} s)", flush=True)
+        say(f"epoch {epoch:3d}   cost {cost:.6f}  ({seconds:.1f} s)", flush=True)
 
     model = train_glove(corpus, config, output=args.vectors_out, format=args.format, checkpoint=args.save_model,
                         resume=args.resume, cache_dir=False if args.no_cache else None, progress=args.progress,
                         on_epoch=on_epoch)
     st, c = model.stats, model.config
-    print(f"model       GloVe, dim {c.dim}, window {c.window} ({c.weighting}), x_max {c.x_max:g}, alpha {c.alpha:g}, "
+    say(f"model       GloVe, dim {c.dim}, window {c.window} ({c.weighting}), x_max {c.x_max:g}, alpha {c.alpha:g}, "
           f"lr {c.lr:g}, output {c.output}, {st.get('threads', '?')} threads")
-    print(f"vocabulary  {st.get('words', 0):,} words (min_count={c.min_count}), {st.get('tokens', 0):,} tokens, "
+    say(f"vocabulary  {st.get('words', 0):,} words (min_count={c.min_count}), {st.get('tokens', 0):,} tokens, "
           f"{st.get('nnz', 0):,} co-occurrence non-zeros" + (" (cached)" if st.get("cooccurrence_cached") else ""))
-    print(f"time        {time.perf_counter() - t0:.1f} s end to end (counting {st.get('count_seconds', 0):.1f}, "
+    say(f"time        {time.perf_counter() - t0:.1f} s end to end (counting {st.get('count_seconds', 0):.1f}, "
           f"training {st.get('train_seconds', 0):.1f}), peak RSS {peak_rss_mb():,.0f} MiB")
-    print(f"saved       {args.vectors_out}" + (f" and {args.save_model}" if args.save_model else ""))
+    say(f"saved       {args.vectors_out}" + (f" and {args.save_model}" if args.save_model else ""))
     kv = model.wv
     show = args.show or [w for w in _PROBES if w in kv.key_to_index][:4]
     for word in show:
         if word not in kv:
-            print(f"  {word}: not in vocabulary")
+            say(f"  {word}: not in vocabulary")
             continue
-        print(f"  {word}: " + ", ".join(f"{w} {s:.2f}" for w, s in kv.most_similar(word, topn=args.topn)))
+        say(f"  {word}: " + ", ".join(f"{w} {s:.2f}" for w, s in kv.most_similar(word, topn=args.topn)))
     return 0

@@ -101,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="input format, to override what the content says")
     p.add_argument("--limit", type=int, default=None, help="keep only the first N vectors")
     _add_nonfinite_arg(p)
-    p.set_defaults(func=run_convert)
+    p.set_defaults(func=run_convert, text_format_of={"output": ("to", ("text",))}, output_labels={"output": "OUT"})
 
     p = sub.add_parser("query", help="interactive prompt: king - man + woman, similar, doesnt_match",
                        description="Load vectors once and answer queries read line by line from stdin.\n\n"
@@ -194,6 +194,8 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_convert(args: argparse.Namespace) -> int:
     kv = load_vectors(args.input, format=args.format, limit=args.limit, progress=args.progress,
                       allow_nonfinite=args.allow_nonfinite)
+    if str(args.output) == "-" and args.to != "text":
+        raise DataError("OUT '-' (standard output) takes text vectors only; add --to text")
     if str(args.output) != "-" and not format_from_path(args.output, args.to):
         raise DataError(f"{args.output}: cannot tell the format from the suffix; name it .bin, .txt/.vec or .npz, "
                         "or pass --to")

@@ -86,6 +86,20 @@ def test_convert_round_trip(files, tmp_path, capsys):
     assert (tmp_path / "back.bin").read_bytes() == (files / "v.bin").read_bytes()
 
 
+def test_convert_to_standard_output_is_text_only(files, capfd):
+    """``OUT -`` streams word2vec text with ``--to text`` (nothing else on stdout); without it, one line."""
+    assert main(["-q", "convert", str(files / "v.bin"), "-", "--to", "text"]) == 0
+    out, err = capfd.readouterr()
+    kv = KeyedVectors.load(files / "v.bin")
+    header, *rows = out.splitlines()
+    assert header == f"{len(kv)} {kv.vector_size}" and len(rows) == len(kv) and rows[0].split()[0] == kv.index_to_key[0]
+    assert np.allclose([float(x) for x in rows[0].split()[1:]], kv.vectors[0], atol=1e-5)
+    for extra in ([], ["--to", "bin"]):
+        assert main(["-q", "convert", str(files / "v.bin"), "-", *extra]) == 1
+        out, err = capfd.readouterr()
+        assert out == "" and err.count("\n") == 1 and ("text" in err or "binary" in err), err
+
+
 def test_query_prompt_reads_piped_stdin(files, capsys, monkeypatch):
     lines = "king - man + woman\nsimilar paris 2\ndoesnt_match breakfast cereal dinner car lunch\n" \
             "kingg\nhelp\nquit\nsimilar king\n"
@@ -113,3 +127,15 @@ def test_bad_input_exits_1_with_one_line(files, capsys, argv, message):
     code, out, err = run(argv, capsys)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("wordlab: error: ") and message in err
+
+
+def test_train_glove_to_standard_output_keeps_its_report_on_stderr(tmp_path, capfd):
+    corpus = tmp_path / "c.txt"
+    rng = np.random.default_rng(0)
+    corpus.write_text("\n".join(" ".join(rng.choice(list("abcdefgh"), 20)) for _ in range(100)) + "\n")
+    assert main(["-q", "train", "glove", str(corpus), "-o", "-", "--format", "glove", "--dim", "3",
+                 "--min-count", "1", "--epochs", "2", "--no-cache"]) == 0
+    out, err = capfd.readouterr()
+    rows = [line.split() for line in out.splitlines()]
+    assert sorted(r[0] for r in rows) == list("abcdefgh") and all(len(r) == 4 for r in rows), out
+    assert "epoch" in err and "saved" in err
