@@ -13,7 +13,16 @@ sample=1e-3, min_count=5, workers=2, sg and CBOW.
   and WordSim-353 Spearman, the same evaluator for both tools;
 * scaling: 1 vs 2 workers on 5× wikimix; wall time on 1×/2×/4× wikimix (2 workers);
 * the torch batched trainer's CPU throughput (on a 300k-word slice; it is the reference, not the fast path);
-* numba compile time, cold (empty cache) and warm (cached).
+* numba compile time, cold (empty cache) and warm (cached);
+* ``--only hs``: hierarchical softmax (``hs=1, negative=0``), skip-gram and CBOW, wikimix once,
+  ``--epochs`` (5): wordlab vs gensim ``hs=1, negative=0`` vs the C tool ``-hs 1 -negative 0``
+  (``../shared/anchors/word2vec/word2vec.c`` built with ``gcc -O3 -march=native -funroll-loops``, its makefile's
+  flags, into a temporary folder): words/s end to end, Google analogy (restrict 30k), WS-353;
+* ``--only cbow``: CBOW with negative sampling at each tool's default learning rate (wordlab and the
+  C tool 0.05, gensim 0.025), ``--epochs`` (5), the same three tools.
+
+Every tool gets the same settings (``COMMON``, ``--workers``); the C tool has no seed option (its
+random streams are seeded by thread number), so its rows repeat one run for every seed.
 
 Both tools read the same uncompressed file written to a temporary folder, one sentence per
 line, lines longer than 1000 words cut into 1000-word lines (the C tool's sentence limit); wordlab reads
@@ -59,6 +68,7 @@ DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
 RESULTS = ROOT / "benchmarks" / "results" / "word2vec.json"
 MAX_LINE = 1000
 COMMON = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5)
+ANCHOR = ROOT.parent / "shared" / "anchors" / "word2vec"
 
 
 def write_lines(src: Path, dst: Path, copies: int) -> int:
@@ -75,13 +85,13 @@ def write_lines(src: Path, dst: Path, copies: int) -> int:
     return copies * sum(len(x.split()) for x in lines)
 
 
-def run_wordlab(path: Path, sg: int, epochs: int, workers: int, trainer: str = "fast", seed: int = 1):
+def run_wordlab(path: Path, sg: int, epochs: int, workers: int, trainer: str = "fast", seed: int = 1, **changes):
     from wordlab.text import read_corpus
     from wordlab.word2vec import Word2Vec
 
     t0, c0 = time.perf_counter(), time.process_time()
     model = Word2Vec(config=None, progress=False, cache_dir=False, sg=sg, epochs=epochs, workers=workers,
-                     trainer=trainer, seed=seed, **COMMON)
+                     trainer=trainer, seed=seed, **{**COMMON, **changes})
     model.build_vocab(read_corpus(path, eos=True))  # a line is a sentence, as for gensim
     t1 = time.perf_counter()
     summary = model.train()
@@ -90,11 +100,11 @@ def run_wordlab(path: Path, sg: int, epochs: int, workers: int, trainer: str = "
                    "words": int(summary["words"]), "effective_words": int(summary["effective_words"])}
 
 
-def run_gensim(path: Path, sg: int, epochs: int, workers: int, seed: int = 1):
+def run_gensim(path: Path, sg: int, epochs: int, workers: int, seed: int = 1, **changes):
     from gensim.models import Word2Vec as GensimWord2Vec
 
     t0, c0 = time.perf_counter(), time.process_time()
-    model = GensimWord2Vec(sg=sg, epochs=epochs, workers=workers, seed=seed, **COMMON)
+    model = GensimWord2Vec(sg=sg, epochs=epochs, workers=workers, seed=seed, **{**COMMON, **changes})
     model.build_vocab(corpus_file=str(path))
     t1 = time.perf_counter()
     effective, raw = model.train(corpus_file=str(path), total_words=model.corpus_total_words,
@@ -102,6 +112,79 @@ def run_gensim(path: Path, sg: int, epochs: int, workers: int, seed: int = 1):
     t2, c2 = time.perf_counter(), time.process_time()
     return model, {"seconds": t2 - t0, "scan_seconds": t1 - t0, "train_seconds": t2 - t1, "cpu_seconds": c2 - c0,
                    "effective_words": int(effective), "raw_words": int(raw)}
+
+
+def build_c_tool(tmp: Path) -> Path | None:
+    """``word2vec.c`` from the anchors, compiled with its makefile's flags; ``None`` when absent or no compiler."""
+    src = ANCHOR / "word2vec.c"
+    if not src.is_file():
+        return None
+    exe = tmp / "word2vec-c"
+    r = subprocess.run(["gcc", str(src), "-o", str(exe), "-lm", "-pthread", "-O3", "-march=native", "-Wall",
+                        "-funroll-loops", "-Wno-unused-result"], capture_output=True, text=True)
+    return exe if r.returncode == 0 else None
+
+
+def run_c_tool(exe: Path, path: Path, sg: int, epochs: int, workers: int, *, hs: int = 0, negative: int = 5,
+               alpha: float | None = None):
+    """The C tool end to end (vocabulary + training + writing binary vectors); returns (keys, vectors, stats)."""
+    import resource
+
+    from wordlab.vectors import KeyedVectors
+
+    out = path.parent / "c-vectors.bin"
+    cmd = [str(exe), "-train", str(path), "-output", str(out), "-cbow", str(1 - sg), "-size",
+           str(COMMON["vector_size"]), "-window", str(COMMON["window"]), "-negative", str(negative), "-hs", str(hs),
+           "-sample", str(COMMON["sample"]), "-min-count", str(COMMON["min_count"]), "-threads", str(workers),
+           "-iter", str(epochs), "-binary", "1"]
+    if alpha is not None:
+        cmd += ["-alpha", str(alpha)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    kv = KeyedVectors.load(out)
+    keys = [k for k in kv.index_to_key if k != "</s>"]
+    vectors = np.stack([kv[k] for k in keys])
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return keys, vectors, {"seconds": seconds, "cpu_seconds": cpu}
+
+
+def three_tools(files: dict, sizes: dict, exe: Path | None, seeds: list[int], epochs: int, W: int, label: str,
+                ours: dict, theirs: dict, c_tool: dict, results: dict, rows: list, archs=(1, 0)) -> None:
+    """wordlab (``ours`` settings), gensim (``theirs``), the C tool (``c_tool``) on wikimix once: words/s, analogy, WS-353."""
+    words = sizes[1]
+    for sg in archs:
+        name = "skip-gram" if sg else "CBOW"
+        runs = {"wordlab": [], "gensim": [], "C tool": []}
+        c_run = None
+        for seed in seeds:
+            om, o = run_wordlab(files[1], sg, epochs, W, seed=seed, **ours)
+            runs["wordlab"].append(dict(evaluate(list(om.wv.index_to_key), om.wv.vectors), **o))
+            gm, g = run_gensim(files[1], sg, epochs, W, seed=seed, **theirs)
+            runs["gensim"].append(dict(evaluate(list(gm.wv.index_to_key), gm.wv.vectors), **g))
+            if exe is not None and c_run is None:  # no seed option: one run stands for every seed
+                keys, vectors, c = run_c_tool(exe, files[1], sg, epochs, W, **c_tool)
+                c_run = dict(evaluate(keys, vectors), **c)
+            if c_run is not None:
+                runs["C tool"].append(c_run)
+            for tool, rs in runs.items():  # each run as it comes (a cut run keeps what it measured)
+                if rs and rs[-1].get("_shown") != seed:
+                    r = rs[-1]
+                    print(f"  {label} {name} seed {seed} {tool}: {words * epochs / r['seconds']:,.0f} words/s, "
+                          f"analogy {100 * r['analogy']:.2f} %, WS-353 {r['ws353']:.3f}, {r['cpu_seconds']:.0f} CPU-s, "
+                          f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+        mean = {t: {k: float(np.mean([r[k] for r in rs])) for k in ("analogy", "ws353", "seconds", "cpu_seconds")}
+                for t, rs in runs.items() if rs}
+        results[f"{label}_{name}"] = {"epochs": epochs, "seeds": seeds, "words": words, "wordlab": ours,
+                                      "gensim": theirs, "c_tool": c_tool, "mean": mean, "runs": runs}
+        ref = mean.get("C tool")
+        for tool, m in mean.items():
+            speed = words * epochs / m["seconds"]
+            vs = f"{(ref['seconds'] / m['seconds']):.2f}x the C tool" if ref else ""
+            rows.append([f"{label} {name}, {epochs} epochs: {tool}", speed, f"{100 * m['analogy']:.2f}",
+                         f"{m['ws353']:.3f}", vs, f"{m['cpu_seconds']:.0f}"])
 
 
 def best(runs: list[dict]) -> dict:
@@ -152,8 +235,9 @@ def compile_times(tmp: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="throughput and quality only, one repeat")
-    ap.add_argument("--only", nargs="+", choices=("throughput", "quality", "scaling", "torch", "compile"),
-                    help="run only these parts")
+    ap.add_argument("--only", nargs="+", choices=("throughput", "quality", "scaling", "torch", "compile", "hs", "cbow"),
+                    help="run only these parts (hs and cbow run only when named)")
+    ap.add_argument("--epochs", type=int, default=5, help="epochs of the hs and cbow parts (default: 5)")
     ap.add_argument("--repeats", type=int, default=2, help="runs per throughput configuration (best is kept)")
     ap.add_argument("--workers", type=int, default=2, help="threads for both tools (default: 2)")
     ap.add_argument("--seeds", default="1,2,3", help="seeds of the quality runs, comma-separated (default: 1,2,3)")
@@ -172,6 +256,7 @@ def main() -> int:
     results: dict = {"settings": dict(COMMON, workers=W, repeats=repeats, max_line_words=MAX_LINE),
                      "machine": {"cpus": os.cpu_count(), "load_avg_start": os.getloadavg()[0]}}
     rows: list[list] = []
+    tool_rows: list[list] = []  # the hs / cbow parts: three tools side by side
     with tempfile.TemporaryDirectory(prefix="wordlab-w2v-bench-") as tmpdir:
         tmp = Path(tmpdir)
         files, sizes = {}, {}
@@ -238,6 +323,17 @@ def main() -> int:
                 rows.append([f"{name} 5 epochs: seconds end to end, mean", oq["seconds"], gq["seconds"],
                              gq["seconds"] / oq["seconds"], "report", ""])
 
+        if "hs" in parts or "cbow" in parts:
+            exe = build_c_tool(tmp)
+            if exe is None:
+                print(f"C tool not built ({ANCHOR}/word2vec.c or gcc missing): its rows are left out", file=sys.stderr)
+            if "hs" in parts:
+                pure = dict(hs=1, negative=0)
+                three_tools(files, sizes, exe, seeds, args.epochs, W, "hs", pure, pure, pure, results, tool_rows)
+            if "cbow" in parts:  # each tool's own default learning rate
+                three_tools(files, sizes, exe, seeds, args.epochs, W, "default-lr", {}, {}, {}, results, tool_rows,
+                            archs=(0,))
+
         if "scaling" in parts:
             one = [run_wordlab(files[5], 1, 1, 1)[1] for _ in range(repeats)]
             two = [run_wordlab(files[5], 1, 1, 2)[1] for _ in range(repeats)]
@@ -276,7 +372,12 @@ def main() -> int:
     results["machine"]["load_avg_end"] = os.getloadavg()[0]
     results["table"] = [[str(c) for c in r] for r in rows]
     headers = ["measurement", "wordlab", "gensim", "ratio / diff", "target", "status"]
-    print_table(rows, headers)
+    if rows:
+        print_table(rows, headers)
+    if tool_rows:
+        results["table_tools"] = [[str(c) for c in r] for r in tool_rows]
+        print_table(tool_rows, ["run (mean of seeds)", "words/s", "analogy % (30k)", "WS-353 rho", "speed",
+                                "CPU-s"])
     print(f"\nload average {results['machine']['load_avg_start']:.1f} -> {results['machine']['load_avg_end']:.1f} "
           f"on {os.cpu_count()} CPUs; CUDA: not used")
     sys.path.insert(0, str(ROOT))
