@@ -7,7 +7,8 @@ import time
 
 from wordlab.errors import ConfigError
 from wordlab.progress import byte_bar
-from wordlab.text import SPECIALS, Vocabulary
+from wordlab.text import SPECIALS
+from wordlab.text.shards import build_vocabulary, is_main
 
 from .common import add_corpus_args, check_at_least, corpus_from_args, peak_rss_mb, print_json, print_table
 from .configargs import add_deprecated_option
@@ -38,11 +39,12 @@ def run(args: argparse.Namespace) -> int:
     corpus = corpus_from_args(args)
     t0 = time.perf_counter()
     with byte_bar(corpus.total_bytes, desc="counting", enabled=args.progress) as bar:
-        vocab = Vocabulary.build(corpus, min_count=args.min_count, max_size=args.max_vocab,
+        vocab = build_vocabulary(corpus, min_count=args.min_count, max_size=args.max_vocab,  # torchrun: sharded
                                  specials=SPECIALS if args.specials else (), on_bytes=bar.update)
     seconds = time.perf_counter() - t0
     if args.output:
-        vocab.save(args.output)
+        if is_main():
+            vocab.save(args.output)
         if args.output == "-":  # the JSON is the output: no statistics after it
             return 0
     n_special = len(vocab.specials)

@@ -36,16 +36,24 @@ def w2v(out: Path) -> None:
 
 
 def count(out: Path) -> None:
+    import scipy.sparse
+
     from wordlab.cli import main
+    from wordlab.count.cooccurrence import cooccurrence_merged
+    from wordlab.text import build_vocab_and_ids, read_corpus
 
     corpus = str(out / "corpus.txt")
     for argv in (["vocab", corpus, "--min-count", "2", "-o", str(out / "vocab.2.json")],
                  ["train", "ppmi", corpus, "--min-count", "2", "--dim", "8", "--no-cache", "-o",
                   str(out / "ppmi.2.npz")],
-                 ["train", "glove", corpus, "--min-count", "2", "--dim", "8", "--epochs", "1", "--no-cache",
-                  "-o", str(out / "glove.2.npz")]):
+                 ["train", "glove", corpus, "--min-count", "2", "--dim", "8", "--epochs", "1", "--threads", "1",
+                  "--no-cache", "-o", str(out / "glove.2.npz")]):
         if main(["-q", *argv]) != 0:
             sys.exit(f"{argv[:2]} failed")
+    vocab, ids = build_vocab_and_ids(read_corpus(corpus), min_count=2, cache_dir=False)
+    m = cooccurrence_merged(ids, len(vocab), 4, weighting="harmonic", subsample=1e-3, counts=vocab.counts,
+                            total_words=vocab.total_words, seed=3)
+    scipy.sparse.save_npz(out / f"cooc.{distributed.rank()}.npz", m)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import socket
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -259,15 +258,17 @@ def merge_sparse(matrix: Any) -> Any:
     rank, in CSR form."""
     import scipy.sparse as sp
 
-    coo = sp.coo_matrix(matrix)
-    parts = gather_objects((coo.shape, coo.row, coo.col, coo.data))
+    csr = sp.csr_matrix(matrix)
+    csr.sum_duplicates()  # canonical: sums of canonical CSR matrices are linear merges, no sort
+    parts = gather_objects((csr.shape, csr.indptr, csr.indices, csr.data))
     shape = parts[0][0]
     if any(p[0] != shape for p in parts):
         raise ConfigError(f"ranks hold matrices of different shapes: {[p[0] for p in parts]}")
-    rows = np.concatenate([p[1] for p in parts])
-    cols = np.concatenate([p[2] for p in parts])
-    data = np.concatenate([p[3] for p in parts])
-    return sp.coo_matrix((data, (rows, cols)), shape=shape).tocsr()  # duplicates summed
+    total = None
+    for _, indptr, indices, data in parts:
+        part = sp.csr_matrix((data, indices, indptr), shape=shape)
+        total = part if total is None else total + part
+    return total
 
 
 class _TrainStep(nn.Module):

@@ -85,7 +85,7 @@ def _check_ids(ids: np.ndarray, vocab_size: int) -> np.ndarray:
 def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting: str = "uniform",
                  dynamic_window: bool = False, subsample: float | None = None, counts: np.ndarray | None = None,
                  total_words: int | None = None, seed: int = 0, chunk_tokens: int = CHUNK_TOKENS,
-                 progress: bool | None = None) -> sp.csr_matrix:
+                 progress: bool | None = None, shard: tuple[int, int] | None = None) -> sp.csr_matrix:
     """Symmetric co-occurrence matrix of a corpus given as word ids.
 
     Parameters
@@ -100,6 +100,9 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
     counts, total_words: word counts and corpus size for subsampling (default: from ``ids``).
     seed: seeds the subsampling draw.
     chunk_tokens: tokens per chunk (memory per chunk ≈ ``window · chunk_tokens · 16`` bytes).
+    shard: ``(rank, world)``: count only the pairs whose left word lies in part ``rank`` of ``world``
+        near-equal ranges of the (subsampled) stream, in float64 — the parts sum to the whole matrix
+        (:func:`cooccurrence_merged`).
 
     Returns
     -------
@@ -117,15 +120,19 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
     n = len(ids)
     uniform = bool(np.all(offsets == 1.0))
     total = sp.csr_matrix((V, V), dtype=np.float64)  # float64 sums stay exact past 2**24
-    with progress_bar(n, desc="counting co-occurrences", unit="tok", enabled=progress, unit_scale=True) as bar:
-        for start in range(0, n, chunk_tokens):
-            stop = min(start + chunk_tokens, n)
+    lo, hi = (0, n) if shard is None else (n * shard[0] // shard[1], n * (shard[0] + 1) // shard[1])
+    with progress_bar(hi - lo, desc="counting co-occurrences", unit="tok", enabled=progress, unit_scale=True) as bar:
+        for start in range(lo, hi, chunk_tokens):
+            stop = min(start + chunk_tokens, hi)
             part = _chunk_counts(ids, start, stop, V, offsets, uniform)
             if part is not None:
                 total = total + part  # canonical csr + csr: a linear merge
             bar.update(stop - start)
-    sym = (total + total.T).tocsr().astype(np.float32)  # C = A + Aᵀ: right and left contexts
+    sym = (total + total.T).tocsr()  # C = A + Aᵀ: right and left contexts
     del total
+    if shard is not None:  # a part: summed with the others in float64, then rounded once
+        return sym
+    sym = sym.astype(np.float32)
     sym.sum_duplicates()
     sym.sort_indices()
     log.info("co-occurrence: %d tokens, window %d, %d non-zeros", n, window, sym.nnz)
@@ -159,3 +166,18 @@ def _chunk_counts(ids: np.ndarray, start: int, stop: int, V: int, offsets: np.nd
     indptr = np.zeros(V + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=V), out=indptr[1:])
     return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(V, V))
+
+
+def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, **kwargs) -> sp.csr_matrix:
+    """:func:`cooccurrence`; under torchrun each process counts the pairs of its range of the id stream and
+    every process gets the sum (float64 parts, rounded to float32 once: the single-process matrix)."""
+    from ..text.shards import process_group
+
+    group = process_group()
+    if group is None:
+        return cooccurrence(ids, vocab_size, window, **kwargs)
+    part = cooccurrence(ids, vocab_size, window, shard=(group.rank(), group.world_size()), **kwargs)
+    sym = group.merge_sparse(part).astype(np.float32)
+    sym.sum_duplicates()
+    sym.sort_indices()
+    return sym

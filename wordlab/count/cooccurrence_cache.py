@@ -32,7 +32,7 @@ from ..errors import DataError
 from ..text.cache import _resolve, content_signature
 from ..text.reader import Corpus
 from ..text.vocab import Vocabulary
-from .cooccurrence import cooccurrence
+from .cooccurrence import cooccurrence_merged
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def cached_cooccurrence(corpus: Corpus | None, vocab: Vocabulary, ids: np.ndarra
                 return m, {"cached": True, "key": key}
             except DataError as e:
                 log.warning("ignoring the co-occurrence cache entry: %s", e)
-    m = cooccurrence(ids, len(vocab), window, weighting=weighting, dynamic_window=dynamic_window,
+    m = cooccurrence_merged(ids, len(vocab), window, weighting=weighting, dynamic_window=dynamic_window,
                      subsample=subsample or None, counts=vocab.counts if len(vocab.counts) else None,
                      total_words=vocab.total_words or None, seed=seed, progress=progress)
     if directory is not None:

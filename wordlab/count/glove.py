@@ -33,6 +33,7 @@ from ..atomic import atomic_write
 from ..errors import CheckpointError, ConfigError, DataError, WordlabError
 from ..text import Corpus, Vocabulary, build_vocab_and_ids, read_corpus
 from ..vectors import KeyedVectors
+from ..text.shards import is_main
 from .cooccurrence_cache import cached_cooccurrence
 from .glove_config import GloVeConfig
 from .glove_kernel import adagrad_slice, cost_slice
@@ -176,7 +177,7 @@ class GloVe:
                 log.info("glove epoch %d/%d: cost %.6f (%.1f s)", self.epochs_done, cfg.epochs, cost, seconds)
                 if on_epoch is not None:
                     on_epoch(self.epochs_done, cost, seconds)
-                if checkpoint is not None:
+                if checkpoint is not None and is_main():  # torchrun: rank 0 writes
                     self.save_checkpoint(checkpoint)
         self.stats.update({"train_seconds": round(time.perf_counter() - t_train, 3),
                            "seconds": round(time.perf_counter() - t0, 3), "threads": T})

@@ -15,6 +15,7 @@ from typing import Callable
 from ..atomic import atomic_write, check_output
 from ..errors import ConfigError
 from ..text import Corpus, read_corpus
+from ..text.shards import is_main
 from ..vectors import KeyedVectors
 from ..vectors.formats import format_from_path
 from .glove import GloVe
@@ -86,6 +87,6 @@ def train_glove(corpus: Corpus | str | os.PathLike | list, config: GloVeConfig |
     else:
         model = GloVe(config)
     model.fit(corpus, cache_dir=cache_dir, progress=progress, checkpoint=checkpoint, on_epoch=on_epoch)
-    if output is not None:
+    if output is not None and is_main():  # torchrun: every process counted its share; rank 0 writes
         save_vectors(model.wv, output, format)
     return model

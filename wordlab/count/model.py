@@ -28,7 +28,7 @@ from ..errors import ConfigError, DataError
 from ..limits import check_memory
 from ..text import Corpus, Vocabulary, build_vocab_and_ids, read_corpus
 from ..vectors import KeyedVectors
-from .cooccurrence import WEIGHTINGS, check_window, cooccurrence
+from .cooccurrence import WEIGHTINGS, check_window, cooccurrence_merged
 from .ppmi import check_ppmi_args, ppmi
 from .svd import SOLVERS, check_dim, svd_vectors
 
@@ -158,7 +158,7 @@ class PPMISVD:
         check_memory(pairs * 16 * 3 + v * (cfg.dim + cfg.oversample) * 8 * 4,
                      f"PPMI of {v:,} words, window {cfg.window}, dim {cfg.dim}")
 
-        C = cooccurrence(ids, len(words), cfg.window, weighting=cfg.weighting, dynamic_window=cfg.dynamic_window,
+        C = cooccurrence_merged(ids, len(words), cfg.window, weighting=cfg.weighting, dynamic_window=cfg.dynamic_window,
                          subsample=cfg.subsample or None, counts=vocab.counts if len(vocab.counts) else None,
                          total_words=vocab.total_words or None, seed=cfg.seed, progress=progress)
         t_count = time.perf_counter()

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..atomic import check_output
 from ..errors import ConfigError
 from ..text import Corpus
+from ..text.shards import is_main
 from ..vectors.formats import format_from_path
 from .model import PPMIConfig, PPMISVD
 
@@ -29,4 +30,6 @@ def train_ppmi(corpus: Corpus | str | os.PathLike | list, config: PPMIConfig | N
             [corpus] if isinstance(corpus, (str, os.PathLike)) else [c for c in corpus if isinstance(c, (str, Path))])
         check_output(output, inputs, binary=True, what="vectors file")
     model.fit(corpus, cache_dir=cache_dir, progress=progress)
-    return model, (model.save(output) if output is not None else None)
+    if output is None:
+        return model, None
+    return model, (model.save(output) if is_main() else PPMISVD.config_path(output))  # torchrun: rank 0 writes

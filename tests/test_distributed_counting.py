@@ -1,0 +1,71 @@
+"""Counting on several processes: shares of the blocks / of the id stream merged give exactly the
+single-process vocabulary and co-occurrence matrix — in-process for each share, then 2 processes over gloo
+through the verbs (`vocab`, `train ppmi`, `train glove`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+from wordlab.count.cooccurrence import cooccurrence
+from wordlab.text import Corpus, Vocabulary, build_vocab_and_ids, read_corpus
+from wordlab.text import reader as text_reader
+from wordlab.text.shards import count_shard, merge_shards
+
+sys.path.insert(0, os.path.dirname(__file__))
+from test_distributed_word2vec import _corpus, _run_ranks  # noqa: E402
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("world", [2, 3])
+def test_block_shares_merge_to_the_single_process_vocabulary(tmp_path, monkeypatch, compiled, world):
+    path = _corpus(tmp_path / "c.txt", 60_000)
+    monkeypatch.setattr(text_reader, "COMPILED_MIN_BYTES", 0 if compiled else 1 << 40)
+    corpus = Corpus(path, block_size=1 << 14)  # about 25 blocks
+    assert corpus.compiled_split == compiled
+    words, counts, total = merge_shards([count_shard(corpus, r, world) for r in range(world)])
+    for min_count, max_size in ((1, None), (3, 500)):
+        one = Vocabulary.build(corpus, min_count=min_count, max_size=max_size)
+        many, _ = Vocabulary.from_counts(words, counts, min_count=min_count, max_size=max_size, total_words=total)
+        assert many.itos == one.itos and np.array_equal(many.counts, one.counts)  # same ids, ties included
+        assert many.total_words == one.total_words
+
+
+@pytest.mark.parametrize("weighting,subsample", [("uniform", None), ("harmonic", 1e-3)])
+def test_stream_shares_sum_to_the_single_process_cooccurrences(tmp_path, weighting, subsample):
+    vocab, ids = build_vocab_and_ids(read_corpus(_corpus(tmp_path / "c.txt", 30_000)), min_count=2, cache_dir=False)
+    kw = dict(weighting=weighting, subsample=subsample, counts=vocab.counts, total_words=vocab.total_words, seed=3,
+              chunk_tokens=4096)
+    whole = cooccurrence(ids, len(vocab), 4, **kw)
+    parts = [cooccurrence(ids, len(vocab), 4, shard=(r, 3), **kw) for r in range(3)]
+    assert all(p.nnz for p in parts)
+    merged = (parts[0] + parts[1] + parts[2]).astype(np.float32).tocsr()
+    merged.sort_indices()
+    assert (merged != whole).nnz == 0
+
+
+def test_two_processes_count_through_the_verbs_exactly(tmp_path):
+    from wordlab.cli import main
+
+    corpus = _corpus(tmp_path / "corpus.txt", 40_000)
+    _run_ranks("count", tmp_path)
+    assert main(["-q", "vocab", str(corpus), "--min-count", "2", "-o", str(tmp_path / "vocab.1.json")]) == 0
+    assert main(["-q", "train", "ppmi", str(corpus), "--min-count", "2", "--dim", "8", "--no-cache", "-o",
+                 str(tmp_path / "ppmi.1.npz")]) == 0
+    assert (tmp_path / "vocab.2.json").read_text() == (tmp_path / "vocab.1.json").read_text()
+    stats = [json.loads((tmp_path / f"ppmi.{n}.npz.json").read_text())["stats"] for n in (1, 2)]
+    assert {k: stats[1][k] for k in ("words", "tokens", "nnz_cooccurrence", "nnz_ppmi")} == \
+        {k: stats[0][k] for k in ("words", "tokens", "nnz_cooccurrence", "nnz_ppmi")}
+    assert (tmp_path / "glove.2.npz").exists()
+    # the library call the verbs make: both processes hold exactly the single-process matrix
+    vocab, ids = build_vocab_and_ids(read_corpus(corpus), min_count=2, cache_dir=False)
+    whole = cooccurrence(ids, len(vocab), 4, weighting="harmonic", subsample=1e-3, counts=vocab.counts,
+                         total_words=vocab.total_words, seed=3)
+    for r in range(2):
+        assert (scipy.sparse.load_npz(tmp_path / f"cooc.{r}.npz") != whole).nnz == 0
