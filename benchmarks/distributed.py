@@ -10,7 +10,15 @@ Sections (``--only lm,allreduce,word2vec``; all by default):
 * ``allreduce`` — time of one ``all_reduce`` between 2 processes over loopback (gloo) for tensors the size
   of that LM's gradients and of word2vec tables (2·V·d floats), and the bandwidth it implies.
 * ``word2vec`` — single-thread skip-gram words/s on ``--w2v-words`` words of text8 (the per-core speed the
-  cost model scales).
+  cost model scales); then skip-gram (d=100, window 5, negative 5, min_count 5, ``--w2v-epochs`` epochs) on
+  wikimix: 1 process × 1 thread, 1 process × 2 threads and 2 processes × 1 thread (model averaging,
+  ``--sync-words`` default), training words/s and Google analogy (3CosAdd, restrict 30k); and a sweep of
+  ``sync_words`` on 2 processes (``--sync-sweep``; 0 = once per epoch) against the 1 × 1 analogy: how often
+  the processes must merge to stay within 0.5 point.
+* ``counting`` — vocabulary + co-occurrence counting (min_count 5, window 5, uniform) of wikimix × 5
+  (``--count-copies``): 1 process vs 2 processes, each counting its share of the blocks (vocabulary) and of
+  the id stream (co-occurrences), merged exactly on every process (merge time included; the id array is
+  encoded once beforehand, outside the timing).
 
 From these, the **cost model** (see the README): a ring all-reduce moves about ``2·S`` bytes per process
 for a tensor of ``S`` bytes, so a sync costs ``2·S / bandwidth``; it stays under 10 % of compute when
@@ -19,7 +27,7 @@ this one machine (loopback, 2 processes on 2 shared cores): no second machine is
 
 Prints tables and writes ``benchmarks/results/distributed.json``. Data: ``$WORDLAB_DATA`` or ``../shared/data``.
 
-    nice -n 10 python benchmarks/distributed.py [--only lm,allreduce,word2vec] [--steps 30] [--rounds 2]
+    nice -n 10 python benchmarks/distributed.py [--only lm,allreduce,word2vec,counting] [--steps 30] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -112,7 +120,58 @@ def worker_word2vec(words: int, out: Path) -> None:
                                "words_per_s": summary["words"] / seconds, "vocab": len(model.wv)}))
 
 
-WORKERS = {"lm": worker_lm, "allreduce": worker_allreduce, "word2vec": worker_word2vec}
+def worker_w2v_scale(spec: str, out: Path) -> None:
+    """One configuration of the wikimix rows (``spec``: JSON with threads, sync_words, epochs, cache)."""
+    from wordlab import distributed
+    from wordlab.evaluation import evaluate_word_analogies
+    from wordlab.text import read_corpus
+    from wordlab.word2vec import Word2Vec, Word2VecConfig
+
+    a = json.loads(spec)
+    distributed.init_from_env()
+    config = Word2VecConfig(sg=1, vector_size=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=a["epochs"],
+                            workers=a["threads"], seed=1, sync_words=a["sync_words"])
+    model = Word2Vec(config=config, progress=False, cache_dir=a["cache"])
+    model.build_vocab(read_corpus(DATA / "wikimix" / "wikimix.txt.gz"))
+    summary = model.train()  # words/s over all processes' words, merges included
+    if distributed.is_main():
+        acc = evaluate_word_analogies(model.wv, DATA / "analogy" / "questions-words.txt", restrict_vocab=30000)[0]
+        out.write_text(json.dumps({"words": int(summary["words"]), "seconds": summary["seconds"],
+                                   "words_per_s": summary["words_per_second"], "analogy": 100 * float(acc),
+                                   "vocab": len(model.vocab), "loss": summary["loss"],
+                                   "syncs": sum(h.get("syncs", 0) for h in model.history),
+                                   "sync_seconds": sum(h.get("sync_seconds", 0.0) for h in model.history)}))
+
+
+def worker_counting(spec: str, out: Path) -> None:
+    """Vocabulary (each process its share of the blocks) then co-occurrences (its range of the id stream),
+    merged on every process; ``spec``: JSON with the corpus files."""
+    from wordlab import distributed
+    from wordlab.count.cooccurrence import cooccurrence_merged
+    from wordlab.text import encode_corpus, read_corpus
+    from wordlab.text.shards import build_vocabulary
+
+    a = json.loads(spec)
+    distributed.init_from_env()
+    corpus = read_corpus(a["files"])
+    distributed.barrier()
+    t0 = time.perf_counter()
+    vocab = build_vocabulary(corpus, min_count=5)
+    t1 = time.perf_counter()
+    ids = encode_corpus(corpus, vocab, cache_dir=a["cache"])  # from the cache made before the timing
+    t2 = time.perf_counter()
+    C = cooccurrence_merged(ids, len(vocab), 5)
+    distributed.barrier()
+    t3 = time.perf_counter()
+    if distributed.is_main():
+        out.write_text(json.dumps({"tokens": vocab.total_words, "words": len(vocab), "nnz": int(C.nnz),
+                                   "vocab_seconds": t1 - t0, "cooccurrence_seconds": t3 - t2,
+                                   "seconds": (t1 - t0) + (t3 - t2), "sum": float(C.sum()),
+                                   "fingerprint": vocab.fingerprint()}))
+
+
+WORKERS = {"lm": worker_lm, "allreduce": worker_allreduce, "word2vec": worker_word2vec, "w2v_scale": worker_w2v_scale,
+           "counting": worker_counting}
 
 
 # ------------------------------------------------------------------ launching
@@ -178,6 +237,67 @@ def section_word2vec(a, tmp: Path, res: dict) -> None:
     table([["skip-gram, 1 thread, text8 head", w["words"], w["seconds"], w["words_per_s"]]],
           ["word2vec", "words", "seconds", "words/s"])
     res["word2vec"] = w
+    section_w2v_scaling(a, tmp, res)
+
+
+def section_w2v_scaling(a, tmp: Path, res: dict) -> None:
+    """wikimix skip-gram: 1x1, 1x2, 2x1 (words/s, analogy) and the sync_words sweep on 2 processes."""
+    if not (DATA / "wikimix" / "wikimix.txt.gz").exists():
+        print(f"skipped the wikimix rows: no {DATA / 'wikimix' / 'wikimix.txt.gz'}")
+        return
+    from wordlab.word2vec import Word2VecConfig
+
+    default_sync = Word2VecConfig().sync_words
+    cache = str(tmp / "w2v-cache")  # the id array is read once, then loaded by every run
+    runs = {}
+
+    def run(name: str, world: int, threads: int, sync_words: int) -> dict:
+        spec = json.dumps({"threads": threads, "sync_words": sync_words, "epochs": a.w2v_epochs, "cache": cache})
+        runs[name] = r = {**launch("w2v_scale", [spec], world, threads, tmp / "w2v-scale.json"),
+                          "processes": world, "threads": threads, "sync_words": sync_words if world > 1 else None}
+        print(f"  {name}: {r['words_per_s']:,.0f} words/s, analogy {r['analogy']:.2f} %", flush=True)
+        return r
+
+    base = run("1 process x 1 thread", 1, 1, default_sync)
+    run("1 process x 2 threads", 1, 2, default_sync)
+    run(f"2 processes x 1 thread (sync {default_sync:,})", 2, 1, default_sync)
+    for sync in (int(x) for x in a.sync_sweep.split(",") if x.strip()):
+        if sync != default_sync:
+            run(f"2 processes x 1 thread (sync {sync:,})", 2, 1, sync)
+    rows = [[n, r["words_per_s"], r["words_per_s"] / base["words_per_s"], r["analogy"],
+             r["analogy"] - base["analogy"], r["syncs"], r["sync_seconds"]] for n, r in runs.items()]
+    table(rows, [f"skip-gram wikimix, {a.w2v_epochs} epoch(s)", "words/s", "vs 1x1", "analogy %", "vs 1x1 (points)",
+                 "merges", "merge s (rank 0)"])
+    ok = [r["sync_words"] for r in runs.values() if r["sync_words"] is not None
+          and abs(r["analogy"] - base["analogy"]) <= 0.5]
+    print(f"  sync_words keeping analogy within 0.5 point of 1x1: {sorted(ok) or 'none measured'}")
+    res["word2vec_scaling"] = {"runs": runs, "epochs": a.w2v_epochs, "default_sync_words": default_sync,
+                               "sync_words_within_half_point": sorted(ok)}
+
+
+def section_counting(a, tmp: Path, res: dict) -> None:
+    """Vocabulary + co-occurrence counting of wikimix x N: 1 process vs 2 (each its share, merged exactly)."""
+    src = DATA / "wikimix" / "wikimix.txt.gz"
+    if not src.exists():
+        print(f"skipped counting: no {src}")
+        return
+    files = [str(src)] * a.count_copies  # the same file N times: the corpus read N times over
+    spec = json.dumps({"files": files, "cache": str(tmp / "count-cache")})
+    from wordlab.text import Vocabulary, encode_corpus, read_corpus
+
+    corpus = read_corpus(files)  # the id array cached once, outside the timing (both runs load it)
+    encode_corpus(corpus, Vocabulary.build(corpus, min_count=5), cache_dir=tmp / "count-cache")
+    runs = {name: launch("counting", [spec], world, 1, tmp / "count.json")
+            for name, world in (("1 process", 1), ("2 processes", 2))}
+    one, two = runs["1 process"], runs["2 processes"]
+    exact = one["fingerprint"] == two["fingerprint"] and one["nnz"] == two["nnz"] and one["sum"] == two["sum"]
+    table([[n, r["tokens"], r["vocab_seconds"], r["cooccurrence_seconds"], r["seconds"],
+            one["seconds"] / r["seconds"]] for n, r in runs.items()],
+          [f"counting wikimix x {a.count_copies} (min_count 5, window 5)", "tokens", "vocabulary s",
+           "co-occurrence s", "total s", "speed-up"])
+    print(f"  merged counts identical to one process's: {exact}")
+    res["counting"] = {"runs": runs, "copies": a.count_copies, "identical": exact,
+                       "speedup": one["seconds"] / two["seconds"]}
 
 
 def cost_model(res: dict) -> None:
@@ -210,6 +330,10 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=30, help="LM training windows per measured run")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--w2v-words", type=int, default=2_000_000)
+    p.add_argument("--w2v-epochs", type=int, default=2, help="epochs of the wikimix skip-gram rows")
+    p.add_argument("--sync-sweep", default="0,1000000,250000,10000",
+                   help="sync_words values for 2 processes beside the default (comma-separated; 0 = once per epoch)")
+    p.add_argument("--count-copies", type=int, default=5, help="wikimix read this many times over for counting")
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     p.add_argument("--sizes", help=argparse.SUPPRESS)
@@ -219,10 +343,12 @@ def main() -> int:
         out = Path(a.out)
         if a.worker == "allreduce":
             worker_allreduce([int(s) for s in a.sizes.split(",")], out)
+        elif a.worker in ("w2v_scale", "counting"):
+            WORKERS[a.worker](a.job_args[0], out)
         else:
             WORKERS[a.worker](int(a.job_args[0]), out)
         return 0
-    if not (DATA / "ptb" / "ptb.train.txt").exists():
+    if "lm" in a.only.split(",") and not (DATA / "ptb" / "ptb.train.txt").exists():
         print(f"skipped: no PTB data under {DATA}")
         return 0
     import tempfile
@@ -231,7 +357,8 @@ def main() -> int:
     res.update({"load_average_before": os.getloadavg(), "cores": os.cpu_count()})
     with tempfile.TemporaryDirectory() as d:
         for section in a.only.split(","):
-            {"lm": section_lm, "allreduce": section_allreduce, "word2vec": section_word2vec}[section](a, Path(d), res)
+            {"lm": section_lm, "allreduce": section_allreduce, "word2vec": section_word2vec,
+             "counting": section_counting}[section](a, Path(d), res)
     res["load_average_after"] = os.getloadavg()
     cost_model(res)
     from wordlab.atomic import atomic_write_text

@@ -87,7 +87,7 @@ class Word2VecConfig:
         "help": "fast: compiled multi-threaded CPU kernel; torch: mini-batches through the torch modules "
                 "(CUDA when available)", "choices": TRAINERS})
     batch_size: int = field(default=1024, metadata={"help": "centre words per mini-batch of the torch trainer"})
-    sync_words: int = field(default=1_000_000, metadata={
+    sync_words: int = field(default=50_000, metadata={
         "help": "several processes (torchrun, --nproc): words each process trains between two merges of the "
                 "processes' tables (rounded up to whole --batch-words jobs; 0 = once per epoch)"})
 
