@@ -13,8 +13,9 @@ then the state is expanded once with ``reorder_state(state, arange(B).repeat_int
 Each step takes each hypothesis's ``K`` best continuations, then the ``K`` best of those ``K·K``
 per sentence (the global top ``K`` are always among them), and reorders the state by the rows
 they extend. A finished hypothesis is carried unchanged (its only continuation is ``pad_id`` at
-log-prob 0); once all ``K`` beams of a sentence are finished nothing can change for it any more,
-so it leaves the batch. Hypotheses are ranked by ``log P(y|x) / |y|^α`` (length normalisation,
+log-prob 0) and runs no model step: the state holds the unfinished beams only, so a sentence whose
+last beam is still going costs one row, as in greedy search. Once all ``K`` beams of a sentence are
+finished nothing can change for it any more, so it leaves the batch. Hypotheses are ranked by ``log P(y|x) / |y|^α`` (length normalisation,
 ``α = length_penalty``; ``|y|`` counts ``<eos>``; Wu et al. 2016, arXiv 1609.08144, use a
 smoothed form of the same idea). With ``beam=1`` every step takes the arg-max, so it equals
 greedy search.
@@ -147,6 +148,7 @@ def beam_search(model: StepModel, state: State, tokens: torch.Tensor, *, eos_id:
     att = None
     best_hist, best_att = [None] * B, [None] * B                  # per original sentence, when it is done
     best_score = torch.zeros(B, device=dev)
+    act = torch.arange(B * K, device=dev)                         # (n,) beam rows the state holds: the unfinished
 
     def finalize(idx: torch.Tensor) -> None:
         """Record the best hypothesis of live sentences ``idx`` (rank ``log P / |y|^α``)."""
@@ -163,14 +165,19 @@ def beam_search(model: StepModel, state: State, tokens: torch.Tensor, *, eos_id:
         if t:
             logits, state = model.step(y, state)                  # (bK, V)
             w = step_attention(model, state)                      # (bK, …, S) or None
-        logp = F.log_softmax(logits.float(), dim=-1)              # (bK, V)
+        logp = F.log_softmax(logits.float(), dim=-1)              # (n, V): unfinished beams only
         k2 = min(K, logp.size(-1))
-        top_lp, top_tok = logp.topk(k2, dim=-1)                   # (bK, k2) best continuations of each beam
-        if t:  # a finished beam's only continuation is <pad> at log-prob 0
-            carry_lp = torch.full((k2,), float("-inf"), device=dev)
-            carry_lp[0] = 0.0
-            top_lp = torch.where(finished.unsqueeze(1), carry_lp, top_lp)
-            top_tok = torch.where(finished.unsqueeze(1), torch.full_like(top_tok, pad_id), top_tok)
+        top_lp, top_tok = logp.topk(k2, dim=-1)                   # (n, k2) best continuations of each beam
+        if act.numel() < b * K:  # a finished beam's only continuation is <pad> at log-prob 0 (it ran no step)
+            full_lp = torch.full((b * K, k2), float("-inf"), device=dev)
+            full_lp[:, 0] = 0.0
+            full_tok = torch.full((b * K, k2), pad_id, dtype=torch.long, device=dev)
+            full_lp[act], full_tok[act] = top_lp, top_tok
+            top_lp, top_tok = full_lp, full_tok
+            if w is not None:
+                full_w = w.new_zeros((b * K,) + tuple(w.shape[1:]))  # attention after <eos> is never shown
+                full_w[act] = w
+                w = full_w
         cand = (scores.unsqueeze(1) + top_lp).view(b, K * k2)     # (b, K·k2)
         new_scores, flat = cand.topk(K, dim=-1)                   # (b, K)
         base = (torch.arange(b, device=dev) * K).unsqueeze(1)     # (b, 1)
@@ -196,8 +203,11 @@ def beam_search(model: StepModel, state: State, tokens: torch.Tensor, *, eos_id:
                                                             (origin, tok, finished, out_len, hist, scores))
             att = None if att is None else att.index_select(0, keep)
             sent = sent.index_select(0, keep_s)
-        state = model.reorder_state(state, origin)
-        y = tok.unsqueeze(1)
+        rank = torch.full((b * K,), -1, dtype=torch.long, device=dev)   # beam row -> its row in the state
+        rank[act] = torch.arange(act.numel(), device=dev)
+        act = (~finished).nonzero().squeeze(1)                    # an unfinished beam extends an unfinished one
+        state = model.reorder_state(state, rank[origin.index_select(0, act)])
+        y = tok.index_select(0, act).unsqueeze(1)
     T = max(h.numel() for h in best_hist)
     hist_all = torch.full((B, T), pad_id, dtype=torch.long, device=dev)
     att_all = None if best_att[0] is None else best_att[0].new_zeros((B, T) + tuple(best_att[0].shape[1:]))
