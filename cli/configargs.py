@@ -207,10 +207,15 @@ def add_config_arguments(parser: argparse._ActionsContainer, config: type, *, ov
         shared = _existing(parser, flag)
         if shared is not None:  # the same idea in another config (another architecture): one flag, both read it
             table[f.name] = (shared.dest, default)
-            if default is not dataclasses.MISSING and default != shared.default and shared.help:
-                label = config.__name__.removesuffix("Config") or config.__name__
-                shared.help = f"{shared.help[:-1]}; {label}: {_show(default)})" if shared.help.endswith(")") \
-                    else f"{shared.help} ({label}: {_show(default)})"
+            meaning = md.get("help", "")
+            differs = bool(meaning) and meaning.split(" (")[0] not in (shared.help or "")
+            if shared.help and (differs or (default is not dataclasses.MISSING and default != shared.default)):
+                # one flag, two architectures: say what it means and defaults to for the other one too
+                label = getattr(config, "cli_label", "") or config.__name__.removesuffix("Config") or config.__name__
+                said = f"{label}: {meaning.replace('%', '%%')}, default {_show(default)}" if differs \
+                    else f"{label}: {_show(default)}"
+                shared.help = f"{shared.help[:-1]}; {said})" if shared.help.endswith(")") \
+                    else f"{shared.help} ({said})"
             continue
         tp, optional = _unwrap(hints[f.name])
         choices = tuple(md["choices"]) if md.get("choices") is not None else None

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import ClassVar, Iterator, NamedTuple
 
 import numpy as np
 import torch
@@ -57,6 +57,8 @@ class TransformerLMConfig:
     ``vocab_size=0`` is taken from the data. ``arch`` names the architecture in the checkpoint (``"lm"`` checkpoints hold either this or
     :class:`wordlab.lm.LMConfig`, which has no ``arch`` and means ``"rnn"``).
     """
+
+    cli_label: ClassVar[str] = "with --arch transformer"  # how shared flags' help names this architecture
 
     vocab_size: int = field(default=0, metadata={"cli": False})
     layers: int = field(default=4, metadata={"help": "Transformer blocks"})

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -35,6 +35,8 @@ ARCH = "transformer"
 @dataclass(frozen=True)
 class TransformerSeq2SeqConfig:
     """Hyper-parameters of :class:`TransformerSeq2Seq` (stored in ``seq2seq`` checkpoints with ``arch``)."""
+
+    cli_label: ClassVar[str] = "with --arch transformer"  # how shared flags' help names this architecture
 
     src_vocab: int = field(default=0, metadata={"cli": False})
     tgt_vocab: int = field(default=0, metadata={"cli": False})
