@@ -8,7 +8,9 @@
   -x-max 100 -iter E -threads 2 -binary 0 -model 2`` on the decompressed corpus; wall time end to end.
 * ``wordlab``   — ``wordlab train glove CORPUS --dim 100 --window 10 --x-max 100 --epochs E --threads 2
   --no-cache`` (counting included: no cache) in a subprocess; wall time end to end.
-* ``recipe``    — a candidate small-corpus setting (``RECIPE``; not yet measured), co-occurrences from the cache.
+* ``recipe``    — ``wordlab train glove --preset small-corpus`` (the small-corpus recipe found by
+  ``benchmarks/glove_search.py``: x_max 3, window 10, 10 epochs, W + W̃), co-occurrences from the cache the
+  ``wordlab`` part filled (same vocabulary and window), so its time is training + loading.
 * ``ppmi`` / ``sgns`` — PPMI-SVD (``wordlab train ppmi``, dim 100) and skip-gram (``wordlab train word2vec
   --sg``, dim 100, 5 epochs) on the same corpus, for Levy et al. 2015's comparison.
 
@@ -42,8 +44,6 @@ WS353 = DATA / "similarity" / "wordsim353.tsv"
 SIMLEX = DATA / "similarity" / "simlex999.txt"
 ANALOGY = DATA / "analogy" / "questions-words.txt"
 WORDLAB = [sys.executable, "-m", "wordlab.cli", "-q"]
-# a candidate small-corpus recipe, NOT yet measured (the search of issue 18 is still to do); part "recipe"
-RECIPE = {"window": 10, "x_max": 10.0, "epochs": 50, "lr": 0.05, "output": "w+c"}
 
 
 def evaluate(path: Path) -> dict:
@@ -121,13 +121,13 @@ def main() -> int:
             print("wordlab", rows["wordlab GloVe"], flush=True)
         if "recipe" in parts:
             out = work / "wordlab-glove-recipe.txt"
-            r = RECIPE
-            s = timed(WORDLAB + ["train", "glove", str(txt), "-o", str(out), "--dim", "100", "--window",
-                                 str(r["window"]), "--x-max", str(r["x_max"]), "--epochs", str(r["epochs"]),
-                                 "--lr", str(r["lr"]), "--output", r["output"], "--threads", "2"], env=env,
-                      stdout=subprocess.DEVNULL)
-            rows[f"wordlab GloVe recipe {r}"] = {"seconds": round(s, 1), **evaluate(out)}
-            print("recipe", rows[f"wordlab GloVe recipe {r}"], flush=True)
+            from wordlab.count.glove_config import PRESETS
+            r = PRESETS["small-corpus"]
+            s = timed(WORDLAB + ["train", "glove", str(txt), "-o", str(out), "--preset", "small-corpus", "--dim", "100",
+                                 "--threads", "2"], env=env, stdout=subprocess.DEVNULL)
+            name = f"wordlab GloVe --preset small-corpus (x_max {r['x_max']:g}, {r['epochs']} epochs)"
+            rows[name] = {"seconds": round(s, 1), **evaluate(out)}
+            print("recipe", rows[name], flush=True)
         if "ppmi" in parts:
             out = work / "ppmi.bin"
             s = timed(WORDLAB + ["train", "ppmi", str(txt), "-o", str(out), "--dim", "100"], env=env,

@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from wordlab.count.glove_config import GloVeConfig
+from wordlab.count.glove_config import PRESETS, GloVeConfig
 from wordlab.count.glove_train import train_glove
 from wordlab.errors import ConfigError
 
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="vectors file: .txt (GloVe text, no header), .vec (word2vec text), .bin or .npz")
     p.add_argument("--format", choices=("glove", "text", "bin", "npz"), help="vector format instead of the suffix's")
     add_config_arguments(p, GloVeConfig, overrides=OVERRIDES, group=p.add_argument_group("model"))
-    add_config_file_argument(p)
+    add_config_file_argument(p, presets=PRESETS)
     p.add_argument("--save-model", metavar="MODEL.npz",
                    help="checkpoint (parameters + AdaGrad state), rewritten after every epoch")
     p.add_argument("--resume", action="store_true", help="continue the run checkpointed in --save-model")

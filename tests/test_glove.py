@@ -184,3 +184,19 @@ def test_cli_train_glove(tmp_path, capsys):
                  "--epochs", "5", "--min-count", "1", "--save-model", str(tmp_path / "g.npz"), "--resume", "-q"]) == 0
     assert "resuming" in capsys.readouterr().out
     assert main(["train", "glove", str(tmp_path / "c.txt"), "-o", str(tmp_path / "v.xyz"), "-q"]) == 1
+
+
+def test_cli_small_corpus_preset(tmp_path):
+    from wordlab.cli import main
+    from wordlab.count.glove import GloVe
+    from wordlab.count.glove_config import PRESETS
+    _cluster_corpus(tmp_path / "c.txt", lines=60)
+    assert main(["train", "glove", str(tmp_path / "c.txt"), "-o", str(tmp_path / "v.txt"), "--preset", "small-corpus",
+                 "--dim", "5", "--epochs", "2", "--min-count", "1", "--threads", "1", "--save-model",
+                 str(tmp_path / "g.npz"), "--no-cache", "-q"]) == 0
+    cfg = GloVe.load_checkpoint(tmp_path / "g.npz").config
+    recipe = PRESETS["small-corpus"]
+    assert (cfg.x_max, cfg.window, cfg.lr, cfg.output) == (recipe["x_max"], recipe["window"], recipe["lr"],
+                                                          recipe["output"])
+    assert (cfg.epochs, cfg.dim, cfg.min_count) == (2, 5, 1)  # typed flags win over the preset
+    GloVeConfig(**recipe)  # the preset is a valid configuration
