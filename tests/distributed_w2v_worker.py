@@ -33,6 +33,13 @@ def w2v(out: Path) -> None:
     np.savez(out / f"tables.{r}.npz", W_in=run.model.W_in, W_out=run.model.W_out)
     (out / f"calls.{r}.json").write_text(json.dumps({"calls": calls, "summary": run.summary,
                                                      "history": run.model.history}))
+    # fastText: the n-gram buckets are rows of W_in, merged with it
+    from wordlab.fasttext import FastTextConfig, train_fasttext
+
+    ft = train_fasttext(str(out / "corpus.txt"), FastTextConfig(**{**json.loads((out / "config.json").read_text()),
+                                                                   "bucket": 5000, "epochs": 1}),
+                        cache_dir=False, progress=False)
+    np.savez(out / f"ft.{r}.npz", W_in=ft.model.W_in, W_out=ft.model.W_out, loss=ft.model.history[-1]["loss"])
 
 
 def count(out: Path) -> None:
