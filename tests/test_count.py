@@ -195,7 +195,7 @@ def test_model_rejects_tiny_vocab_and_large_dim_before_counting(tmp_path, monkey
     def boom(*a, **k):  # counting must not start
         raise AssertionError("cooccurrence called")
 
-    monkeypatch.setattr(model_mod, "cooccurrence", boom)
+    monkeypatch.setattr(model_mod, "cooccurrence_merged", boom)
     (tmp_path / "one.txt").write_text("spam " * 50, encoding="utf-8")
     with pytest.raises(DataError, match="only 1 distinct word"):
         PPMISVD(dim=2, min_count=1).fit(read_corpus(tmp_path / "one.txt"), cache_dir=False)
