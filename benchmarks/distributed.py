@@ -1,6 +1,6 @@
 """Benchmark: multi-process training on this machine (gloo over loopback) and the communication cost model.
 
-Sections (``--only lm,allreduce,word2vec``; all by default):
+Sections (``--only lm,allreduce,word2vec,counting``; all by default):
 
 * ``lm`` — training tokens/s of the PTB LSTM LM (2×200, BPTT 35, global batch 20, SGD lr 20, clip 0.25,
   dropout 0.2) on the shared loop (``LMTask`` + ``fit``): 1 process × 1 thread, 1 process × 2 threads and
@@ -326,7 +326,7 @@ def cost_model(res: dict) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="lm,allreduce,word2vec")
+    p.add_argument("--only", default="lm,allreduce,word2vec,counting")
     p.add_argument("--steps", type=int, default=30, help="LM training windows per measured run")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--w2v-words", type=int, default=2_000_000)
