@@ -129,7 +129,8 @@ def test_a_flag_shared_by_two_architectures_keeps_each_default():
     assert config_from_arguments(Other, args).dim == 32 and config_from_arguments(Toy, args).dim == 32
     assert explicitly_set(args, "dim") and not explicitly_set(args, "heads")
     assert defaults_of(p, Other) == {"dim": 64, "heads": 4} and defaults_of(p, Toy)["dim"] == 100
-    assert "vector size (default: 100; Other: 64)" in " ".join(p.format_help().split())
+    # the help says what the flag means and defaults to for the second architecture too
+    assert "vector size (default: 100; Other: model width, default 64)" in " ".join(p.format_help().split())
 
 
 def test_hand_written_deprecated_option(capsys):
