@@ -69,14 +69,14 @@ def train(tool: str, path: Path, sg: int, epochs: int, threads: int, seed: int):
 
     c = COMMON
     t0 = time.perf_counter()
-    if tool == "wordlab":
+    if tool in ("wordlab", "wordlab-pair"):  # wordlab-pair: the tool's per-pair skip-gram update (sg_update="pair")
         from wordlab.fasttext import FastText
         from wordlab.text import read_corpus
 
         model = FastText(progress=False, cache_dir=False, sg=sg, vector_size=c["dim"], window=c["ws"],
                          negative=c["neg"], min_n=c["minn"], max_n=c["maxn"], alpha=c["lr"], sample=c["t"],
                          min_count=c["minCount"], bucket=c["bucket"], ns_exponent=0.5, epochs=epochs,
-                         workers=threads, seed=seed)
+                         workers=threads, seed=seed, sg_update="pair" if tool == "wordlab-pair" else "window")
         model.build_vocab(read_corpus(path, eos=True))
         model.train()
         seconds = time.perf_counter() - t0
@@ -232,7 +232,8 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (quality is their mean)")
-    ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS))
+    ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS)
+                    + ", wordlab-pair (skip-gram with the tool's per-pair update, sg_update='pair')")
     ap.add_argument("--folds", type=int, default=10, help="supervised: cross-validation folds")
     ap.add_argument("--sup-epochs", type=int, default=5, help="supervised: epochs for both tools (the tool's default)")
     ap.add_argument("--output", default=str(RESULTS), help="JSON results file (sections are merged)")

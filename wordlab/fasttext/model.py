@@ -130,7 +130,8 @@ class FastText(Word2Vec):
         def job(chunk: np.ndarray, before: int, seed: int):
             return train_job(self.W_in, self.W_out, offsets, rows, chunk, t.sample_int, t.accept, t.alias, c.sg,
                              c.negative, c.window, c.alpha, c.min_alpha, before, max(total_words, 1), c.batch_words,
-                             seed, LOSS_EVERY, t.eos, self.W_hs, hs_offsets, hs_points, hs_labels, c.hs)
+                             seed, LOSS_EVERY, t.eos, self.W_hs, hs_offsets, hs_points, hs_labels, c.hs,
+                             c.sg_update == "pair")
 
         return job
 
