@@ -27,8 +27,8 @@ class FastTextConfig(Word2VecConfig):
     sg_update: skip-gram's update (:mod:`wordlab.fasttext.kernel`): ``"window"`` computes the centre
         word's vector once, shares ``negative`` noise words across its window and writes one summed
         gradient back (fast; the issue's documented deviation); ``"pair"`` is the tool's own update,
-        pair by pair with fresh noise words (about 4x slower; on wikimix at 5 epochs it reached the
-        tool's analogy accuracy where ``"window"`` stayed 19 points below).
+        pair by pair with fresh noise words (2.4x slower; on wikimix at 5 epochs it came within 1 point
+        of the tool's analogy accuracy where ``"window"`` stayed 19 points below).
     """
 
     min_n: int = field(default=3, metadata={"help": "shortest character n-gram (with the < > boundaries)"})

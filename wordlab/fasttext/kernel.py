@@ -34,10 +34,10 @@ as well (not a tool setting), the negative-sampling step follows for the same ce
 ``sg_update="pair"`` (:func:`_sg_pair`) is the tool's update itself: for every (centre, context) pair
 ``h`` is recomputed from the current rows, ``negative`` fresh noise words are drawn (never the
 context word, as the tool's ``getNegative``) and the gradient is written back before the next pair.
-Measured on wikimix (5 epochs, dim 100, 2 threads, seed 1, the benchmark's settings; the loads differed:
-2-9 during the window run, 4-6 during the pair run, 7-10 during the tool's), analogy % / RW ρ with OOV /
-WS-353: window 239k words/s, 28.3 / 0.280 / 0.443; pair 59k words/s, 47.2 / 0.366 / 0.502; the
-fastText tool 12.8k words/s, 47.8 / 0.370 / 0.516.
+Measured side by side (``benchmarks/fasttext.py --only unsupervised --seeds 1 --epochs 5 --tools
+wordlab,wordlab-pair,fasttext``: wikimix, dim 100, 2 threads, load 2-6), words/s / analogy % / RW ρ with
+OOV / WS-353: window 216.6k / 29.2 / 0.291 / 0.394; pair 91.8k / 47.0 / 0.368 / 0.501; the fastText
+tool 29.8k / 48.0 / 0.365 / 0.518.
 
 CBOW (``FastText::cbow``, no deviation): ``h`` is the mean over the subword rows of all context
 words, it predicts the centre against ``negative`` noise words, and every one of those rows gets
