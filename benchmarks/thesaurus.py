@@ -1,13 +1,16 @@
 """The thesaurus method beside counting and inference (DLfS-2 ch. 2–3) on word-similarity sets, and retrofitting.
 
-    nice -n 10 .venv/bin/python benchmarks/thesaurus.py --vectors sgns=/tmp/gbench/sgns.bin,ppmi=/tmp/gbench/ppmi.bin
+    nice -n 10 .venv/bin/python benchmarks/thesaurus.py --vectors sgns=/tmp/gbench/sgns.bin,ppmi=/tmp/gbench/ppmi.bin,\
+        fasttext=/tmp/gbench/ft.vec
 
 * WordNet (``path`` and ``wup``: best over same-POS synset pairs) vs each vector set (cosine) on SimLex-999,
   WS-353 and MEN: Spearman ρ over the pairs each method covers, and the coverage.
 * Retrofitting (Faruqui et al. 2015, 10 iterations) of each vector set to WordNet synonyms and to WN_all
   (synonyms + hypernyms + hyponyms): Spearman before and after on the same sets.
 
-The vectors come from ``benchmarks/glove.py --keep DIR`` (skip-gram and PPMI-SVD, 100-d, on wikimix).
+The vectors come from ``benchmarks/glove.py --keep DIR`` (skip-gram and PPMI-SVD, 100-d, on wikimix) and
+``wordlab train fasttext wikimix.txt.gz -o ft.vec --sg --dim 100 --epochs 5 --threads 2`` (fastText skip-gram;
+the ``.vec`` holds the vocabulary's vectors, so its coverage is the others').
 Results: ``benchmarks/results/thesaurus.json``. Needs WordNet (``wordnet-base``); skipped politely without it.
 """
 
