@@ -9,8 +9,8 @@
 * ``wordlab``   — ``wordlab train glove CORPUS --dim 100 --window 10 --x-max 100 --epochs E --threads 2
   --no-cache`` (counting included: no cache) in a subprocess; wall time end to end.
 * ``recipe``    — ``wordlab train glove --preset small-corpus`` (the small-corpus recipe found by
-  ``benchmarks/glove_search.py``: x_max 3, window 10, 10 epochs, W + W̃), co-occurrences from the cache the
-  ``wordlab`` part filled (same vocabulary and window), so its time is training + loading.
+  ``benchmarks/glove_search.py``: x_max 3, window 20, 10 epochs, W + W̃); its window differs from the
+  ``wordlab`` part's, so it counts its own co-occurrences (end to end).
 * ``ppmi`` / ``sgns`` — PPMI-SVD (``wordlab train ppmi``, dim 100) and skip-gram (``wordlab train word2vec
   --sg``, dim 100, 5 epochs) on the same corpus, for Levy et al. 2015's comparison.
 
@@ -125,7 +125,7 @@ def main() -> int:
             r = PRESETS["small-corpus"]
             s = timed(WORDLAB + ["train", "glove", str(txt), "-o", str(out), "--preset", "small-corpus", "--dim", "100",
                                  "--threads", "2"], env=env, stdout=subprocess.DEVNULL)
-            name = f"wordlab GloVe --preset small-corpus (x_max {r['x_max']:g}, {r['epochs']} epochs)"
+            name = f"wordlab GloVe --preset small-corpus (window {r['window']}, x_max {r['x_max']:g}, {r['epochs']} epochs)"
             rows[name] = {"seconds": round(s, 1), **evaluate(out)}
             print("recipe", rows[name], flush=True)
         if "ppmi" in parts:
