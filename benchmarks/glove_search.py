@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
 RESULTS = ROOT / "benchmarks" / "results" / "glove-search.jsonl"
 GRID = [{"x_max": 10, "epochs": 20, "at": [5, 10]}, {"x_max": 3, "epochs": 10, "at": [5]},
-        {"x_max": 1, "epochs": 10, "at": [5]}, {"window": 5, "x_max": 10, "epochs": 10, "at": [5]}]
+        {"x_max": 1, "epochs": 10, "at": [5]}, {"window": 5, "x_max": 10, "epochs": 10, "at": [5]},
+        {"window": 15, "x_max": 3, "epochs": 10, "at": [5]}, {"window": 20, "x_max": 3, "epochs": 10, "at": [5]}]
 
 
 def main() -> int:
