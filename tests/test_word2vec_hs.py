@@ -126,9 +126,13 @@ def test_tree_equals_the_fasttext_tools(tmp_path):
         ids = [ft.get_word_id(w) for w in text.split() + ["</s>"]]
         h = np.mean([ft.get_input_vector(i) for i in ids if i >= 0], 0)
         theirs = dict(zip(*ft.predict(text, k=-1, threshold=0.0)))
-        assert probs(h, lambda i: (tree.code(i), tree.point(i))) == pytest.approx(theirs, abs=2e-3), k
+        # the tool's tree search may leave out a label whose probability rounds away (its log adds 1e-5), and its
+        # multi-threaded training differs run to run: compare the labels it returns, nearly all of them
+        assert len(theirs) >= len(labels) - 2, theirs
+        ours = probs(h, lambda i: (tree.code(i), tree.point(i)))
+        assert {n: ours[n] for n in theirs} == pytest.approx(theirs, abs=2e-3), k
         other = probs(h, lambda i: (flipped.code(V - 1 - i), flipped.point(V - 1 - i)))
-        misfit += other != pytest.approx(theirs, abs=2e-3)
+        misfit += {n: other[n] for n in theirs} != pytest.approx(theirs, abs=2e-3)
     assert misfit >= 3  # the check can tell the tie rules apart
 
 
