@@ -49,8 +49,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..word2vec.kernel import (_MASK48, _job_alpha, _loss_tick, _next, _noise, _read_sentence, _sigmoid,
-                               _window_context, hs_update)
+from ..word2vec.kernel import (_MASK48, _job_alpha, _loss_tick, _next, _noise, _output_step, _read_sentence,
+                               _sigmoid, _window_context, hs_update)
 
 _JIT = dict(nogil=True, fastmath=True, cache=True, error_model="numpy")
 
@@ -70,17 +70,7 @@ def _sg_centre(W_in, W_out, rows, a, b, ctx, m, negs, nneg, alpha, h, e, want_lo
         h[d] *= inv
     loss = 0.0
     for j in range(m):  # positives: each context word
-        o = ctx[j]
-        f = np.float32(0.0)
-        for d in range(D):
-            f += h[d] * W_out[o, d]
-        p = _sigmoid(f)
-        g = (np.float32(1.0) - p) * alpha
-        if want_loss:
-            loss -= np.log(max(p, np.float32(1e-7)))
-        for d in range(D):
-            e[d] += g * W_out[o, d]
-            W_out[o, d] += g * h[d]
+        loss += _output_step(W_out, ctx[j], True, h, e, alpha, want_loss)
     for s in range(nneg):  # shared negatives, weighted by the pairs they stand for
         o = negs[s]
         mk = 0
@@ -182,22 +172,7 @@ def _sg_pair(W_in, W_out, rows, a, b, target, negs, nneg, W_hs, hs_offsets, hs_p
                           want_loss)
     if nneg > 0:
         for s in range(nneg + 1):
-            o = target if s == 0 else negs[s - 1]
-            f = np.float32(0.0)
-            for d in range(D):
-                f += h[d] * W_out[o, d]
-            p = _sigmoid(f)
-            if s == 0:
-                g = (np.float32(1.0) - p) * alpha
-                if want_loss:
-                    loss -= np.log(max(p, np.float32(1e-7)))
-            else:
-                g = -p * alpha
-                if want_loss:
-                    loss -= np.log(max(np.float32(1.0) - p, np.float32(1e-7)))
-            for d in range(D):
-                e[d] += g * W_out[o, d]
-                W_out[o, d] += g * h[d]
+            loss += _output_step(W_out, target if s == 0 else negs[s - 1], s == 0, h, e, alpha, want_loss)
     for k in range(a, b):
         r = rows[k]
         for d in range(D):
@@ -224,22 +199,7 @@ def _cbow_centre(W_in, W_out, rows, offsets, ctx, m, centre, negs, nneg, alpha, 
         h[d] *= inv
     loss = 0.0
     for s in range(nneg + 1):
-        o = centre if s == 0 else negs[s - 1]
-        f = np.float32(0.0)
-        for d in range(D):
-            f += h[d] * W_out[o, d]
-        p = _sigmoid(f)
-        if s == 0:
-            g = (np.float32(1.0) - p) * alpha
-            if want_loss:
-                loss -= np.log(max(p, np.float32(1e-7)))
-        else:
-            g = -p * alpha
-            if want_loss:
-                loss -= np.log(max(np.float32(1.0) - p, np.float32(1e-7)))
-        for d in range(D):
-            e[d] += g * W_out[o, d]
-            W_out[o, d] += g * h[d]
+        loss += _output_step(W_out, centre if s == 0 else negs[s - 1], s == 0, h, e, alpha, want_loss)
     for j in range(m):
         w = ctx[j]
         for k in range(offsets[w], offsets[w + 1]):

@@ -232,6 +232,30 @@ def sg_update(W_in, W_out, ctx, m, outs, nout, alpha, H, O, G, want_loss):
     return loss
 
 
+@njit(inline="always", **_JIT)
+def _output_step(W_out, o, positive, h, e, alpha, want_loss):
+    """One negative-sampling output row: label 1 for the positive word, 0 for a noise word. Accumulates the
+    input gradient in ``e``, updates ``W_out[o]`` from ``h``; returns the row's loss (0 unless ``want_loss``)."""
+    D = h.shape[0]
+    f = np.float32(0.0)
+    for d in range(D):
+        f += h[d] * W_out[o, d]
+    p = _sigmoid(f)
+    loss = 0.0
+    if positive:
+        g = (np.float32(1.0) - p) * alpha
+        if want_loss:
+            loss = -np.log(max(p, np.float32(1e-7)))
+    else:
+        g = -p * alpha
+        if want_loss:
+            loss = -np.log(max(np.float32(1.0) - p, np.float32(1e-7)))
+    for d in range(D):
+        e[d] += g * W_out[o, d]
+        W_out[o, d] += g * h[d]
+    return loss
+
+
 @njit(**_JIT)
 def cbow_update(W_in, W_out, ctx, m, outs, nout, alpha, h, e, want_loss):
     """One CBOW step: the mean of ``W_in[ctx[:m]]`` predicts ``outs[0]`` against ``outs[1:nout]``.
@@ -249,22 +273,7 @@ def cbow_update(W_in, W_out, ctx, m, outs, nout, alpha, h, e, want_loss):
         h[d] *= inv
     loss = 0.0
     for s in range(nout):
-        o = outs[s]
-        f = np.float32(0.0)
-        for d in range(D):
-            f += h[d] * W_out[o, d]
-        p = _sigmoid(f)
-        if s == 0:
-            g = (np.float32(1.0) - p) * alpha
-            if want_loss:
-                loss -= np.log(max(p, np.float32(1e-7)))
-        else:
-            g = -p * alpha
-            if want_loss:
-                loss -= np.log(max(np.float32(1.0) - p, np.float32(1e-7)))
-        for d in range(D):
-            e[d] += g * W_out[o, d]
-            W_out[o, d] += g * h[d]
+        loss += _output_step(W_out, outs[s], s == 0, h, e, alpha, want_loss)
     for j in range(m):
         c = ctx[j]
         for d in range(D):
