@@ -208,3 +208,26 @@ def test_cross_validate_reports_every_fold():
     assert sum(r["n"] for r in cv["folds"]) == 80 and np.sum(cv["confusion"]) == 80
     assert cv["accuracy"] == pytest.approx(np.mean([r["accuracy"] for r in cv["folds"]]))
     assert cv["accuracy"] > 0.7  # the lexicon words decide the label
+
+
+def test_pretrained_weights_fasttext_gives_oov_words_their_ngram_vectors():
+    """A fastText model (made by the tool) gives every MR-style word a row, OOV words from their n-grams
+    (the tool's get_word_vector); <unk> keeps its random row, <pad> stays zero."""
+    import json
+    from pathlib import Path
+
+    from wordlab.artifacts import load_vectors
+
+    data = Path(__file__).resolve().parent / "data" / "fasttext"
+    expected = json.loads((data / "expected.json").read_text(encoding="utf-8"))["tiny_sg"]
+    kv = load_vectors(data / "tiny_sg.bin")
+    oov = [w for w in ("anarchisms", "misspeled", "zzqx") if w not in kv.key_to_index]
+    assert oov and "the" in kv.key_to_index
+    vocab = build_vocab([["the"] + oov])
+    weights, coverage = pretrained_weights(vocab, kv)
+    assert coverage == 1.0
+    for w in ["the"] + oov:
+        assert np.allclose(weights[vocab.stoi[w]], expected["vectors"][w], atol=1e-6), w
+    rand, _ = pretrained_weights(vocab, KeyedVectors(["the"], np.ones((1, kv.vector_size), np.float32)))
+    assert np.array_equal(weights[vocab.stoi["<unk>"]], rand[vocab.stoi["<unk>"]])
+    assert not weights[0].any()

@@ -48,12 +48,19 @@ def build_vocab(texts: Sequence[list[str]], min_count: int = 1) -> Vocabulary:
 def pretrained_weights(vocab: Vocabulary, vectors, dim: int | None = None, seed: int = 0,
                        standardize: bool = False) -> tuple[np.ndarray, float]:
     """Embedding table for ``vocab`` from a ``KeyedVectors`` (OOV rows ``U(±0.25)``, ``<pad>`` zero) and the
-    fraction of non-special words found in the vectors (``standardize``: see ``embedding_matrix``)."""
+    fraction of non-special words found in the vectors (``standardize``: see ``embedding_matrix``).
+    Subword vectors (fastText) give every word outside their vocabulary its n-gram vector; the
+    special tokens (``<unk>``) keep a random row."""
     matrix, found = embedding_matrix(vocab.itos, vectors, dim, seed=seed, padding_idx=0, standardize=standardize)
-    words = len(vocab) - len(vocab.specials)
+    rand, _ = embedding_matrix(vocab.itos, None, matrix.shape[1], seed=seed, padding_idx=0)
+    special = set(vocab.specials)
+    specials = np.array([w in special for w in vocab.itos], dtype=bool)
+    matrix[specials], found[specials] = rand[specials], False
+    words = len(vocab) - int(specials.sum())
+    known = sum(1 for w in vocab.itos if w not in special and w in vectors.key_to_index)
     coverage = float(found.sum()) / max(words, 1)
-    log.info("vectors cover %d of %d vocabulary words (%.1f%%); the rest start uniform in ±0.25",
-             int(found.sum()), words, 100 * coverage)
+    log.info("vectors cover %d of %d vocabulary words (%.1f%%; %d from character n-grams); the rest start "
+             "uniform in ±0.25", int(found.sum()), words, 100 * coverage, int(found.sum()) - known)
     return matrix, coverage
 
 

@@ -38,7 +38,9 @@ def embedding_matrix(words: Sequence[str], vectors: Any | None, dim: int | None 
     """Rows for ``words`` (a vocabulary's ``itos``) from ``vectors`` (a ``KeyedVectors``), by word.
 
     Returns ``(matrix (V, D) float32, found (V,) bool)``: row ``i`` is ``vectors[words[i]]`` when the
-    word is there, else uniform in ``±scale`` (seeded); the ``padding_idx`` row is zero.
+    word is there, else uniform in ``±scale`` (seeded); the ``padding_idx`` row is zero. Subword
+    vectors (``FastTextKeyedVectors``, which have ``has_vector``) also give out-of-vocabulary words
+    their n-gram vector (``found`` is then True for them).
     ``dim`` must equal ``vectors.vector_size`` when both are given (:class:`ConfigError` otherwise).
 
     ``standardize``: first subtract the mean of all the vectors and rescale them so their entries
@@ -63,10 +65,18 @@ def embedding_matrix(words: Sequence[str], vectors: Any | None, dim: int | None 
         rows = np.fromiter((index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
         found = rows >= 0
         table = np.asarray(vectors.vectors, dtype=np.float32)
+        shift, factor = np.zeros((1, dim), np.float32), np.float32(1.0)
         if standardize:
-            centred = table - table.mean(axis=0, keepdims=True)
-            table = centred * np.float32(scale / np.sqrt(3.0) / max(float(centred.std()), 1e-12))
+            shift = table.mean(axis=0, keepdims=True)
+            factor = np.float32(scale / np.sqrt(3.0) / max(float((table - shift).std()), 1e-12))
+            table = (table - shift) * factor
         matrix[found] = table[rows[found]]
+        subword = getattr(vectors, "has_vector", None)  # fastText: a vector for any string from its n-grams
+        if subword is not None:
+            for i in np.flatnonzero(~found):
+                if i != padding_idx and subword(words[i]):
+                    matrix[i] = (np.asarray(vectors.get_vector(words[i]), np.float32) - shift[0]) * factor
+                    found[i] = True
     if padding_idx is not None:
         matrix[padding_idx] = 0.0
         found[padding_idx] = False
