@@ -40,7 +40,7 @@ def add_arguments(t: argparse.ArgumentParser) -> None:
             action.help = (action.help or "") + "; fasttext: the fastText classifier (wordlab.fasttext)"
     t.add_argument("--labelled", metavar="FILE", help="fastText: training lines in the tool's format "
                                                       "('__label__pos some words ...')")
-    add_config_arguments(t, FastTextClassifierConfig, exclude=("label",),
+    add_config_arguments(t, FastTextClassifierConfig, exclude=("label", "pretrained_vectors"),  # --vectors
                          group=t.add_argument_group("fastText (--arch fasttext)"))
 
 
@@ -57,6 +57,14 @@ def _data(args: argparse.Namespace):
 
 def run_train(args: argparse.Namespace) -> int:
     config = config_from_arguments(FastTextClassifierConfig, args)
+    vectors = None
+    if getattr(args, "vectors", None):  # the tool's -pretrainedVectors, read once for every fold
+        from dataclasses import replace
+
+        from wordlab.artifacts import load_vectors
+
+        config = replace(config, pretrained_vectors=str(args.vectors))
+        vectors = load_vectors(args.vectors)
     texts, labels = _data(args)
     folds = getattr(args, "folds", None)
     report: dict = {"examples": len(texts), "config": config.__dict__}
@@ -70,14 +78,15 @@ def run_train(args: argparse.Namespace) -> int:
         for k, test in enumerate(kfold_indices(y, folds, seed=config.seed)[:getattr(args, "run_folds", None)]):
             train = np.setdiff1d(np.arange(len(texts)), test)
             t0 = time.perf_counter()
-            clf, _ = FastTextClassifier.train([texts[i] for i in train], [labels[i] for i in train], config)
+            clf, _ = FastTextClassifier.train([texts[i] for i in train], [labels[i] for i in train], config,
+                                              vectors=vectors)
             accs.append(clf.test([texts[i] for i in test], [labels[i] for i in test]))
             if not args.json:
                 print(f"fold {k + 1}: accuracy {100 * accs[-1]:.2f} % ({time.perf_counter() - t0:.1f} s)")
         report["cv"] = {"folds": folds, "accuracy": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
                         "per_fold": accs}
     if args.output:
-        clf, stats = FastTextClassifier.train(texts, labels, config)
+        clf, stats = FastTextClassifier.train(texts, labels, config, vectors=vectors)
         clf.save(args.output)
         report["train"] = {**stats, "train_accuracy": clf.test(texts, labels), "saved": args.output}
     if not folds and not args.output:

@@ -92,3 +92,33 @@ def test_classify_cli_arch_fasttext(tmp_path, capsys):
     assert line["label"] in ("politics", "other") and 0 < line["probability"] <= 1
     assert main(["-q", "classify", "predict", str(DATA / "tiny_sup.ftz"), "café in zürich"]) == 0
     assert capsys.readouterr().out.startswith("other\t")
+
+
+def test_pretrained_vectors_set_every_words_row():
+    """``vectors`` (the tool's -pretrainedVectors): a fastText model gives every word a row, OOV ones from n-grams."""
+    from wordlab.artifacts import load_vectors
+    from wordlab.errors import ConfigError
+    from wordlab.fasttext.supervised import set_word_rows
+
+    kv = load_vectors(DATA / "tiny_sg.bin")
+    words = ["the", "anarchisms", "zzqx", EOS]
+    W = np.zeros((len(words), 10), np.float32)
+    assert set_word_rows(W, words, kv) == 3  # </s> keeps its row
+    for i, w in enumerate(words[:3]):
+        np.testing.assert_allclose(W[i], kv.get_vector(w), rtol=1e-6)
+    assert not W[3].any()
+    texts, labels = read_labelled(DATA / "labelled.txt")
+    clf, stats = FastTextClassifier.train(texts, labels, dim=10, bucket=2000, word_ngrams=2, epochs=5, vectors=kv)
+    assert stats["pretrained_words"] == len(clf.words) - 1
+    with pytest.raises(ConfigError, match="dimension 10 but the classifier's dim is 8"):
+        FastTextClassifier.train(texts, labels, dim=8, vectors=kv)
+
+
+def test_classify_cli_arch_fasttext_vectors(tmp_path, capsys):
+    from wordlab.cli import main
+
+    assert main(["-q", "classify", "train", "--arch", "fasttext", "--labelled", str(DATA / "labelled.txt"),
+                 "--folds", "2", "--vectors", str(DATA / "tiny_sg.bin"), "--dim", "10", "--bucket", "2000",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["config"]["pretrained_vectors"].endswith("tiny_sg.bin") and 0 <= report["cv"]["accuracy"] <= 1

@@ -49,6 +49,9 @@ class FastTextClassifierConfig:
     threads: int = field(default=1, metadata={"help": "training threads (Hogwild)", "aliases": ("--workers",)})
     seed: int = field(default=0, metadata={"help": "random seed"})
     label: str = field(default="__label__", metadata={"help": "label prefix"})
+    pretrained_vectors: str | None = field(default=None, metadata={
+        "help": "word vectors (any file wordlab reads: .vec, .bin, .npz) for the words' input rows (the tool's "
+                "-pretrainedVectors); a fastText model gives words outside its vocabulary their n-gram vectors"})
 
     def __post_init__(self) -> None:
         from wordlab.limits import check_numbers  # type, finiteness and range of every numeric field
@@ -89,6 +92,22 @@ def read_labelled(path: str | os.PathLike, label: str = "__label__") -> tuple[li
     if not texts:
         raise DataError(f"{path}: no labelled lines (expected '{label}name word word ...')")
     return texts, labels
+
+
+def set_word_rows(W_in: np.ndarray, words: Sequence[str], vectors, source: str | None = None) -> int:
+    """``W_in[i] = vectors[words[i]]`` for every word the vectors have (any string for subword vectors, which
+    have ``has_vector``); returns how many rows were set. The dimensions must agree."""
+    D = W_in.shape[1]
+    if int(vectors.vector_size) != D:
+        raise ConfigError(f"{source or 'the pre-trained vectors'} have dimension {vectors.vector_size} but the "
+                          f"classifier's dim is {D}; pass --dim {vectors.vector_size}")
+    has = getattr(vectors, "has_vector", None) or (lambda w: w in vectors.key_to_index)
+    done = 0
+    for i, w in enumerate(words):
+        if w != EOS and has(w):
+            W_in[i] = vectors.get_vector(w)
+            done += 1
+    return done
 
 
 def flatten(texts: Sequence[Sequence[str]], prefix: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -185,8 +204,14 @@ class FastTextClassifier:
     # ---- training --------------------------------------------------------------------------------
     @classmethod
     def train(cls, texts: Sequence[Sequence[str]], labels: Sequence[str | Sequence[str]],
-              config: FastTextClassifierConfig | None = None, **kwargs) -> tuple["FastTextClassifier", dict]:
-        """Train on token lists and their label(s); a label without the prefix gets it. Returns (model, stats)."""
+              config: FastTextClassifierConfig | None = None, vectors=None,
+              **kwargs) -> tuple["FastTextClassifier", dict]:
+        """Train on token lists and their label(s); a label without the prefix gets it. Returns (model, stats).
+
+        ``vectors`` (a ``KeyedVectors``, or ``config.pretrained_vectors`` read with
+        :func:`wordlab.artifacts.load_vectors`) sets the input rows of the words it has a vector for, as
+        the tool's ``-pretrainedVectors`` does; ``FastTextKeyedVectors`` have one for every word (n-grams).
+        """
         from .kernel import init_ngram_rows
         from .supervised_kernel import train_part
 
@@ -215,6 +240,11 @@ class FastTextClassifier:
         offsets, rows = model._csr(texts, flat)
         init_ngram_rows(W_in, np.arange(n, dtype=np.int32), 0, config.seed)  # the words' rows
         init_ngram_rows(W_in, rows, n, config.seed)  # the n-gram buckets the data uses
+        if vectors is None and config.pretrained_vectors:
+            from ..artifacts import load_vectors
+
+            vectors = load_vectors(config.pretrained_vectors)
+        pretrained = 0 if vectors is None else set_word_rows(W_in, words, vectors, config.pretrained_vectors)
         index = {y: i for i, y in enumerate(label_names)}
         label_offsets = np.zeros(len(texts) + 1, np.int64)
         np.cumsum([len(ys) for ys in label_sets], out=label_offsets[1:])
@@ -237,7 +267,7 @@ class FastTextClassifier:
         loss = sum(r[0] for r in results)
         updates = sum(r[1] for r in results)
         return model, {"loss": loss / max(updates, 1), "examples": len(texts), "words": n,
-                       "labels": len(label_names)}
+                       "labels": len(label_names), "pretrained_words": pretrained}
 
     # ---- prediction ------------------------------------------------------------------------------
     @property
