@@ -149,6 +149,7 @@ def unsupervised(args, rows: list, results: dict) -> None:
                 if proc.returncode or not line:
                     raise SystemExit(f"{tool} seed {seed} failed:\n{proc.stderr[-3000:]}")
                 r = json.loads(line[0][7:])
+                r["load_avg_1min"] = os.getloadavg()[0]  # at the end of this run (`uptime`'s first figure)
                 r["words_per_second"] = words * args.epochs / r["seconds"]
                 r["words_per_cpu_second"] = words * args.epochs / r["cpu_seconds"]
                 runs.append(r)
@@ -156,15 +157,27 @@ def unsupervised(args, rows: list, results: dict) -> None:
                       f"RW {r['rw_oov']:.3f}, WS {r['ws353']:.3f}", file=sys.stderr, flush=True)
     keys = ("words_per_second", "words_per_cpu_second", "seconds", "cpu_seconds", "analogy", "rw_oov", "rw_oov_skipped_pct", "rw_known",
             "rw_known_skipped_pct", "ws353", "vocab")
+    section = f"unsupervised_{name}"
+    header = {"words": words, "epochs": args.epochs, "threads": args.threads, "settings": COMMON}
+    previous = results.get(section)
+    if args.merge and previous:  # add this run's seeds to the stored ones (same corpus and settings only)
+        if any(previous.get(k) != v for k, v in header.items()):
+            raise SystemExit(f"--merge: the stored {section} was run with other settings "
+                             f"({ {k: previous.get(k) for k in header} }); rerun without --merge")
+        done = {(r["tool"], r["seed"]) for r in runs}
+        runs = [r for r in previous["runs"] if (r["tool"], r["seed"]) not in done] + runs
+        tools = list(dict.fromkeys([r["tool"] for r in runs]))
+        seeds = sorted({r["seed"] for r in runs})
     mean = {t: {k: float(np.mean([r[k] for r in runs if r["tool"] == t])) for k in keys} for t in tools}
-    results[f"unsupervised_{name}"] = {"words": words, "epochs": args.epochs, "threads": args.threads,
-                                       "seeds": seeds, "settings": COMMON, "mean": mean, "runs": runs}
+    for t in tools:
+        mean[t]["seeds"] = sorted(r["seed"] for r in runs if r["tool"] == t)
+    results[section] = {**header, "seeds": seeds, "mean": mean, "runs": runs}
     for t in tools:
         m = mean[t]
         ratio = m["words_per_second"] / mean["fasttext"]["words_per_second"] if "fasttext" in mean else float("nan")
         cpu_ratio = (m["words_per_cpu_second"] / mean["fasttext"]["words_per_cpu_second"] if "fasttext" in mean
                      else float("nan"))
-        rows.append([f"{name} {t}", f"{m['words_per_second']:,.0f}", f"{ratio:.2f}x",
+        rows.append([f"{name} {t} (seeds {','.join(map(str, m['seeds']))})", f"{m['words_per_second']:,.0f}", f"{ratio:.2f}x",
                      f"{m['words_per_cpu_second']:,.0f}", f"{cpu_ratio:.2f}x", f"{m['seconds']:.1f}",
                      f"{100 * m['analogy']:.2f}", f"{m['rw_oov']:.3f}", f"{m['rw_known']:.3f} ({m['rw_known_skipped_pct']:.0f}% skipped)",
                      f"{m['ws353']:.3f}"])
@@ -237,6 +250,9 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=10, help="supervised: cross-validation folds")
     ap.add_argument("--sup-epochs", type=int, default=5, help="supervised: epochs for both tools (the tool's default)")
     ap.add_argument("--output", default=str(RESULTS), help="JSON results file (sections are merged)")
+    ap.add_argument("--merge", action="store_true",
+                    help="unsupervised: add these seeds' runs to those stored in --output (same corpus, epochs, "
+                         "threads and settings; a rerun tool/seed replaces its stored run); means over all")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)

@@ -10,7 +10,7 @@ import pytest
 
 from wordlab.errors import ConfigError
 from wordlab.fasttext import FastText, FastTextConfig
-from wordlab.fasttext.kernel import _sg_pair
+from wordlab.fasttext.kernel import _sg_pairs, row_gain
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBERS = "one two three four five six seven eight nine".split()
@@ -20,27 +20,43 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def test_one_pair_is_the_tools_sgd_step():
-    """``FastText::skipgram`` for one pair: h = mean of the centre's rows; the target and each noise word
-    update their output rows with the old h; every centre row gets the summed input gradient."""
+def _tools_pairs(W_in, W_out, rows, ctx, negs, alpha):
+    """``FastText::skipgram`` for one centre word, literally: for each context word, h = mean of the
+    centre's rows *now*; the target and each noise word update their output rows with that h; then every
+    entry of the centre's row list gets the pair's summed input gradient (a repeated row once per entry)."""
+    W_in, W_out = W_in.astype(np.float64), W_out.astype(np.float64)
+    for j, target in enumerate(ctx):
+        h = W_in[rows].mean(0)
+        e = np.zeros(W_in.shape[1])
+        for o, label in [(target, 1.0)] + [(n, 0.0) for n in negs[j]]:
+            g = alpha * (label - _sigmoid(h @ W_out[o]))
+            e += g * W_out[o]
+            W_out[o] += g * h
+        for r in rows:
+            W_in[r] += e
+    return W_in, W_out
+
+
+@pytest.mark.parametrize("rows", [[3, 11, 17], [3, 11, 17, 11, 11, 5]])  # the second repeats a row (gain 11/6)
+def test_a_centre_words_pairs_are_the_tools_sgd_steps(rows):
+    """The rows are written once per centre word with ``h`` moved by ``gain * e`` after each pair: the same
+    weights as the tool's pair-by-pair writes, up to float32 rounding."""
     rng = np.random.default_rng(0)
-    W_in, W_out = rng.normal(size=(20, 6)).astype(np.float32), rng.normal(size=(8, 6)).astype(np.float32)
-    rows = np.array([3, 11, 17], np.int32)
-    negs = np.array([5, 2], np.int32)
-    alpha, target = 0.1, 1
-    h = W_in[rows].mean(0)
-    e = np.zeros(6)
-    out = W_out.copy()
-    for o, label in ((target, 1.0), (5, 0.0), (2, 0.0)):
-        g = alpha * (label - _sigmoid(h @ out[o]))
-        e += g * out[o]
-        out[o] += g * h
-    want_in = W_in.copy()
-    want_in[rows] += e
-    no = (np.zeros((0, 6), np.float32), np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
-    _sg_pair(W_in, W_out, rows, 0, 3, target, negs, 2, no[0], no[1], no[2], no[3], 0, np.float32(alpha),
-             np.empty(6, np.float32), np.empty(6, np.float32), False)
-    assert np.allclose(W_out, out, atol=1e-5) and np.allclose(W_in, want_in, atol=1e-5)
+    D = 6
+    W_in, W_out = rng.normal(size=(20, D)).astype(np.float32), rng.normal(size=(8, D)).astype(np.float32)
+    rows = np.array(rows, np.int32)
+    ctx = np.array([1, 4, 1, 6], np.int32)  # a context word may come twice
+    negs = np.array([[5, 2], [2, 2], [0, 7], [3, 5]], np.int32)  # a noise word may come twice in one pair
+    alpha = 0.3
+    want_in, want_out = _tools_pairs(W_in, W_out, rows, ctx, negs, alpha)
+    offsets = np.array([0, len(rows)], np.int64)
+    gain = row_gain(offsets, rows)
+    counts = np.unique(rows, return_counts=True)[1]
+    assert gain[0] == pytest.approx((counts ** 2).sum() / len(rows))
+    no = (np.zeros((0, D), np.float32), np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
+    _sg_pairs(W_in, W_out, rows, 0, len(rows), gain[0], ctx, len(ctx), negs, np.full(len(ctx), 2, np.int32), *no, 0,
+              np.float32(alpha), np.empty(D, np.float32), np.empty(D, np.float32), np.empty(D, np.float32), False)
+    assert np.abs(W_out - want_out).max() < 1e-5 and np.abs(W_in - want_in).max() < 1e-5
 
 
 @pytest.mark.parametrize("hs", [0, 1])

@@ -117,10 +117,12 @@ class FastText(Word2Vec):
 
     def _epoch_job(self, total_words: int):
         from ..word2vec.checks import check_hs_inputs
-        from .kernel import train_job
+        from .kernel import row_gain, train_job
 
         c, t = self.config, self.tables
         offsets, rows = self.subwords
+        pair = bool(c.sg) and c.sg_update == "pair"
+        gain = row_gain(offsets, rows) if pair else np.ones(0, np.float32)
         if c.hs:  # the tool's label at an inner node is the code bit itself
             hs_offsets, hs_points, hs_labels = check_hs_inputs(self.W_hs, self.tree, self.nwords, c.vector_size,
                                                                label_is_code=True)
@@ -131,7 +133,7 @@ class FastText(Word2Vec):
             return train_job(self.W_in, self.W_out, offsets, rows, chunk, t.sample_int, t.accept, t.alias, c.sg,
                              c.negative, c.window, c.alpha, c.min_alpha, before, max(total_words, 1), c.batch_words,
                              seed, LOSS_EVERY, t.eos, self.W_hs, hs_offsets, hs_points, hs_labels, c.hs,
-                             c.sg_update == "pair")
+                             pair, gain)
 
         return job
 
