@@ -11,10 +11,11 @@ Sections (``--only lm,allreduce,word2vec,counting``; all by default):
   of that LM's gradients and of word2vec tables (2·V·d floats), and the bandwidth it implies.
 * ``word2vec`` — single-thread skip-gram words/s on ``--w2v-words`` words of text8 (the per-core speed the
   cost model scales); then skip-gram (d=100, window 5, negative 5, min_count 5, ``--w2v-epochs`` epochs) on
-  wikimix: 1 process × 1 thread, 1 process × 2 threads and 2 processes × 1 thread (model averaging,
-  ``--sync-words`` default), training words/s and Google analogy (3CosAdd, restrict 30k); and a sweep of
-  ``sync_words`` on 2 processes (``--sync-sweep``; 0 = once per epoch) against the 1 × 1 analogy: how often
-  the processes must merge to stay within 0.5 point.
+  wikimix: 1 process × 1 thread, 1 process × 2 threads, 2 processes × 1 thread sharing one copy of the
+  tables (the default on one machine) and 2 processes × 1 thread with their own copies (as on two machines:
+  model averaging, ``--sync-words`` default), training words/s and Google analogy (3CosAdd, restrict 30k);
+  and a sweep of ``sync_words`` for own copies (``--sync-sweep``; 0 = once per epoch) against the 1 × 1
+  analogy: how often separate machines must merge to stay within 0.5 point.
 * ``counting`` — vocabulary + co-occurrence counting (min_count 5, window 5, uniform) of wikimix × 5
   (``--count-copies``): 1 process vs 2 processes, each counting its share of the blocks (vocabulary) and of
   the id stream (co-occurrences), merged exactly on every process (merge time included; the id array is
@@ -130,7 +131,8 @@ def worker_w2v_scale(spec: str, out: Path) -> None:
     a = json.loads(spec)
     distributed.init_from_env()
     config = Word2VecConfig(sg=1, vector_size=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=a["epochs"],
-                            workers=a["threads"], seed=1, sync_words=a["sync_words"])
+                            workers=a["threads"], seed=1, sync_words=a["sync_words"],
+                            shared_tables=a.get("shared", False))
     model = Word2Vec(config=config, progress=False, cache_dir=a["cache"])
     model.build_vocab(read_corpus(DATA / "wikimix" / "wikimix.txt.gz"))
     summary = model.train()  # words/s over all processes' words, merges included
@@ -251,19 +253,23 @@ def section_w2v_scaling(a, tmp: Path, res: dict) -> None:
     cache = str(tmp / "w2v-cache")  # the id array is read once, then loaded by every run
     runs = {}
 
-    def run(name: str, world: int, threads: int, sync_words: int) -> dict:
-        spec = json.dumps({"threads": threads, "sync_words": sync_words, "epochs": a.w2v_epochs, "cache": cache})
+    def run(name: str, world: int, threads: int, sync_words: int, shared: bool = False) -> dict:
+        spec = json.dumps({"threads": threads, "sync_words": sync_words, "epochs": a.w2v_epochs, "cache": cache,
+                           "shared": shared})
         runs[name] = r = {**launch("w2v_scale", [spec], world, threads, tmp / "w2v-scale.json"),
-                          "processes": world, "threads": threads, "sync_words": sync_words if world > 1 else None}
+                          "processes": world, "threads": threads, "shared_tables": shared and world > 1,
+                          "sync_words": sync_words if world > 1 and not shared else None}
         print(f"  {name}: {r['words_per_s']:,.0f} words/s, analogy {r['analogy']:.2f} %", flush=True)
         return r
 
     base = run("1 process x 1 thread", 1, 1, default_sync)
     run("1 process x 2 threads", 1, 2, default_sync)
-    run(f"2 processes x 1 thread (sync {default_sync:,})", 2, 1, default_sync)
+    run("2 processes x 1 thread, one machine (shared tables)", 2, 1, default_sync, shared=True)
+    # each process its own copy, as two machines would run: model averaging every sync_words words
+    run(f"2 processes x 1 thread, own copies (sync {default_sync:,})", 2, 1, default_sync)
     for sync in (int(x) for x in a.sync_sweep.split(",") if x.strip()):
         if sync != default_sync:
-            run(f"2 processes x 1 thread (sync {sync:,})", 2, 1, sync)
+            run(f"2 processes x 1 thread, own copies (sync {sync:,})", 2, 1, sync)
     rows = [[n, r["words_per_s"], r["words_per_s"] / base["words_per_s"], r["analogy"],
              r["analogy"] - base["analogy"], r["syncs"], r["sync_seconds"]] for n, r in runs.items()]
     table(rows, [f"skip-gram wikimix, {a.w2v_epochs} epoch(s)", "words/s", "vs 1x1", "analogy %", "vs 1x1 (points)",

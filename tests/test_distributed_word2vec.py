@@ -34,13 +34,16 @@ def _corpus(path: Path, words: int = 300_000) -> Path:
     return path
 
 
-def _run_ranks(job: str, out: Path, world: int = 2) -> None:
+def _run_ranks(job: str, out: Path, world: int = 2, machines: int = 1) -> None:
+    """``world`` processes as torchrun starts them on ``machines`` nodes (on this one host: the node rank,
+    ``GROUP_RANK``, keeps them apart as separate machines)."""
     port = distributed.free_port()
     procs = []
+    per = world // machines
     for r in range(world):
-        env = {**os.environ, "RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": str(world),
-               "LOCAL_WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
-               "OMP_NUM_THREADS": "1", "WORDLAB_DIST_TIMEOUT": "60",
+        env = {**os.environ, "RANK": str(r), "LOCAL_RANK": str(r % per), "WORLD_SIZE": str(world),
+               "LOCAL_WORLD_SIZE": str(per), "GROUP_RANK": str(r // per), "MASTER_ADDR": "127.0.0.1",
+               "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1", "WORDLAB_DIST_TIMEOUT": "60",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         procs.append(subprocess.Popen([sys.executable, str(WORKER), job, str(out)], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
@@ -60,23 +63,34 @@ def _overlap(a: list[set], b: list[set]) -> float:
     return float(np.mean([len(x & y) / len(x) for x, y in zip(a, b)]))
 
 
-def test_two_ranks_average_to_one_process_quality_with_identical_tables(tmp_path):
-    corpus = _corpus(tmp_path / "corpus.txt")
-    (tmp_path / "config.json").write_text(json.dumps(SETTINGS))
-    _run_ranks("w2v", tmp_path)
+# (processes, machines, shared_tables): every process its own copy, merged every 10k words (model averaging);
+# 2 processes on one machine sharing one copy (no merge); 2 machines of 2 processes, each machine one copy,
+# the machines merged every 10k words of each process
+MODES = {"averaging": (2, 1, False), "shared": (2, 1, True), "two-machines": (4, 2, True)}
 
-    # the processes end with the same tables (averaged at the end of every epoch), bit for bit
-    t0, t1 = (np.load(tmp_path / f"tables.{r}.npz") for r in range(2))
-    assert np.array_equal(t0["W_in"], t1["W_in"]) and np.array_equal(t0["W_out"], t1["W_out"])
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_several_processes_reach_one_process_quality_with_identical_tables(tmp_path, mode):
+    world, machines, shared = MODES[mode]
+    corpus = _corpus(tmp_path / "corpus.txt")
+    (tmp_path / "config.json").write_text(json.dumps({**SETTINGS, "shared_tables": shared}))
+    _run_ranks("w2v", tmp_path, world, machines)
+
+    # the processes end with the same tables (merged at the end of every epoch, or shared), bit for bit
+    t0, *others = (np.load(tmp_path / f"tables.{r}.npz") for r in range(world))
+    for t in others:
+        assert np.array_equal(t0["W_in"], t["W_in"]) and np.array_equal(t0["W_out"], t["W_out"])
     # only rank 0 wrote the vectors and the model (the checkpoint after each epoch, then the final files)
-    calls = [json.loads((tmp_path / f"calls.{r}.json").read_text()) for r in range(2)]
-    assert calls[1]["calls"] == [] and str(tmp_path / "vectors.npz") in calls[0]["calls"]
+    calls = [json.loads((tmp_path / f"calls.{r}.json").read_text()) for r in range(world)]
+    assert all(c["calls"] == [] for c in calls[1:]) and str(tmp_path / "vectors.npz") in calls[0]["calls"]
     assert calls[0]["calls"].count(str(tmp_path / "model.npz")) == SETTINGS["epochs"] + 1
     saved = Word2Vec.load(tmp_path / "model.npz")
     assert np.array_equal(saved.W_in, t0["W_in"])
     hist = calls[0]["history"]
     jobs = -(-hist[0]["words"] // 10_000)  # jobs of batch_words; each process merges after each of its own
-    assert [h["syncs"] for h in hist] == [-(-jobs // 2)] * SETTINGS["epochs"]
+    syncs = 1 if machines == 1 and shared else -(-jobs // world)  # one shared copy: one barrier per epoch
+    assert [h["syncs"] for h in hist] == [syncs] * SETTINGS["epochs"]
+    assert not list(Path("/dev/shm").glob("wordlab-tables-*")), "a shared-memory file was left behind"
 
     # one process: the reference (seed 1), and the 2 ranks' settings (seed 2) — how far two good runs differ
     def single(seed: int) -> Word2Vec:
@@ -105,9 +119,10 @@ def test_two_ranks_average_to_one_process_quality_with_identical_tables(tmp_path
     # overlap more than word2vec's, +1.3 % after 1 epoch; averaging the buckets instead of summing: +6.6 %)
     from wordlab.fasttext import FastText, FastTextConfig
 
-    f0, f1 = (np.load(tmp_path / f"ft.{r}.npz") for r in range(2))
+    f0, *others = (np.load(tmp_path / f"ft.{r}.npz") for r in range(world))
     assert f0["W_in"].shape == (len(ref.vocab) + 5000, SETTINGS["vector_size"])
-    assert np.array_equal(f0["W_in"], f1["W_in"]) and np.array_equal(f0["W_out"], f1["W_out"])
+    for f in others:
+        assert np.array_equal(f0["W_in"], f["W_in"]) and np.array_equal(f0["W_out"], f["W_out"])
     ft = FastText(config=FastTextConfig(**{**SETTINGS, "bucket": 5000, "epochs": 1}), progress=False, cache_dir=False)
     ft.build_vocab(read_corpus(corpus))
     ft.train()

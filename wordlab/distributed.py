@@ -177,13 +177,14 @@ def gather_objects(obj: Any) -> list:
     return out
 
 
-def all_reduce_(tensor: torch.Tensor, op: str = "sum") -> torch.Tensor:
-    """In-place sum (``op="sum"``) or mean (``"mean"``) of ``tensor`` over all ranks; returns it."""
+def all_reduce_(tensor: torch.Tensor, op: str = "sum", group: Any = None) -> torch.Tensor:
+    """In-place sum (``op="sum"``) or mean (``"mean"``) of ``tensor`` over all ranks (or the ranks of
+    ``group``, from :func:`new_group`); returns it."""
     if not is_distributed():
         return tensor
-    dist.all_reduce(tensor)
+    dist.all_reduce(tensor, group=group)
     if op == "mean":
-        tensor /= world_size()
+        tensor /= dist.get_world_size(group)
     elif op != "sum":
         raise ValueError(f"op must be sum or mean, not {op!r}")
     return tensor
@@ -194,6 +195,11 @@ def broadcast_(tensor: torch.Tensor, src: int = 0) -> torch.Tensor:
     if is_distributed():
         dist.broadcast(tensor, src=src)
     return tensor
+
+
+def new_group(ranks: Sequence[int]) -> Any:
+    """A process group of ``ranks`` (every rank must call this, members or not), with the job's timeout."""
+    return dist.new_group(ranks=sorted(ranks), timeout=timeout())
 
 
 def barrier() -> None:
@@ -253,21 +259,74 @@ def merge_counts(counts: Mapping[Any, int]) -> dict[Any, int]:
     return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def merge_sparse(matrix: Any) -> Any:
+def merge_sparse(matrix: Any, dtype: Any = None) -> Any:
     """Every rank's sparse matrix (``scipy.sparse``, same shape; e.g. co-occurrence counts) summed, on every
-    rank, in CSR form."""
+    rank, in canonical CSR form (``dtype``: of the result, after summing in the parts' own dtype).
+
+    Tensors, not pickled objects, cross between the ranks, in two steps: each rank receives from every
+    other the rows it owns (row ranges of near-equal non-zeros) and sums them; then the owned blocks are
+    gathered everywhere and stacked. Each rank sums about ``1/N`` of the matrix.
+    """
+    import numpy as np
     import scipy.sparse as sp
 
     csr = sp.csr_matrix(matrix)
     csr.sum_duplicates()  # canonical: sums of canonical CSR matrices are linear merges, no sort
-    parts = gather_objects((csr.shape, csr.indptr, csr.indices, csr.data))
-    shape = parts[0][0]
-    if any(p[0] != shape for p in parts):
-        raise ConfigError(f"ranks hold matrices of different shapes: {[p[0] for p in parts]}")
-    total = None
-    for _, indptr, indices, data in parts:
-        part = sp.csr_matrix((data, indices, indptr), shape=shape)
-        total = part if total is None else total + part
+    if not is_distributed():
+        return csr if dtype is None else csr.astype(dtype)
+    shapes = gather_objects(csr.shape)
+    if any(p != shapes[0] for p in shapes):
+        raise ConfigError(f"ranks hold matrices of different shapes: {shapes}")
+    rows, world, me = csr.shape[0], world_size(), rank()
+    row_nnz = torch.from_numpy(np.diff(csr.indptr).astype(np.int64))
+    dist.all_reduce(row_nnz)  # non-zeros per row over all ranks (an upper bound of the sum's)
+    cum = np.concatenate([[0], np.cumsum(row_nnz.numpy())])
+    bounds = np.searchsorted(cum, np.linspace(0, cum[-1], world + 1), side="left")
+    bounds[0], bounds[-1] = 0, rows
+    bounds = np.maximum.accumulate(bounds)
+
+    def piece(m: Any, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lo, hi = m.indptr[a], m.indptr[b]
+        return (m.indptr[a:b + 1] - lo).astype(np.int64), m.indices[lo:hi].astype(np.int32), m.data[lo:hi]
+
+    def gather_to(arrays: tuple, dst: int | None) -> list[tuple]:
+        """Every rank's ``(indptr, indices, data)`` on rank ``dst`` (``None``: on every rank); padded to one size."""
+        sizes = torch.tensor([len(x) for x in arrays], dtype=torch.int64)
+        all_sizes = [torch.zeros_like(sizes) for _ in range(world)]
+        dist.all_gather(all_sizes, sizes)
+        out = []
+        for k, x in enumerate(arrays):
+            n = max(int(s[k]) for s in all_sizes)
+            t = torch.zeros(n, dtype=torch.from_numpy(x[:0]).dtype)
+            t[:len(x)] = torch.from_numpy(np.ascontiguousarray(x))
+            if dst is None:
+                bufs = [torch.empty_like(t) for _ in range(world)]
+                dist.all_gather(bufs, t)
+            else:
+                bufs = [torch.empty_like(t) for _ in range(world)] if me == dst else None
+                dist.gather(t, bufs, dst=dst)
+            out.append(bufs)
+        if dst is not None and me != dst:
+            return []
+        return [tuple(out[k][r][:int(all_sizes[r][k])].numpy() for k in range(len(arrays))) for r in range(world)]
+
+    own = None
+    for q in range(world):  # rank q receives every rank's rows bounds[q] .. bounds[q+1]
+        a, b = int(bounds[q]), int(bounds[q + 1])
+        got = gather_to(piece(csr, a, b), q)
+        if q == me:
+            for indptr, indices, data in got:
+                part = sp.csr_matrix((data, indices, indptr), shape=(b - a, csr.shape[1]))
+                own = part if own is None else own + part
+    own.sum_duplicates()
+    if dtype is not None:
+        own = own.astype(dtype)
+    blocks = gather_to((own.indptr.astype(np.int64), own.indices.astype(np.int32), own.data), None)
+    indptr = [blocks[0][0]]
+    for r in range(1, world):
+        indptr.append(blocks[r][0][1:] + indptr[-1][-1])
+    total = sp.csr_matrix((np.concatenate([b[2] for b in blocks]), np.concatenate([b[1] for b in blocks]),
+                           np.concatenate(indptr)), shape=csr.shape)
     return total
 
 

@@ -177,7 +177,6 @@ def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, **kwa
     if group is None:
         return cooccurrence(ids, vocab_size, window, **kwargs)
     part = cooccurrence(ids, vocab_size, window, shard=(group.rank(), group.world_size()), **kwargs)
-    sym = group.merge_sparse(part).astype(np.float32)
-    sym.sum_duplicates()
+    sym = group.merge_sparse(part, dtype=np.float32)  # summed in float64, rounded once
     sym.sort_indices()
     return sym

@@ -289,6 +289,19 @@ class Word2Vec(GensimAttributes):
             parallel.start(self, ids)
             show = show if parallel.is_main() else False
         workers = c.workers or (parallel.default_workers() if several else num_threads())
+        try:
+            summary = self._train_epochs(first, total_epochs, ids, run_words, workers, show, callbacks, checkpoint,
+                                         on_epoch)
+        except BaseException:
+            if several:
+                parallel.finish(self, wait=False)
+            raise
+        if several:
+            parallel.finish(self)  # private copies of tables that were shared with this machine's processes
+        return summary
+
+    def _train_epochs(self, first, total_epochs, ids, run_words, workers, show, callbacks, checkpoint,
+                      on_epoch) -> dict:
         summary = {"words": 0, "effective_words": 0, "seconds": 0.0, "loss": float("nan")}
         self.running_training_loss = 0.0
         fire(callbacks, "on_train_begin", self)
