@@ -12,7 +12,7 @@ from wordlab.errors import DataError
 from wordlab.tensor import set_threads
 from wordlab.training import TrainConfig
 
-from . import classify_fasttext
+from . import classify_fasttext, classify_nbsvm
 from .common import add_device_args, print_json, print_table
 from .configargs import add_config_arguments, add_config_file_argument, config_from_arguments
 
@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arguments(t, TrainConfig, overrides=TRAIN_DEFAULTS, group=t.add_argument_group("training"))
     add_device_args(t)
     classify_fasttext.add_arguments(t)  # --arch fasttext and its flags
+    classify_nbsvm.add_arguments(t)  # --arch nbsvm and its flags
     t.add_argument("--json", action="store_true", help="print the results as JSON")
     t.set_defaults(func=run_train)
 
@@ -68,6 +69,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     if args.model == classify_fasttext.ARCH:
         return classify_fasttext.run_train(args)
+    if args.model == classify_nbsvm.ARCH:
+        return classify_nbsvm.run_train(args)
     config = config_from_arguments(ClassifierConfig, args)
     options = config_from_arguments(ClassifierTrainingConfig, args)
     train_cfg = config_from_arguments(TrainConfig, args)
@@ -102,6 +105,8 @@ def run_train(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     if classify_fasttext.is_fasttext_model(args.model):
         return classify_fasttext.run_predict(args)
+    if classify_nbsvm.is_nbsvm_model(args.model):
+        return classify_nbsvm.run_predict(args)
     clf = load_classifier(args.model, device=args.device)
     if not args.text or args.text == ["-"]:
         texts = [line.rstrip("\r\n") for line in sys.stdin]
@@ -125,6 +130,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
     if classify_fasttext.is_fasttext_model(args.model):
         return classify_fasttext.run_eval(args)
+    if classify_nbsvm.is_nbsvm_model(args.model):
+        return classify_nbsvm.run_eval(args)
     rep = evaluate_classifier(args.model, pos=args.pos, neg=args.neg, tsv=args.tsv, device=args.device)
     if args.json:
         print_json(rep)
