@@ -2,6 +2,17 @@
 
     .venv/bin/python benchmarks/classify.py                       # 10 folds, every setting
     .venv/bin/python benchmarks/classify.py --run-folds rand=3    # fewer folds for a costly setting
+    nice -n 10 .venv/bin/python benchmarks/classify.py --dim 100 --settings nbsvm,fasttext,fasttext-subword \
+        --out benchmarks/results/classify-linear.json           # the linear classifiers (seconds per fold)
+    nice -n 10 .venv/bin/python benchmarks/classify.py --dim 100 --settings cnn-static-subword --run-folds \
+        cnn-static-subword=2 --out benchmarks/results/classify-cnn-sub.json   # TextCNN on fastText vectors
+
+Subword settings (``*-subword``) use fastText skip-gram vectors trained on wikimix by ``wordlab train
+fasttext`` with the tool's settings and its per-pair update (``--sg-update pair``), cached as
+``benchmarks/cache/wikimix-ft-pair-d{dim}-e5.bin``: every MR word gets a vector (from its character
+n-grams when wikimix never has it 5 times). ``nbsvm`` is ``--arch nbsvm`` (Wang & Manning 2012, bigrams,
+beta 0.25, C 1; their MR figure 79.4); ``fasttext`` is ``--arch fasttext`` (bigrams, ``--ft-epochs``,
+lr 0.1), ``fasttext-subword`` the same with the subword vectors as its words' input rows.
 
 Data: ``../shared/data/mr/`` (Pang & Lee 2005) and ``../shared/data/wikimix/wikimix.txt.gz`` (3.5M words)
 beside the repository, or ``$WORDLAB_DATA``; absent → "skipped" and exit 0. The word vectors
@@ -46,8 +57,45 @@ SETTINGS = {
     "mlp-non-static": ("mlp", "non-static", "wordlab"),
     "mlp-rand": ("mlp", "rand", None),
     "cnn-static-gensim": ("textcnn", "static", "gensim"),  # reference vectors (not run by default)
+    "cnn-static-subword": ("textcnn", "static", "fasttext"),
+    "cnn-non-static-subword": ("textcnn", "non-static", "fasttext"),
+    "nbsvm": ("nbsvm", None, None),
+    "fasttext": ("fasttext", None, None),
+    "fasttext-subword": ("fasttext", None, "fasttext"),
 }
-KIM = {"cnn-rand": 76.1, "cnn-static": 81.0, "cnn-non-static": 81.5}
+KIM = {"cnn-rand": 76.1, "cnn-static": 81.0, "cnn-non-static": 81.5, "cnn-static-subword": 81.0,
+       "cnn-non-static-subword": 81.5, "nbsvm": "79.4 (W&M)"}
+FT_PARAMS = dict(sg=1, sg_update="pair", window=5, negative=5, min_count=5, sample=1e-4, ns_exponent=0.5, alpha=0.05,
+                 min_n=3, max_n=6, bucket=2_000_000, seed=1)  # the fastText tool's settings (benchmarks/fasttext.py)
+
+
+def fasttext_vectors(corpus: Path, dim: int, threads: int) -> tuple:
+    """fastText subword vectors (``FastTextKeyedVectors``) on ``corpus``, cached as the tool's ``.bin``."""
+    from wordlab.artifacts import load_vectors
+
+    cache = ROOT / "benchmarks" / "cache" / f"{corpus.name.split('.')[0]}-ft-pair-d{dim}-e5.bin"
+    params = dict(vector_size=dim, epochs=5, **FT_PARAMS)
+    info = {"source": "fasttext", "model": "fastText skip-gram (pair update)", "corpus": str(corpus),
+            "cache": str(cache.relative_to(ROOT)), **params, "window": 5, "negative": 5,
+            "command": f"wordlab train fasttext {corpus} -o {cache.relative_to(ROOT)} --sg --sg-update pair --dim {dim} "
+                       "--window 5 --negative 5 --min-count 5 --sample 1e-4 --ns-exponent 0.5 --lr 0.05 --epochs 5 "
+                       f"--threads {threads} --seed 1 --min-n 3 --max-n 6 --bucket 2000000"}
+    meta = cache.with_suffix(".json")
+    if not cache.exists():
+        from wordlab.fasttext import FastText
+
+        t0 = time.perf_counter()
+        model = FastText(str(corpus), workers=threads, **params)
+        model.save_facebook(cache)
+        atomic_write_text(meta, json.dumps({"train": {"train_seconds": round(time.perf_counter() - t0, 1)}}))
+        info["cached"] = False
+    else:
+        info["cached"] = True
+    if meta.exists():
+        info.update(json.loads(meta.read_text())["train"])
+    kv = load_vectors(cache)
+    info["words_in_vocab"] = len(kv)
+    return kv, info
 
 
 def data_dir() -> Path:
@@ -67,6 +115,8 @@ def train_vectors(source: str, corpus: Path, dim: int, epochs: int, threads: int
         info["cached"] = True
         return kv, info
     t0 = time.perf_counter()
+    if source == "fasttext":
+        return fasttext_vectors(corpus, dim, threads)
     if source == "wordlab":
         from wordlab.word2vec import Word2Vec
 
@@ -85,6 +135,49 @@ def train_vectors(source: str, corpus: Path, dim: int, epochs: int, threads: int
     atomic_write_text(cache.with_suffix(".json"), json.dumps({"train": train, "params": params}))
     info["cached"] = False
     return kv, info
+
+
+def linear_cv(model: str, data, args, run_folds: int | None, kv=None) -> dict:
+    """k-fold CV of ``--arch nbsvm`` / ``--arch fasttext`` on the folds :func:`cross_validate` uses."""
+    import numpy as np
+
+    from wordlab.classify.cv import kfold_indices
+    from wordlab.evaluation.classification import classification_report
+
+    names = [data.label_names[y] for y in data.labels]
+    parts = kfold_indices(data.labels, args.folds, args.seed)
+    rows = []
+    for f, test in enumerate(parts[:run_folds or args.folds]):
+        train = np.setdiff1d(np.arange(len(data)), test, assume_unique=True)
+        train = np.random.default_rng(f).permutation(train)  # fastText reads in order: MR files are sorted by label
+        texts, labels = [data.texts[i] for i in train], [names[i] for i in train]
+        t0 = time.perf_counter()
+        if model == "nbsvm":
+            from wordlab.classify.nbsvm import NBSVM
+
+            clf = NBSVM.train(texts, labels, word_ngrams=2)
+            pred, _ = clf.predict([data.texts[i] for i in test])
+            epochs = 0
+        else:
+            from wordlab.fasttext import FastTextClassifier
+
+            clf, _ = FastTextClassifier.train(texts, labels, vectors=kv, dim=args.dim, lr=args.ft_lr,
+                                              epochs=args.ft_epochs, word_ngrams=2, seed=args.seed + f)
+            pred = [ls[0].removeprefix("__label__") for ls in clf.predict([data.texts[i] for i in test])[0]]
+            epochs = args.ft_epochs
+        seconds = time.perf_counter() - t0
+        y_pred = np.array([data.label_names.index(p) for p in pred])
+        rep = classification_report(data.labels[test], y_pred, len(data.label_names))
+        rep.update({"fold": f, "seconds": round(seconds, 2), "epochs": epochs})
+        rows.append(rep)
+    acc = np.array([r["accuracy"] for r in rows])
+    return {"folds": rows, "folds_run": len(rows), "folds_total": args.folds, "accuracy": float(acc.mean()),
+            "accuracy_std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+            "macro_f1": float(np.mean([r["macro_f1"] for r in rows])),
+            "confusion": np.sum([r["confusion"] for r in rows], axis=0).tolist(),
+            "seconds_per_fold": float(np.mean([r["seconds"] for r in rows])), "labels": list(data.label_names),
+            "model": model, "ft_epochs": args.ft_epochs if model == "fasttext" else None,
+            "ft_lr": args.ft_lr if model == "fasttext" else None}
 
 
 def parse_run_folds(text: str | None, folds: int) -> dict[str, int]:
@@ -110,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="fold and initialisation seed")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "classify.json"), help="JSON output")
     ap.add_argument("--merge", nargs="+", metavar="JSON", help="only combine the JSON of earlier runs into --out")
+    ap.add_argument("--ft-epochs", type=int, default=5, help="fastText classifier epochs (default: the tool's 5)")
+    ap.add_argument("--ft-lr", type=float, default=0.1, help="fastText classifier lr (default: the tool's 0.1)")
     args = ap.parse_args(argv)
     if args.merge:
         return merge(args.merge, args.out)
@@ -142,9 +237,21 @@ def main(argv: list[str] | None = None) -> int:
                 kv, info = train_vectors(source, corpus, args.dim, args.w2v_epochs, threads)
                 w, cov = pretrained_weights(vocab, kv, seed=args.seed)
                 info["mr_word_coverage"] = round(cov, 4)
-                vectors[source] = (w, info)
+                info["mr_words_in_vocabulary"] = round(sum(w_ in kv.key_to_index for w_ in vocab.itos[2:])
+                                                       / max(len(vocab) - 2, 1), 4)
+                vectors[source] = (w, info, kv)
                 log.info("%s vectors: %s", source, info)
             weights = vectors[source][0]
+        if model in ("nbsvm", "fasttext"):
+            kv = vectors[source][2] if source else None
+            t0 = time.perf_counter()
+            cv = linear_cv(model, data, args, run_folds.get(name), kv)
+            cv["seconds"] = round(time.perf_counter() - t0, 1)
+            cv["vectors"] = None if source is None else vectors[source][1]
+            results[name] = cv
+            log.info("%s: accuracy %.2f ± %.2f over %d folds", name, 100 * cv["accuracy"], 100 * cv["accuracy_std"],
+                     cv["folds_run"])
+            continue
         cfg = ClassifierConfig(model=model, mode=mode, vocab_size=len(vocab), embed_dim=args.dim,
                                num_classes=2, hidden=(100,))
         log.info("%s: %d folds", name, run_folds.get(name, args.folds))
@@ -163,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                            "load_average_at_end": os.getloadavg()},
                "data": {"sentences": len(data), "vocabulary": len(vocab)},
                "folds": args.folds, "dim": args.dim, "train_config": tcfg.__dict__, "kim2014": KIM,
-               "vectors": {src: info for src, (_, info) in vectors.items()}, "results": results}
+               "vectors": {src: v[1] for src, v in vectors.items()}, "results": results}
     print_report(payload)
     atomic_write_text(args.out, json.dumps(payload, indent=1))
     print(f"\nwrote {args.out}")
@@ -176,7 +283,7 @@ def print_report(payload: dict) -> None:
           f"{payload['folds']}-fold CV, {payload['dim']}-d embeddings, {payload['machine']['cpu_threads']} thread(s) "
           f"per run, torch {payload['machine']['torch']}")
     for src, info in payload["vectors"].items():
-        print(f"vectors: {src} skip-gram d={info['vector_size']} window {info['window']} negative {info['negative']} "
+        print(f"vectors: {src} {info.get('model', 'skip-gram')} d={info['vector_size']} window {info['window']} negative {info['negative']} "
               f"{info['epochs']} epochs on {Path(info['corpus']).name}: {info.get('words_in_vocab', '?')} words, "
               f"trained in {info.get('train_seconds', '?')} s; they cover {100 * info['mr_word_coverage']:.1f}% "
               f"of MR's word types")
