@@ -12,10 +12,12 @@ Sections (``--only quality,speed,generate``; all by default):
   as its ``evaluate``: each 35-token chunk scored on its own). The table gives word-level test
   perplexity (total NLL ÷ (words + one ``<eos>`` per line); for word tokens it is the per-token
   figure), bits per byte, tokens trained and the time used. ``--runs word,bpe,example`` picks runs.
-* ``speed`` — training tokens/s of wordlab's Transformer (its ``TransformerLMTask.train_step`` +
-  Adam) and the example's model and loop at the same config (the example's: 2×200, 2 heads, FF 200,
-  BPTT 35, batch 20, WikiText-2's 33,278 words), alternating for ``--rounds`` rounds of
-  ``--steps`` steps on the same windows; the ratio of medians, fp32, and wordlab's bf16 beside.
+* ``speed`` — training tokens/s of wordlab's Transformer (its ``TransformerLMTask.train_step`` with
+  Adam, its default, and with the example's plain SGD) and the example's model and loop at the same
+  config (the example's: 2×200, 2 heads, FF 200, BPTT 35, batch 20, WikiText-2's 33,278 words),
+  alternating for ``--rounds`` rounds of ``--steps`` steps on the same windows; the ratio of medians,
+  fp32, and wordlab's bf16 beside where the CPU multiplies bfloat16 natively (emulated bf16 is
+  many times slower than fp32, so the row is skipped with a line saying why).
 * ``generate`` — greedy generation of 512 tokens after a 1-token prompt from a ~10M-parameter
   model (6 × 320, 5 heads, context 256, 8,000 BPE-sized vocabulary), one thread: the KV cache
   (``step`` with the cache; re-prefills past the window counted) vs a full recompute of the last
@@ -232,6 +234,15 @@ def quality(args) -> dict:
             "runs": out}
 
 
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (``avx512_bf16`` or ``amx_bf16`` in /proc/cpuinfo)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def speed(args) -> dict:
     data = load_lm_data(WT2 / "wiki.train.tokens", max_size=args.speed_max_vocab)
     V = len(data.vocab)
@@ -243,9 +254,10 @@ def speed(args) -> dict:
                               attn_dropout=0.2, emb_dropout=0.2)
     ours = TransformerLanguageModel(cfg)
     task = TransformerLMTask(data.train[:20 * 40], None, batch_size=20, context=35)
-    opt = torch.optim.Adam(ours.parameters(), lr=1e-3)
+    adam = torch.optim.Adam(ours.parameters(), lr=1e-3)  # wordlab's default optimizer for the Transformer
+    sgd = torch.optim.SGD(ours.parameters(), lr=5.0)      # the example's update, p -= lr · grad
 
-    def ours_step(x, y, precision):
+    def ours_step(x, y, precision, opt=adam):
         opt.zero_grad(set_to_none=True)
         with autocast("cpu", precision):
             loss, _ = task.train_step(ours, (x, y))
@@ -261,12 +273,16 @@ def speed(args) -> dict:
 
     ex_step = lambda x, y: example_step(ex, x, y, 5.0)  # noqa: E731
     timed(ex_step, 0), timed(lambda x, y: ours_step(x, y, "fp32"), 0)            # warm-up
-    r = {"example": [], "wordlab_fp32": [], "wordlab_bf16": []}
-    bf16 = None
+    r = {"example": [], "wordlab_fp32": [], "wordlab_fp32_sgd": [], "wordlab_bf16": []}
+    bf16 = None if native_bf16() else ("this CPU has no native bfloat16 (AVX512-BF16 or AMX): autocast would "
+                                       "emulate it, many times slower than fp32")
+    if bf16:
+        print(f"bf16 row skipped: {bf16}", file=sys.stderr)
     for k in range(args.rounds):
         s = 2 + k * args.steps
         r["example"].append(timed(ex_step, s))
         r["wordlab_fp32"].append(timed(lambda x, y: ours_step(x, y, "fp32"), s))
+        r["wordlab_fp32_sgd"].append(timed(lambda x, y: ours_step(x, y, "fp32", sgd), s))
         if bf16 is None:
             try:
                 r["wordlab_bf16"].append(timed(lambda x, y: ours_step(x, y, "bf16"), s))
@@ -280,6 +296,7 @@ def speed(args) -> dict:
     print_table(rows, [f"training (2x200, 2 heads, FF 200, BPTT 35, batch 20, V {V:,})", "tok/s", "vs example"])
     return {"config": f"2x200, 2 heads, FF 200, BPTT 35, batch 20, WikiText-2 words, V {V}", "tok_per_s": r,
             "median": med, "ratio_fp32": med["wordlab_fp32"] / med["example"],
+            "ratio_fp32_sgd": med["wordlab_fp32_sgd"] / med["example"],
             "ratio_bf16": med["wordlab_bf16"] / med["example"] if "wordlab_bf16" in med else None,
             "bf16_unavailable": bf16, "params_example": sum(p.numel() for p in ex.parameters()),
             "params_wordlab": ours.num_parameters()}
