@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
                         on_epoch=on_epoch)
     st, c = model.stats, model.config
     say(f"model       GloVe, dim {c.dim}, window {c.window} ({c.weighting}), x_max {c.x_max:g}, alpha {c.alpha:g}, "
-          f"lr {c.lr:g}, output {c.output}, {st.get('threads', '?')} threads")
+          f"lr {c.lr:g}, output {c.output}" + (f" (eigenvalue weight {c.eig:g})" if c.eig != 1 else "")
+        + f", {st.get('threads', '?')} threads")
     say(f"vocabulary  {st.get('words', 0):,} words (min_count={c.min_count}), {st.get('tokens', 0):,} tokens, "
           f"{st.get('nnz', 0):,} co-occurrence non-zeros" + (" (cached)" if st.get("cooccurrence_cached") else ""))
     say(f"time        {time.perf_counter() - t0:.1f} s end to end (counting {st.get('count_seconds', 0):.1f}, "

@@ -89,6 +89,25 @@ def test_loss_decreases_and_w_plus_c():
     np.testing.assert_allclose(model.vectors("w").vectors, model.params["W"].astype(np.float32))
 
 
+def _cosines(v):
+    v = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return v @ v.T
+
+
+def test_eigenvalue_weighted_output():
+    X = _tiny(3, V=12) + 1.0
+    model = GloVe(GloVeConfig(dim=6, epochs=5, threads=1, min_count=1))
+    model.fit(matrix=sp.csr_matrix(X), vocab=[f"w{i}" for i in range(12)])
+    wc = (model.params["W"].astype(np.float64) + model.params["C"])
+    u, s, _ = np.linalg.svd(wc, full_matrices=False)
+    half = model.vectors(eig=0.5).vectors
+    np.testing.assert_allclose(_cosines(half), _cosines(u * np.sqrt(s)), atol=1e-5)  # U·S^0.5 (up to signs)
+    assert np.abs(_cosines(half) - _cosines(wc)).max() > 1e-3  # it changes the geometry ...
+    np.testing.assert_allclose(model.vectors(eig=1).vectors, wc.astype(np.float32))  # ... and p = 1 leaves W + W̃
+    model.config = model.config.replace(eig=0.0)  # the config's p is the default; p = 0 whitens: U
+    np.testing.assert_allclose(np.linalg.norm(model.vectors().vectors, axis=0), 1.0, rtol=1e-5)
+
+
 def _cluster_corpus(path, seed=0, lines=400):
     """Two topics: words of one topic only ever co-occur with each other."""
     rng = np.random.default_rng(seed)
@@ -162,7 +181,8 @@ def test_corrupt_cache_entry_is_recounted(tmp_path):
 
 
 @pytest.mark.parametrize("kw", [dict(dim=0), dict(x_max=0), dict(alpha=-1), dict(output="c"), dict(lr=float("nan")),
-                                dict(weighting="gauss"), dict(threads=-1)])
+                                dict(weighting="gauss"), dict(threads=-1), dict(eig=1.5),
+                                dict(eig=-0.1)])
 def test_config_errors(kw):
     with pytest.raises(ConfigError):
         GloVeConfig(**kw)

@@ -204,13 +204,22 @@ class GloVe:
                        0, coo.nnz)
         return c / max(1, coo.nnz)
 
-    def vectors(self, output: str | None = None) -> KeyedVectors:
-        """``W + W̃`` (``output="w+c"``) or ``W`` (``"w"``) as float32 :class:`KeyedVectors`."""
+    def vectors(self, output: str | None = None, eig: float | None = None) -> KeyedVectors:
+        """``W + W̃`` (``output="w+c"``) or ``W`` (``"w"``) as float32 :class:`KeyedVectors`.
+
+        ``eig`` (default ``config.eig``): with ``p ≠ 1`` the vectors' thin SVD ``U S Vᵀ`` is replaced by
+        ``U S^p`` — Levy, Goldberg & Dagan 2015's eigenvalue weighting, applied to GloVe's output; it damps
+        the few dominant directions (cosines are unchanged at ``p = 1``: ``U S`` is ``W`` rotated).
+        """
         output = output or self.config.output
+        eig = self.config.eig if eig is None else eig
         p = self.params
         if p is None or self.vocab is None:
             raise ConfigError("no vectors yet: call fit() first")
         vec = p["W"].astype(np.float64) + p["C"] if output == "w+c" else p["W"]
+        if eig != 1:
+            u, s, _ = np.linalg.svd(np.asarray(vec, np.float64), full_matrices=False)
+            vec = u * s ** eig
         counts = self.vocab.counts if len(self.vocab.counts) == len(self.vocab) else None
         return KeyedVectors(list(self.vocab.itos), vec.astype(np.float32), counts=counts)
 

@@ -46,6 +46,9 @@ class GloVeConfig:
     output: str = field(default="w+c", metadata={
         "help": "vectors written: w+c = word + context vectors (the paper's choice), w = word vectors only",
         "choices": OUTPUTS})
+    eig: float = field(default=1.0, metadata={
+        "help": "eigenvalue weight p of the output: the vectors' SVD U·S·Vᵀ becomes U·S^p (1 = as trained; "
+                "0.5 = Levy et al. 2015's eigenvalue weighting, the small-corpus recipe's)"})
     threads: int = field(default=0, metadata={"help": "training threads, Hogwild (0 = all cores)",
                                               "aliases": ("--workers",)})
     seed: int = field(default=1, metadata={"help": "seeds the initial vectors and the shuffle"})
@@ -69,6 +72,8 @@ class GloVeConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or v != v or v == float("inf"):
                 raise ConfigError(f"{name} must be a finite number > 0, got {v!r}")
+        if isinstance(self.eig, bool) or not isinstance(self.eig, (int, float)) or not 0 <= self.eig <= 1:
+            raise ConfigError(f"eig (the output's eigenvalue weight p) must be in [0, 1], got {self.eig!r}")
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0 <= self.alpha <= 10:
             raise ConfigError(f"alpha (the weighting exponent) must be in [0, 10], got {self.alpha!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
