@@ -147,7 +147,7 @@ def linear_cv(model: str, data, args, run_folds: int | None, kv=None) -> dict:
     names = [data.label_names[y] for y in data.labels]
     parts = kfold_indices(data.labels, args.folds, args.seed)
     rows = []
-    for f, test in enumerate(parts[:run_folds or args.folds]):
+    for f, test in list(enumerate(parts))[args.start_fold:args.start_fold + (run_folds or args.folds)]:
         train = np.setdiff1d(np.arange(len(data)), test, assume_unique=True)
         train = np.random.default_rng(f).permutation(train)  # fastText reads in order: MR files are sorted by label
         texts, labels = [data.texts[i] for i in train], [names[i] for i in train]
@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="fold and initialisation seed")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "classify.json"), help="JSON output")
     ap.add_argument("--merge", nargs="+", metavar="JSON", help="only combine the JSON of earlier runs into --out")
+    ap.add_argument("--start-fold", type=int, default=0, help="first fold to run (0-based; parts of a long run "
+                    "on the same folds combine with --merge)")
     ap.add_argument("--ft-epochs", type=int, default=5, help="fastText classifier epochs (default: the tool's 5)")
     ap.add_argument("--ft-lr", type=float, default=0.1, help="fastText classifier lr (default: the tool's 0.1)")
     args = ap.parse_args(argv)
@@ -257,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         log.info("%s: %d folds", name, run_folds.get(name, args.folds))
         t0 = time.perf_counter()
         cv = cross_validate(data, vocab, cfg, tcfg, folds=args.folds, run_folds=run_folds.get(name),
-                            weights=weights, seed=args.seed, progress=False)
+                            weights=weights, seed=args.seed, progress=False, start_fold=args.start_fold)
         cv["seconds"] = round(time.perf_counter() - t0, 1)
         cv["vectors"] = None if source is None else vectors[source][1]
         results[name] = cv
@@ -315,11 +317,29 @@ def merge(paths: list[str], out: str) -> int:
         mr = data_dir() / "mr"
         data = read_mr(mr / "rt-polarity.pos", mr / "rt-polarity.neg", clean=True)
         payload["data"] = {"sentences": len(data), "vocabulary": len(build_vocab(data.texts))}
-    payload["results"] = {k: v for p in parts for k, v in p["results"].items()}
+    payload["results"] = {}
+    for p in parts:
+        for k, v in p["results"].items():
+            payload["results"][k] = combine_folds(payload["results"][k], v) if k in payload["results"] else v
     print_report(payload)
     atomic_write_text(out, json.dumps(payload, indent=1))
     print(f"\nwrote {out}")
     return 0
+
+
+def combine_folds(a: dict, b: dict) -> dict:
+    """One setting's results from two runs on different folds (``--start-fold``) as one."""
+    import numpy as np
+
+    seen = {r["fold"] for r in a["folds"]}
+    rows = sorted(a["folds"] + [r for r in b["folds"] if r["fold"] not in seen], key=lambda r: r["fold"])
+    acc = np.array([r["accuracy"] for r in rows])
+    return dict(a, folds=rows, folds_run=len(rows), accuracy=float(acc.mean()),
+                accuracy_std=float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+                macro_f1=float(np.mean([r["macro_f1"] for r in rows])),
+                confusion=np.sum([r["confusion"] for r in rows], axis=0).tolist(),
+                seconds_per_fold=float(np.mean([r["seconds"] for r in rows])),
+                seconds=a.get("seconds", 0) + b.get("seconds", 0))
 
 
 def _fmt(c) -> str:

@@ -208,6 +208,12 @@ def test_cross_validate_reports_every_fold():
     assert sum(r["n"] for r in cv["folds"]) == 80 and np.sum(cv["confusion"]) == 80
     assert cv["accuracy"] == pytest.approx(np.mean([r["accuracy"] for r in cv["folds"]]))
     assert cv["accuracy"] > 0.7  # the lexicon words decide the label
+    part = cross_validate(d, vocab, cfg, fast_cfg(epochs=15, monitor="dev_acc", mode="max", early_stop=5), folds=4,
+                          batch_size=8, device="cpu", start_fold=2)  # the last two folds, as in the full run
+    assert [r["fold"] for r in part["folds"]] == [2, 3]
+    assert [r["accuracy"] for r in part["folds"]] == [r["accuracy"] for r in cv["folds"][2:]]
+    with pytest.raises(ConfigError, match="start fold"):
+        cross_validate(d, vocab, cfg, fast_cfg(epochs=1), folds=4, start_fold=4, device="cpu")
 
 
 def test_pretrained_weights_fasttext_gives_oov_words_their_ngram_vectors():

@@ -48,18 +48,21 @@ def kfold_indices(labels: np.ndarray, folds: int, seed: int = 0) -> list[np.ndar
 def cross_validate(data: LabelledTexts, vocab: Vocabulary, config: ClassifierConfig, train_config: TrainConfig,
                    *, folds: int = 10, run_folds: int | None = None, weights: np.ndarray | None = None,
                    seed: int = 0, dev_fraction: float = 0.1, batch_size: int = 50, progress: bool | None = None,
-                   device: str = "auto") -> dict:
-    """Train and test on each of ``folds`` seeded folds (only the first ``run_folds`` when given).
+                   device: str = "auto", start_fold: int = 0) -> dict:
+    """Train and test on each of ``folds`` seeded folds (only the first ``run_folds`` when given; from fold
+    ``start_fold`` on, so a long run can be split into parts on the same folds and merged).
 
     Returns ``{"folds": [per-fold report], "accuracy": mean, "accuracy_std", "macro_f1": mean,
     "confusion": summed, "seconds_per_fold": mean, "folds_run", "folds_total"}``.
     """
     parts = kfold_indices(data.labels, folds, seed)
-    n_run = folds if run_folds is None else max(1, min(run_folds, folds))
+    if not 0 <= start_fold < folds:
+        raise ConfigError(f"start fold must be in [0, {folds}), got {start_fold}")
+    n_run = folds - start_fold if run_folds is None else max(1, min(run_folds, folds - start_fold))
     ids_all = encode_texts(data.texts, vocab)
     k = len(data.label_names)
     rows = []
-    for f in range(n_run):
+    for f in range(start_fold, start_fold + n_run):
         test = parts[f]
         train = np.setdiff1d(np.arange(len(data)), test, assume_unique=True)
         t0 = time.perf_counter()
