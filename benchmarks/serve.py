@@ -92,11 +92,52 @@ def _write_artifacts(args: argparse.Namespace, d: Path) -> list[Path]:
     return paths
 
 
+def _thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of ``pid``, by thread id."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[int(task.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _cpu_split(before: dict, after: dict, requests: int, client_s: float) -> dict:
+    """CPU milliseconds per answered request: the server's threads by name, and the load client."""
+    per = {k: round(1000 * (v - before.get(k, 0.0)) / max(requests, 1), 2) for k, v in sorted(after.items())}
+    per = {k: v for k, v in per.items() if v > 0}
+    return {"server_ms_per_request": per, "server_total_ms": round(sum(per.values()), 2),
+            "client_ms_per_request": round(1000 * client_s / max(requests, 1), 2)}
+
+
 def _rss_mb(pid: int | str = "self") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _stats_route(state):
+    def stats() -> dict:
+        import threading
+
+        names = {t.native_id: t.name.rstrip("_0123456789") for t in threading.enumerate()}
+        cpu = _thread_cpu(os.getpid())
+        return {"batchers": {n: {"passes": b.passes, "answered": b.answered} for n, b in state.batchers.items()},
+                "cpu": {names.get(tid, "ended threads"): 0.0 for tid in cpu} | _by_name(cpu, names)}
+    return stats
+
+
+def _by_name(cpu: dict[int, float], names: dict[int, str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for tid, s in cpu.items():
+        name = names.get(tid, "other")
+        out[name] = out.get(name, 0.0) + s
+    return out
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -113,7 +154,10 @@ def serve(args: argparse.Namespace) -> None:
         paths = _write_artifacts(args, Path(tmp))
         served = load_artifacts(paths)  # through wordlab.artifacts.load, as `wordlab serve FILE...` does
     limits = ServeLimits(max_generations=max(4, args.streams), max_tokens=max(500, args.gen_tokens))
-    apps = [create_app(served, limits=limits, batching=True), create_app(served, limits=limits, batching=False)]
+    apps = [create_app(served, limits=limits, batching=True, batch_window=args.window_ms / 1000),
+            create_app(served, limits=limits, batching=False)]
+    for app in apps:  # the benchmark's own probe: how many matrix passes answered how many queries
+        app.add_api_route("/bench/stats", _stats_route(app.state.wordlab), include_in_schema=False)
     ports = [_free_port(), _free_port()]
     servers = [uvicorn.Server(uvicorn.Config(a, host="127.0.0.1", port=p, log_level="warning", access_log=False))
                for a, p in zip(apps, ports)]
@@ -164,6 +208,14 @@ class Conn:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+
+def _stats(url: str) -> dict:
+    """The batcher's pass and query counters (the benchmark server's ``/bench/stats``)."""
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/bench/stats", timeout=30) as r:
+        return json.loads(r.read())
 
 
 def _body(rng: np.random.Generator, words: int) -> bytes:
@@ -273,8 +325,9 @@ async def generation(url: str, lm: str, streams: int, tokens: int) -> dict:
 
 def client(args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--server", "--words", str(args.words), "--dim", str(args.dim),
+           "--window-ms", str(args.window_ms),
            "--lm-vocab", str(args.lm_vocab), "--streams", str(args.streams), "--gen-tokens", str(args.gen_tokens)]
-    if args.neighbours_only:
+    if args.neighbours_only or "generation" not in args.only:
         cmd.append("--neighbours-only")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
@@ -286,15 +339,31 @@ def client(args: argparse.Namespace) -> dict:
         out: dict = {"words": args.words, "dim": args.dim, "rss_start_mb": round(info["rss_start_mb"], 1),
                      "rss_loaded_mb": round(info["rss_loaded_mb"], 1)}
         print(f"server up: {args.words:,} x {args.dim} vectors, RSS {info['rss_loaded_mb']:.0f} MB", file=sys.stderr)
-        out["open_loop"] = asyncio.run(open_loop(batched, args.rate, args.seconds, args.words))
-        print("open loop:", out["open_loop"], file=sys.stderr)
-        out["saturation"] = {
-            "batching": asyncio.run(closed_loop(batched, args.clients, args.sat_seconds, args.words)),
-            "one_scan_per_request": asyncio.run(closed_loop(single, args.clients, args.sat_seconds, args.words))}
-        b, s = out["saturation"]["batching"]["req_per_s"], out["saturation"]["one_scan_per_request"]["req_per_s"]
-        out["saturation"]["ratio"] = round(b / s, 2) if s else None
-        print("saturation:", out["saturation"], file=sys.stderr)
-        out["generation"] = [asyncio.run(generation(batched, lm, args.streams, args.gen_tokens)) for lm in info["lms"]]
+
+        def measured(url: str, coro) -> dict:
+            stats0, t0 = _stats(url), time.process_time()
+            res = asyncio.run(coro)
+            client_s = time.process_time() - t0
+            stats1 = _stats(url)
+            res.update(_cpu_split(stats0["cpu"], stats1["cpu"], res.get("ok", res.get("requests", 0)), client_s))
+            b0, b1 = stats0["batchers"]["vecs"], stats1["batchers"]["vecs"]
+            res["passes"] = passes = b1["passes"] - b0["passes"]
+            res["mean_batch"] = round((b1["answered"] - b0["answered"]) / max(passes, 1), 2)
+            return res
+
+        if "open" in args.only:
+            out["open_loop"] = measured(batched, open_loop(batched, args.rate, args.seconds, args.words))
+            print("open loop:", out["open_loop"], file=sys.stderr)
+        if "saturation" in args.only:
+            out["saturation"] = {
+                "batching": measured(batched, closed_loop(batched, args.clients, args.sat_seconds, args.words)),
+                "one_scan_per_request": measured(single, closed_loop(single, args.clients, args.sat_seconds,
+                                                                     args.words))}
+            b, s = out["saturation"]["batching"]["req_per_s"], out["saturation"]["one_scan_per_request"]["req_per_s"]
+            out["saturation"]["ratio"] = round(b / s, 2) if s else None
+            print("saturation:", out["saturation"], file=sys.stderr)
+        out["generation"] = [asyncio.run(generation(batched, lm, args.streams, args.gen_tokens))
+                             for lm in info["lms"] if "generation" in args.only]
         print("generation:", out["generation"], file=sys.stderr)
         out["rss_after_mb"] = round(_rss_mb(proc.pid), 1)
     finally:
@@ -306,21 +375,32 @@ def client(args: argparse.Namespace) -> dict:
     return out
 
 
+def _cpu_cell(x: dict) -> str:
+    threads = ", ".join(f"{k} {v}" for k, v in x["server_ms_per_request"].items())
+    return (f"server {x['server_total_ms']} ({threads}); client {x['client_ms_per_request']}; "
+            f"{x['passes']} passes, {x['mean_batch']} queries each")
+
+
 def table(r: dict) -> str:
-    o, s = r["open_loop"], r["saturation"]
     rows = [f"wordlab serve, {r['words']:,} x {r['dim']} random vectors (loopback, client and server on one machine)",
             "",
-            "| measure | value | target |", "|---|---|---|",
-            f"| open loop {o['rate']:.0f} req/s x {o['seconds']:.0f} s: p50 / p99 / max | {o['p50_ms']} / "
-            f"{o['p99_ms']} / {o['max_ms']} ms | p99 <= 50 ms |",
-            f"| open loop: sent / ok / errors (achieved rate) | {o['sent']} / {o['ok']} / "
-            f"{sum(o['errors'].values())} {o['errors'] or ''} ({o['achieved_rate']}/s) | 0 errors |",
-            f"| saturation, {s['batching']['clients']} closed-loop clients: micro-batching | "
-            f"{s['batching']['req_per_s']} req/s (p50 {s['batching']['p50_ms']} ms) | |",
-            f"| saturation: one scan per request | {s['one_scan_per_request']['req_per_s']} req/s "
-            f"(p50 {s['one_scan_per_request']['p50_ms']} ms) | |",
-            f"| saturation ratio batching / one scan | {s['ratio']}x | >= 2x |"]
-    for g in r["generation"]:
+            "| measure | value | target |", "|---|---|---|"]
+    if "open_loop" in r:
+        o = r["open_loop"]
+        rows += [f"| open loop {o['rate']:.0f} req/s x {o['seconds']:.0f} s: p50 / p99 / max | {o['p50_ms']} / "
+                 f"{o['p99_ms']} / {o['max_ms']} ms | p99 <= 50 ms |",
+                 f"| open loop: sent / ok / errors (achieved rate) | {o['sent']} / {o['ok']} / "
+                 f"{sum(o['errors'].values())} {o['errors'] or ''} ({o['achieved_rate']}/s) | 0 errors |",
+                 f"| open loop: CPU ms per request | {_cpu_cell(o)} | |"]
+    if "saturation" in r:
+        s = r["saturation"]
+        for key, label in (("batching", "micro-batching"), ("one_scan_per_request", "one scan per request")):
+            x = s[key]
+            rows += [f"| saturation, {x['clients']} closed-loop clients: {label} | {x['req_per_s']} req/s "
+                     f"(p50 {x['p50_ms']} ms) | |",
+                     f"| saturation, {label}: CPU ms per request | {_cpu_cell(x)} | |"]
+        rows.append(f"| saturation ratio batching / one scan | {s['ratio']}x | >= 2x |")
+    for g in r.get("generation", []):
         rows.append(f"| {g['lm']} LM: tokens/s one stream alone / per stream with {g['streams']} concurrent "
                     f"(total) | {g['alone_tok_s']} / {g['concurrent_tok_s_per_stream']} "
                     f"({g['concurrent_tok_s_total']}) | |")
@@ -343,10 +423,17 @@ def main() -> None:
     ap.add_argument("--lm-vocab", type=int, default=10_000)
     ap.add_argument("--neighbours-only", action="store_true",
                     help="skip the language models and the generation rows (neighbour load and memory only)")
+    ap.add_argument("--window-ms", type=float, default=5.0,
+                    help="how long the oldest neighbour query waits for others to share its pass")
+    ap.add_argument("--only", default="open,saturation,generation",
+                    help="comma-separated sections to run: open, saturation, generation (default: all)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     if args.server:
         return serve(args)
+    args.only = {x.strip() for x in args.only.split(",") if x.strip()}
+    if args.only - {"open", "saturation", "generation"}:
+        ap.error(f"--only: unknown sections {sorted(args.only - {'open', 'saturation', 'generation'})}")
     t0, load0 = time.time(), os.getloadavg()
     r = client(args)
     r["command"] = "python benchmarks/serve.py " + " ".join(sys.argv[1:])

@@ -24,10 +24,12 @@ from .vectors import MicroBatcher, UnknownWord, VectorIndex
 class ServerState:
     """What the routes share: the served artifacts, vector indexes and batchers, the limits, a generation count."""
 
-    def __init__(self, served: dict[str, Served], limits: ServeLimits, batching: bool = True) -> None:
+    def __init__(self, served: dict[str, Served], limits: ServeLimits, batching: bool = True,
+                 batch_window: float = 0.005) -> None:
         self.served, self.limits = served, limits
-        self.indexes = {n: VectorIndex(s.obj) for n, s in served.items() if s.kind == "vectors"}
-        self.batchers = {n: MicroBatcher(ix, limits.max_batch, batching) for n, ix in self.indexes.items()}
+        self.indexes = {n: VectorIndex(s.obj, gemm=batching) for n, s in served.items() if s.kind == "vectors"}
+        self.batchers = {n: MicroBatcher(ix, limits.max_batch, batching, batch_window)
+                         for n, ix in self.indexes.items()}
         self.generating = 0
         self._gen_lock = threading.Lock()
 
