@@ -102,8 +102,10 @@ def run_train(args: argparse.Namespace) -> int:
     res = train_seq2seq(args.pairs, model_cfg, train_cfg, data=data, pairs=pairs, out=args.output,
                         resume=args.resume, device=args.device, progress=args.progress)
     n, fit = res.sizes, res.fit
-    print(f"pairs {n['pairs']:,} (train {n['train']:,}, valid {n['valid']:,}, test {n['test']:,}); "
-          f"vocabulary source {n['src_vocab']:,}, target {n['tgt_vocab']:,}", file=sys.stderr)
+    vocab = (f"BPE vocabulary {n['src_vocab']:,} (shared by both sides)" if data.tokenizer == "bpe"
+             else f"vocabulary source {n['src_vocab']:,}, target {n['tgt_vocab']:,}")
+    print(f"pairs {n['pairs']:,} (train {n['train']:,}, valid {n['valid']:,}, test {n['test']:,}); {vocab}",
+          file=sys.stderr)
     last = fit.history[-1]
     print(f"trained {len(fit.history)} epoch(s), {fit.steps:,} steps ({fit.stopped}); "
           f"train loss {last['train_loss']:.4f}"
@@ -160,20 +162,20 @@ def run_translate(args: argparse.Namespace) -> int:
         lines += len(batch)
     if not lines:
         raise ConfigError("no sentence to translate: give one as an argument or on stdin")
-    _show_attention(args, first)
+    _show_attention(args, translator, first)
     return 0
 
 
 def _report_unknown(translator: Translator, batch: list[str], before: int) -> None:
     """One stderr line per input line with source tokens the model never saw (they are read as <unk>)."""
     for i, s in enumerate(batch):
-        unknown = [w for w in dict.fromkeys(translator.data.tokenize_source(s)) if w not in translator.src_vocab]
+        unknown = translator.unknown_tokens(s)
         if unknown:
             print(f"wordlab: warning: line {before + i + 1}: not in the model's source vocabulary (read as <unk>): "
                   + " ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else ""), file=sys.stderr)
 
 
-def _show_attention(args: argparse.Namespace, first) -> None:
+def _show_attention(args: argparse.Namespace, translator: Translator, first) -> None:
     if args.show_attention:
         if first is None:
             raise ConfigError("no sentence to draw the attention of: every input line was blank")
@@ -183,6 +185,6 @@ def _show_attention(args: argparse.Namespace, first) -> None:
         from wordlab.seq2seq.transformer import select_attention
 
         weights = select_attention(first.attention, args.layer, args.head)  # (steps, S); an RNN's as it is
-        rows = first.output + (["<eos>"] if len(weights) > len(first.output) else [])
-        attention_heatmap(weights, first.source, rows, args.show_attention)
+        rows = translator.token_labels(first.output) + (["<eos>"] if len(weights) > len(first.output) else [])
+        attention_heatmap(weights, translator.token_labels(first.source), rows, args.show_attention)
         print(f"attention heat-map → {args.show_attention}", file=sys.stderr)

@@ -10,11 +10,11 @@ from ..artifacts import register_checkpoint_kind
 
 def _load(path: Path, payload: dict, device: Any = "cpu", **kwargs: Any):
     from ..tensor import device as get_device
-    from .model import load_model
     from .translator import Translator
 
-    model, src, tgt, data, _ = load_model(path, get_device(device), payload=payload, **kwargs)
-    return Translator(model, src, tgt, data)
+    if kwargs:
+        raise TypeError(f"a seq2seq checkpoint takes no options {sorted(kwargs)}")
+    return Translator.load(path, get_device(device), payload=payload)  # validates a stored BPE model too
 
 
 register_checkpoint_kind("seq2seq", describe="a translation-model (seq2seq) checkpoint", groups=("model",),

@@ -30,6 +30,7 @@ from ..text import BOS, EOS, PAD, SPECIALS, Vocabulary
 from ..text.reader import iter_lines
 
 FORMATS = ("tsv", "dlfs2")
+TOKENIZERS = ("char", "word", "bpe")
 
 # the PyTorch "Translation with a Sequence to Sequence Network and Attention" tutorial's filter
 MAX_LENGTH = 10
@@ -45,11 +46,23 @@ class DataConfig:
     only pairs with fewer than ``max_length`` words on each side whose English side (the file's
     first column) starts with one of :data:`ENG_PREFIXES`. ``source_width`` (DLfS-2 files: the
     fixed question width) pads sentences given to ``translate`` the way the training file was padded.
+
+    ``tokenizer``: ``char`` (characters; always for ``dlfs2``), ``word`` (whitespace words) or ``bpe``
+    (byte-level BPE subwords, one model of ``vocab_size`` tokens learnt from both sides of the
+    training pairs: :mod:`wordlab.seq2seq.subword`). ``char=True`` is the older spelling of
+    ``tokenizer="char"`` (``--char``), kept for stored checkpoints and callers; both fields agree
+    after construction. Under ``bpe`` a pair file is still read into words (:meth:`tokenize`), so the
+    tutorial's filter counts words and BLEU compares words whatever the tokens.
     """
 
     format: str = field(default="tsv", metadata={
         "help": "tsv (source<TAB>target) or dlfs2 ('_' separator, character level)", "choices": FORMATS})
-    char: bool = field(default=False, metadata={"help": "character-level tokens (always for --format dlfs2)"})
+    tokenizer: str = field(default="word", metadata={
+        "help": "tokens: characters, whitespace words, or byte-level BPE subwords learnt from both sides of the "
+                "training pairs (one shared model)", "choices": TOKENIZERS})
+    vocab_size: int = field(default=8000, metadata={"help": "BPE vocabulary size, both languages together "
+                                                            "(with --tokenizer bpe)"})
+    char: bool = field(default=False, metadata={"help": "same as --tokenizer char (always for --format dlfs2)"})
     swap: bool = field(default=False, metadata={"help": "translate the second column into the first (tsv)"})
     tutorial: bool = field(default=False, metadata={
         "help": "PyTorch tutorial normalisation + filter (< 10 words, English prefixes 'i am', 'he is', ...)"})
@@ -64,14 +77,30 @@ class DataConfig:
             raise ConfigError(f"pair format must be one of {', '.join(FORMATS)}, not {self.format!r}")
         if self.max_length < 1:
             raise ConfigError(f"max_length must be >= 1, got {self.max_length}")
+        if self.tokenizer not in TOKENIZERS:
+            raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, not {self.tokenizer!r}")
+        if self.char and self.tokenizer == "bpe":
+            raise ConfigError("--char and --tokenizer bpe ask for two kinds of tokens; give one")
+        if self.char and self.tokenizer == "word":  # --char: the older spelling of --tokenizer char
+            object.__setattr__(self, "tokenizer", "char")
+        if self.tokenizer == "char":
+            object.__setattr__(self, "char", True)
+        if self.tokenizer == "bpe":
+            if self.format == "dlfs2":
+                raise ConfigError("DLfS-2 pair files (--format dlfs2, no tabs) are character level; "
+                                  "--tokenizer bpe needs a tsv pair file")
+            if self.vocab_size < 258:
+                raise ConfigError(f"a byte-level BPE vocabulary needs >= 258 entries (256 bytes + <unk> + <eos>), "
+                                  f"got --vocab-size {self.vocab_size}")
 
     @property
     def is_char(self) -> bool:
         """Character-level tokens (always for ``dlfs2``)."""
-        return self.char or self.format == "dlfs2"
+        return self.tokenizer == "char" or self.format == "dlfs2"
 
     def tokenize(self, text: str) -> list[str]:
-        """One side of a pair → tokens (characters, or whitespace-separated words)."""
+        """One side of a pair → tokens: characters, or whitespace-separated words (also under ``bpe``: the
+        subword pieces come from the pair tokenizer, see :mod:`wordlab.seq2seq.subword`)."""
         if self.tutorial:
             text = normalize_string(text)
         return list(text) if self.is_char else text.split()
@@ -250,6 +279,6 @@ def batch_indices(lengths: Sequence[int], batch_size: int, seed: int | None = No
     return length_batches(lengths, batch_size, np.random.default_rng(seed), pool)
 
 
-__all__ = ["DataConfig", "FORMATS", "MAX_LENGTH", "ENG_PREFIXES", "normalize_string", "unicode_to_ascii",
+__all__ = ["DataConfig", "FORMATS", "TOKENIZERS", "MAX_LENGTH", "ENG_PREFIXES", "normalize_string", "unicode_to_ascii",
            "iter_pair_lines", "read_pairs", "build_vocabs", "encode_pairs", "split_indices", "dlfs2_split",
            "Batch", "pad", "make_batch", "batch_indices", "PAD", "BOS", "EOS"]

@@ -25,6 +25,7 @@ from ..training import FitResult, TrainConfig, fit
 from .data import DataConfig, build_vocabs, detect_format, dlfs2_split, encode_pairs, read_pairs, split_indices
 from .arch import build_seq2seq, share_when_possible
 from .model import KIND, Seq2Seq, Seq2SeqConfig, vocabs_payload
+from .subword import pair_vocabulary, train_pair_tokenizer
 from .transformer import TransformerSeq2SeqConfig
 from .task import Seq2SeqTask
 from .translator import Translator
@@ -83,6 +84,10 @@ def train_seq2seq(pairs_file: str | os.PathLike, model_cfg: Seq2SeqConfig | None
                   device: str = "auto", progress: bool | None = None) -> Seq2SeqTrainResult:
     """Read ``pairs_file``, split it, build the vocabularies and train a :class:`Seq2Seq` on the training part.
 
+    With ``data.tokenizer == "bpe"`` one BPE model of ``data.vocab_size`` tokens is learnt from both
+    sides of the training pairs (see :mod:`wordlab.seq2seq.subword` for why one, not one per side),
+    both vocabularies are its pieces, and the checkpoint stores it.
+
     Validation (loss, and exact match / BLEU of greedy decoding on up to 2,000 pairs) runs each
     epoch when ``pairs.valid > 0``; the best model is written to ``out`` with its vocabularies, the
     :class:`DataConfig` and the split, and restored at the end. ``model_cfg``'s vocabulary sizes
@@ -106,21 +111,29 @@ def train_seq2seq(pairs_file: str | os.PathLike, model_cfg: Seq2SeqConfig | None
     valid_pairs = [all_pairs[i] for i in sp["valid"]]
     if not train_pairs:
         raise ConfigError(f"{pairs_file}: no training pairs left after holding out valid/test; lower them")
-    src, tgt = build_vocabs(train_pairs, min_count=pairs.min_count)
+    bpe = None
+    if data.tokenizer == "bpe":
+        bpe = train_pair_tokenizer(train_pairs, data.vocab_size)
+        src = tgt = pair_vocabulary(bpe)
+        log.info("BPE: %d tokens learnt from both sides of %d training pairs (--vocab-size %d)", len(bpe),
+                 len(train_pairs), data.vocab_size)
+    else:
+        src, tgt = build_vocabs(train_pairs, min_count=pairs.min_count)
     model_cfg = replace(model_cfg, src_vocab=model_cfg.src_vocab or len(src), tgt_vocab=model_cfg.tgt_vocab or len(tgt))
     if (model_cfg.src_vocab, model_cfg.tgt_vocab) != (len(src), len(tgt)):
         raise ConfigError(f"the config's vocabulary sizes ({model_cfg.src_vocab}, {model_cfg.tgt_vocab}) are not "
                           f"the data's ({len(src)}, {len(tgt)}); leave them 0")
     sizes = {"pairs": len(all_pairs), "train": len(train_pairs), "valid": len(valid_pairs), "test": len(sp["test"]),
              "src_vocab": len(src), "tgt_vocab": len(tgt)}
-    log.info("pairs %d (train %d, valid %d, test %d); vocabulary source %d, target %d", *sizes.values())
+    log.info("pairs %d (train %d, valid %d, test %d); vocabulary source %d, target %d (%s tokens)",
+             *sizes.values(), data.tokenizer)
     set_seed(train_cfg.seed)
     model_cfg = share_when_possible(model_cfg, src, tgt)  # one vocabulary on both sides: one embedding matrix
     width = getattr(model_cfg, "hidden", 0) or getattr(model_cfg, "dim", 0)
     check_model_memory(lambda: build_seq2seq(model_cfg), "the translation model",
                        activations=4 * 4 * pairs.batch_size * 64 * (model_cfg.tgt_vocab + 8 * width))
     model = build_seq2seq(model_cfg).to(dev)
-    translator = Translator(model, src, tgt, data)
+    translator = Translator(model, src, tgt, data, tokenizer=bpe)
 
     def metrics(m: Any) -> dict:
         if not valid_pairs:
@@ -128,12 +141,15 @@ def train_seq2seq(pairs_file: str | os.PathLike, model_cfg: Seq2SeqConfig | None
         r = translator.evaluate(valid_pairs[:2000], bleu=not data.is_char, examples=0)
         return {"valid_accuracy": r["accuracy"], **({"valid_bleu": r["bleu"]} if "bleu" in r else {})}
 
-    task = Seq2SeqTask(encode_pairs(train_pairs, src, tgt), encode_pairs(valid_pairs, src, tgt),
+    task = Seq2SeqTask(encode_pairs(translator.model_pairs(train_pairs), src, tgt),
+                       encode_pairs(translator.model_pairs(valid_pairs), src, tgt),
                        batch_size=pairs.batch_size, seed=train_cfg.seed, metrics=metrics)
     train_cfg = replace(train_cfg, monitor="valid_loss" if valid_pairs else "loss", mode="min")
+    extra = {"data": asdict(data), "split": {"valid": pairs.valid, "test": pairs.test, "seed": train_cfg.seed}}
+    if bpe is not None:  # the checkpoint carries its tokenizer (validated when loaded)
+        extra["tokenizer"] = bpe.to_json()
     res = fit(model, task, train_cfg, out=out, kind=KIND, model_config=model_cfg, vocab=vocabs_payload(src, tgt),
-              extra={"data": asdict(data), "split": {"valid": pairs.valid, "test": pairs.test, "seed": train_cfg.seed}},
-              resume=resume, restore_best=True, progress=progress)
+              extra=extra, resume=resume, restore_best=True, progress=progress)
     return Seq2SeqTrainResult(translator, res, sizes)
 
 
