@@ -132,6 +132,26 @@ class VectorIndex:
         return self._maps[key]
 
 
+async def _one_torch_thread(loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor) -> None:
+    """Give ``executor``'s thread one torch intra-op thread, leaving every other thread's count as it was.
+
+    The int8 GEMM of a pass runs there. On a small machine its OpenMP team would wait at barriers for cores
+    that the event loop (and the clients) are using: measured on 2 vCPUs, one thread costs about half the
+    CPU per query of two. ``torch.set_num_threads`` also sets the default that threads not yet using torch
+    pick up, so that default is put back from this thread (which keeps its own count) right after.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+
+    def one() -> None:
+        torch.get_num_threads()  # this thread takes the default now, so the reset below cannot reach it
+        torch.set_num_threads(1)
+
+    await loop.run_in_executor(executor, one)
+    torch.set_num_threads(before)
+
+
 @dataclass
 class _Pending:
     query: np.ndarray
@@ -192,6 +212,7 @@ class MicroBatcher:
         loop = asyncio.get_running_loop()
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordlab-batch")
+            await _one_torch_thread(loop, self._executor)
         while True:
             await self._wake.wait()
             self._wake.clear()
