@@ -6,6 +6,7 @@
     metrics.py  accuracy, macro-F1, confusion matrix
     cv.py       seeded stratified k-fold cross-validation
     predict.py  load a checkpoint, predict labels with probabilities, evaluate on labelled data
+    nbsvm.py    NBSVM (Wang & Manning 2012): NB-scaled word n-grams and an L2-loss SVM (--arch nbsvm)
 """
 
 from .cv import cross_validate, kfold_indices
