@@ -16,6 +16,10 @@ Sections (``--only date,addition,enfr``; all by default):
   architecture (GRU encoder + Bahdanau attention decoder, hidden 128, dropout 0.1, batch 32,
   Adam 1e-3, greedy), re-implemented minimally below; each trains for ``--enfr-minutes`` of wall
   time. Test BLEU (nltk corpus BLEU, smoothing method1, one reference) and exact match.
+  ``--enfr-transformer`` adds the Transformer translator on the same word vocabularies,
+  ``--enfr-bpe N`` the same Transformer on BPE tokens (one model of N tokens learnt from both sides
+  of the training pairs, shared embeddings); its output is decoded to words before scoring, so
+  every row's BLEU is on the same words. ``--enfr-rows`` picks rows (e.g. ``transformer,transformer-bpe``).
 
 Prints tables and writes ``benchmarks/results/seq2seq.json``. Data: ``$WORDLAB_DATA`` or
 ``../shared/data`` beside the repository; "skipped" and exit 0 when absent.
@@ -190,7 +194,13 @@ def tutorial_baseline(train, test_pairs, src, tgt, minutes: float, seed: int, ma
             "bleu": corpus_bleu(outs, refs), "accuracy": exact_match(outs, refs)}
 
 
-def enfr(minutes: float, seed: int, beam: int, save: str | None = None, arch_transformer: bool = False) -> dict:
+ENFR_ROWS = ("bilstm", "transformer", "transformer-bpe", "tutorial")
+
+
+def enfr(minutes: float, seed: int, beam: int, save: str | None = None, arch_transformer: bool = False,
+         bpe_vocab: int = 0, rows: tuple[str, ...] | None = None) -> dict:
+    rows = set(rows or ("bilstm", "tutorial", *(["transformer"] if arch_transformer else []),
+                        *(["transformer-bpe"] if bpe_vocab else [])))
     data_cfg = DataConfig(format="tsv", swap=True, tutorial=True)
     pairs = read_pairs(DATA / "tatoeba-eng-fra" / "eng-fra.txt", data_cfg)
     sp = split_indices(len(pairs), valid=0.0, test=0.1, seed=seed)
@@ -199,6 +209,38 @@ def enfr(minutes: float, seed: int, beam: int, save: str | None = None, arch_tra
     train = encode_pairs(train_pairs, src, tgt)
     print(f"  eng-fra: {len(pairs)} pairs after the tutorial filter; train {len(train)}, test {len(test_pairs)}; "
           f"vocab fra {len(src)} eng {len(tgt)}", flush=True)
+    out = {"pairs": len(pairs), "train": len(train), "test": len(test_pairs), "minutes_each": minutes}
+    if "bilstm" in rows:
+        out["wordlab"] = enfr_bilstm(train, test_pairs, src, tgt, data_cfg, minutes, seed, beam, save)
+    if "transformer" in rows:
+        out["transformer"] = enfr_transformer(train, test_pairs, src, tgt, data_cfg, minutes, seed, beam)
+    if "transformer-bpe" in rows:
+        from dataclasses import replace
+
+        from wordlab.seq2seq.subword import encode_words, pair_vocabulary, train_pair_tokenizer
+
+        bpe = train_pair_tokenizer(train_pairs, bpe_vocab or 8000)
+        v = pair_vocabulary(bpe)
+        btrain = encode_pairs(list(zip(encode_words(bpe, [s for s, _ in train_pairs]),
+                                       encode_words(bpe, [t for _, t in train_pairs]))), v, v)
+        print(f"  BPE: {len(bpe)} tokens from both sides (--enfr-bpe {bpe_vocab}); "
+              f"{sum(len(t) - 1 for _, t in btrain) / len(btrain):.2f} target tokens per sentence "
+              f"(words: {sum(len(t) - 1 for _, t in train) / len(train):.2f})", flush=True)
+        out["transformer_bpe"] = enfr_transformer(
+            btrain, test_pairs, v, v, replace(data_cfg, tokenizer="bpe", vocab_size=bpe_vocab or 8000), minutes, seed,
+            beam, bpe=bpe)
+    if "tutorial" in rows:
+        base = tutorial_baseline(train, test_pairs, src, tgt, minutes, seed)
+        print(f"  tutorial: BLEU {100 * base['bleu']:.2f} after {base['train_seconds']} s", flush=True)
+        out["tutorial"] = base
+        if "wordlab" in out:
+            out["bleu_ratio"] = out["wordlab"]["bleu"] / max(base["bleu"], 1e-9)
+    return out
+
+
+def enfr_bilstm(train, test_pairs, src, tgt, data_cfg, minutes: float, seed: int, beam: int,
+                save: str | None = None) -> dict:
+    """wordlab's biLSTM + additive attention on the word vocabularies."""
     set_seed(seed)
     cfg = Seq2SeqConfig(len(src), len(tgt), emb=256, hidden=256, cell="lstm", bidirectional=True,
                         attention="additive", dropout=0.3)
@@ -221,19 +263,13 @@ def enfr(minutes: float, seed: int, beam: int, save: str | None = None, arch_tra
           f"{ours['train_seconds']} s, {ours['epochs']} epochs", flush=True)
     if save:
         tr.save(save)
-    transformer = enfr_transformer(train, test_pairs, src, tgt, data_cfg, minutes, seed, beam) if arch_transformer \
-        else None
-    base = tutorial_baseline(train, test_pairs, src, tgt, minutes, seed)
-    print(f"  tutorial: BLEU {100 * base['bleu']:.2f} after {base['train_seconds']} s", flush=True)
-    out = {"pairs": len(pairs), "train": len(train), "test": len(test_pairs), "minutes_each": minutes,
-           "wordlab": ours, "tutorial": base, "bleu_ratio": ours["bleu"] / max(base["bleu"], 1e-9)}
-    if transformer is not None:
-        out["transformer"] = transformer
-    return out
+    return ours
 
 
-def enfr_transformer(train, test_pairs, src, tgt, data_cfg, minutes: float, seed: int, beam: int) -> dict:
-    """The Transformer translator on the same split, vocabularies and training budget as the biLSTM row."""
+def enfr_transformer(train, test_pairs, src, tgt, data_cfg, minutes: float, seed: int, beam: int,
+                     bpe=None) -> dict:
+    """The Transformer translator on the same split and training budget as the biLSTM row: on its word
+    vocabularies, or (``bpe``) on one BPE vocabulary for both sides with shared embeddings."""
     from wordlab.seq2seq.transformer import TransformerSeq2Seq, TransformerSeq2SeqConfig
 
     set_seed(seed)
@@ -241,23 +277,24 @@ def enfr_transformer(train, test_pairs, src, tgt, data_cfg, minutes: float, seed
     # in one run) and 2 x 192 2 epochs (31.9); 2 x 128 gets 5 (47.3); warm-up 100 steps, as a 400-step warm-up spans
     # 2.5 of those epochs (one run each, seed 0, load ~5)
     cfg = TransformerSeq2SeqConfig(len(src), len(tgt), layers=2, dim=128, heads=4, dropout=0.1, attn_dropout=0.1,
-                                   label_smoothing=0.1)
+                                   label_smoothing=0.1, share_embeddings=bpe is not None)
     model = TransformerSeq2Seq(cfg)
     res = fit(model, Seq2SeqTask(train, batch_size=64, seed=seed),
               TrainConfig(epochs=1000, optimizer="adam", lr=2e-3, warmup=100, schedule="inverse_sqrt", clip=1.0,
                           seed=seed, max_minutes=minutes), progress=False)
-    tr = Translator(model, src, tgt, data_cfg)
+    tr = Translator(model, src, tgt, data_cfg, tokenizer=bpe)
     t0 = time.perf_counter()
     ev = tr.evaluate(test_pairs, beam=beam, examples=8)
     decode_s = time.perf_counter() - t0
     greedy = tr.evaluate(test_pairs, beam=1, examples=0)
-    row = {"model": f"wordlab Transformer (2+2 layers x 128, 4 heads, label smoothing 0.1, beam {beam})",
+    tokens = f"BPE {len(src):,} shared" if bpe is not None else "words"
+    row = {"model": f"wordlab Transformer (2+2 layers x 128, 4 heads, label smoothing 0.1, {tokens}, beam {beam})",
            "config": asdict(cfg), "train_seconds": round(sum(h["seconds"] for h in res.history), 1),
            "epochs": len(res.history), "stopped": res.stopped,
            "parameters": sum(p.numel() for p in model.parameters()), "bleu": ev["bleu"], "accuracy": ev["accuracy"],
            "bleu_greedy": greedy["bleu"], "accuracy_greedy": greedy["accuracy"], "decode_seconds": round(decode_s, 2),
            "examples": ev["examples"]}
-    print(f"  wordlab Transformer: BLEU {100 * ev['bleu']:.2f} (greedy {100 * greedy['bleu']:.2f}) after "
+    print(f"  wordlab Transformer ({tokens}): BLEU {100 * ev['bleu']:.2f} (greedy {100 * greedy['bleu']:.2f}) after "
           f"{row['train_seconds']} s, {row['epochs']} epochs", flush=True)
     return row
 
@@ -275,6 +312,12 @@ def main(argv=None) -> int:
     ap.add_argument("--beam", type=int, default=5, help="beam width for wordlab on fra→eng")
     ap.add_argument("--enfr-transformer", action="store_true",
                     help="also train the Transformer translator on fra→eng with the same budget (a third row)")
+    ap.add_argument("--enfr-bpe", type=int, default=0, metavar="N",
+                    help="also train the Transformer translator on BPE tokens (one model of N tokens, e.g. 8000, "
+                         "learnt from both sides) with the same budget")
+    ap.add_argument("--enfr-rows", default=None,
+                    help=f"comma-separated fra→eng rows to train, of {','.join(ENFR_ROWS)} (default: bilstm,tutorial "
+                         f"plus those --enfr-transformer / --enfr-bpe add)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads (default 1: on a shared CPU, 2 spinning threads are many times slower)")
     ap.add_argument("--seed", type=int, default=0, help="random seed")
@@ -303,7 +346,11 @@ def main(argv=None) -> int:
                                       1000, args.addition_minutes, 128, args.seed, args.addition_lr)
     if "enfr" in only:
         print("French -> English (tutorial filter):", flush=True)
-        out["enfr"] = enfr(args.enfr_minutes, args.seed, args.beam, args.save, args.enfr_transformer)
+        rows = tuple(args.enfr_rows.split(",")) if args.enfr_rows else None
+        if rows and not set(rows) <= set(ENFR_ROWS):
+            ap.error(f"--enfr-rows: unknown rows {sorted(set(rows) - set(ENFR_ROWS))}; choose from {','.join(ENFR_ROWS)}")
+        out["enfr"] = enfr(args.enfr_minutes, args.seed, args.beam, args.save, args.enfr_transformer,
+                           args.enfr_bpe, rows)
     out["total_seconds"] = round(time.perf_counter() - t_all, 1)
     results = Path(args.results)
     if results.exists():  # keep the sections this run did not redo (read now: other runs may have written)
@@ -330,9 +377,11 @@ def report(out: dict) -> None:
               f"{e['minutes_each']} min training each")
         table([[m["model"], f"{m['train_seconds']:.0f}", m["epochs"] if isinstance(m["epochs"], int) else f"{m['epochs']:.1f}",
                 m["parameters"], f"{100 * m['bleu']:.2f}", f"{100 * m['accuracy']:.2f}%"]
-               for m in (e["wordlab"], *([e["transformer"]] if "transformer" in e else []), e["tutorial"])],
+               for m in (e[k] for k in ("wordlab", "transformer", "transformer_bpe", "tutorial") if k in e)],
               ["model", "train s", "epochs", "params", "test BLEU", "exact"])
-        print(f"BLEU ratio wordlab / tutorial: {e['bleu_ratio']:.2f} (wordlab greedy: {100 * e['wordlab']['bleu_greedy']:.2f})")
+        if "bleu_ratio" in e:
+            print(f"BLEU ratio wordlab / tutorial: {e['bleu_ratio']:.2f} "
+                  f"(wordlab greedy: {100 * e['wordlab']['bleu_greedy']:.2f})")
     print(f"benchmark wall time: {out.get('total_seconds')} s")
 
 
