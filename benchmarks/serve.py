@@ -14,12 +14,21 @@ HTTP client for the neighbour load, httpx for the event streams) measures
   requests/s and the ratio (target ≥ 2×);
 * **generation**: one stream alone, then ``--streams`` concurrent streams (server-sent events) of
   ``--gen-tokens`` tokens from each LM → tokens/s per stream;
-* the server's resident memory (VmRSS) after loading and after the runs.
+* the server's resident memory (VmRSS) after loading and after the runs;
+* where the CPU goes: for each neighbour run, CPU milliseconds per answered request of each server thread
+  (``MainThread``: the event loop, i.e. HTTP, FastAPI and JSON; ``wordlab-batch``: the batched passes;
+  ``wordlab-search``: the numba kernel's threads; ``asyncio``: ``to_thread`` workers) and of the load client,
+  with the number of passes over the vectors and the mean queries per pass (the server's ``/bench/stats``).
+
+The load client is a minimal asyncio keep-alive HTTP/1.1 client (about 0.2-0.4 ms of CPU per request, see
+the table): a real client would be another machine, so the client should take as little of these two cores
+as it can; httpx costs more per request than the server does.
 
 Prints a table and writes ``benchmarks/results/serve.json``.
 
     nice -n 10 python benchmarks/serve.py [--words 300000] [--dim 300] [--rate 200] [--seconds 30]
                                           [--clients 32] [--sat-seconds 10] [--streams 4] [--gen-tokens 100]
+                                          [--window-ms 5] [--only open,saturation,generation]
                                           [--neighbours-only]
 
 Every figure is from one run on whatever machine runs it; on a shared machine the client and the

@@ -110,3 +110,49 @@ def test_the_served_index_uses_the_gemm_for_batches():
         row = batch[i] @ served.unit.T
         row[i] = -9
         assert [w for w, _ in rows] == [f"k{j}" for j in top_k(row, 10)]
+
+
+def test_the_batch_thread_gets_one_torch_thread_and_no_other_thread_changes():
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    from wordlab.serve.vectors import _one_torch_thread
+
+    before = torch.get_num_threads()
+    executor = ThreadPoolExecutor(max_workers=1)
+
+    async def main():
+        await _one_torch_thread(asyncio.get_running_loop(), executor)
+
+    asyncio.run(main())
+    fresh: list[int] = []
+    t = threading.Thread(target=lambda: fresh.append(torch.get_num_threads()))
+    t.start()
+    t.join()
+    assert executor.submit(torch.get_num_threads).result() == 1
+    assert torch.get_num_threads() == before and fresh == [before]
+    executor.shutdown()
+
+
+def test_queries_arriving_within_the_window_share_one_pass():
+    import asyncio
+
+    from wordlab.serve.vectors import MicroBatcher, VectorIndex
+
+    unit = _unit("gaussian", n=3000)
+    kv = KeyedVectors([f"k{i}" for i in range(len(unit))], unit)
+    index = VectorIndex(kv)
+    batcher = MicroBatcher(index, max_batch=8, window=0.2)
+
+    async def main():
+        async def one(i, delay):
+            await asyncio.sleep(delay)
+            return await batcher.query(index.unit[i], 5, {i})
+        return await asyncio.gather(*(one(i, 0.02 * i) for i in range(4)))
+
+    got = asyncio.run(main())
+    assert (batcher.passes, batcher.answered) == (1, 4)  # all four came within 0.2 s of the first
+    assert got == index.search_many(index.unit[:4], 5, [{i} for i in range(4)])
