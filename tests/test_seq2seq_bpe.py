@@ -162,6 +162,18 @@ def test_char_flag_is_an_alias_and_bad_combinations_are_one_line(tmp_path, dates
     assert len(err.splitlines()) == 1 and "--tokenizer bpe needs a tsv pair file" in err
 
 
+def test_resume_relearns_the_same_tokenizer(tmp_path, dates, capsys):
+    model = tmp_path / "r.pt"
+    args = ["-q", "seq2seq", "train", "--pairs", str(dates), "--tokenizer", "bpe", "--vocab-size", "300", "--hidden",
+            "8", "--dim", "4", "--threads", "1", "-o", str(model)]
+    assert main(args + ["--epochs", "1"]) == 0
+    first = load_checkpoint(model)["extra"]["tokenizer"]
+    assert main(args + ["--epochs", "2", "--resume"]) == 0
+    assert "trained 2 epoch(s)" in capsys.readouterr().out
+    assert load_checkpoint(model)["extra"]["tokenizer"] == first        # BPE training is deterministic
+    assert Translator.load(model).tokenizer is not None
+
+
 def _bpe_model(tmp_path, dates) -> Path:
     out = tmp_path / "m.pt"
     train_seq2seq(dates, Seq2SeqConfig(emb=4, hidden=8), TrainConfig(epochs=1, dry_run=1),
