@@ -57,6 +57,7 @@ from numba import njit
 
 from ..word2vec.kernel import (_MASK48, _job_alpha, _loss_tick, _next, _noise, _output_step, _read_sentence,
                                _sigmoid, _window_context, hs_update)
+from .prefetch import prefetch_row, prefetch_rows
 
 _JIT = dict(nogil=True, fastmath=True, cache=True, error_model="numpy")
 
@@ -286,7 +287,13 @@ def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, ne
         alpha = _job_alpha(alpha0, alpha1, word_offset, start, total_words)
         k, n, state = _read_sentence(ids, k, stop, eos, sample_int, sent, state)
         effective += n
+        ahead = 1 if sg else window + 1  # the word whose input rows are needed next (CBOW: entering the window)
+        for i in range(min(ahead, n)):
+            prefetch_rows(W_in, rows, offsets[sent[i]], offsets[sent[i] + 1])
         for i in range(n):
+            if i + ahead < n:  # a hint for the memory system only: no value changes
+                nxt = sent[i + ahead]
+                prefetch_rows(W_in, rows, offsets[nxt], offsets[nxt + 1])
             m, state = _window_context(sent, n, i, window, ctx, state)
             if m == 0:
                 continue
@@ -306,6 +313,9 @@ def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, ne
                             pair_negs[j, nneg] = t
                             nneg += 1
                     pair_nnegs[j] = nneg
+                    prefetch_row(W_out, c)
+                    for s in range(nneg):
+                        prefetch_row(W_out, pair_negs[j, s])
                 loss += _sg_pairs(W_in, W_out, rows, offsets[w], offsets[w + 1], gain[w], ctx, m, pair_negs,
                                   pair_nnegs, W_hs, hs_offsets, hs_points, hs_labels, hs, alpha, h, e, E, want)
                 if want:
@@ -319,6 +329,7 @@ def train_job(W_in, W_out, offsets, rows, ids, sample_int, accept, alias, sg, ne
                 if sg or t != w:
                     negs[nneg] = t
                     nneg += 1
+                    prefetch_row(W_out, t)
             if hs:
                 if sg:
                     loss += _sg_centre_hs(W_in, W_hs, rows, offsets[w], offsets[w + 1], ctx, m, hs_offsets, hs_points,
