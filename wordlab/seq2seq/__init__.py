@@ -2,7 +2,8 @@
 
 ``ls`` is the table of contents: ``data`` (pair files, splits, batches), ``encoders``, ``decoders``,
 ``model`` (``Seq2Seq`` + ``Seq2SeqConfig``, checkpoints, the decoding step protocol), ``metrics``
-(accuracy, BLEU), ``task`` (the shared training loop's ``Task``), ``translator`` (model + vocabularies).
+(accuracy, BLEU), ``task`` (the shared training loop's ``Task``), ``translator`` (model + vocabularies),
+``subword`` (``--tokenizer bpe``: one BPE model for both sides, stored in the checkpoint).
 Greedy and beam search live in :mod:`wordlab.decoding` (``translate_batch``), written once for every model.
 """
 
