@@ -1,6 +1,11 @@
 """Benchmark: multi-process training on this machine (gloo over loopback) and the communication cost model.
 
-Sections (``--only lm,allreduce,word2vec,counting``; all by default):
+Sections (``--only lm,allreduce,word2vec,counting``, the default; and ``ptb``):
+
+* ``ptb`` — quality under DDP: the PTB LSTM below trained for ``--ptb-steps`` windows (a fixed token
+  budget) from the same seed by 1 process and by 2 processes (each half of the global batch of 20
+  streams), test perplexity of each. Dropout masks differ between the two, so the runs are not
+  bit-identical (without dropout they are, within 1e-5: ``tests/test_distributed.py``).
 
 * ``lm`` — training tokens/s of the PTB LSTM LM (2×200, BPTT 35, global batch 20, SGD lr 20, clip 0.25,
   dropout 0.2) on the shared loop (``LMTask`` + ``fit``): 1 process × 1 thread, 1 process × 2 threads and
@@ -77,6 +82,32 @@ def worker_lm(steps: int, out: Path) -> None:
         grad_bytes = 4 * sum(p.numel() for p in model.parameters() if p.requires_grad)
         out.write_text(json.dumps({"tok_per_s": tokens / seconds, "seconds": seconds, "steps": res.steps,
                                    "step_seconds": seconds / res.steps, "grad_bytes": grad_bytes}))
+
+
+def worker_ptb(steps: int, out: Path) -> None:
+    """PTB 2x200 LSTM (dropout 0.2, SGD lr 20, clip 0.25, global batch 20, BPTT 35) for ``steps`` windows from
+    the same seed, then test perplexity (rank 0 writes it)."""
+    import torch
+
+    from wordlab import distributed
+    from wordlab.lm import LMConfig, RNNLanguageModel, load_lm_data
+    from wordlab.lm.train import LMTask
+    from wordlab.training import TrainConfig, fit
+
+    distributed.init_from_env()
+    data = load_lm_data(DATA / "ptb" / "ptb.train.txt", DATA / "ptb" / "ptb.valid.txt", DATA / "ptb" / "ptb.test.txt",
+                        progress=False)
+    torch.manual_seed(0)
+    model = RNNLanguageModel(LMConfig(vocab_size=len(data.vocab), cell="lstm", layers=2, emb_size=200,
+                                      hidden_size=200, dropout=0.2, tie_weights=False))
+    task = LMTask(data.train, None, batch_size=20, bptt=35, lstm=True)
+    t0 = time.perf_counter()
+    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps), progress=False)
+    seconds = time.perf_counter() - t0
+    test = LMTask(data.train[:20 * 40], data.test, batch_size=20, bptt=35, lstm=True).evaluate(model)
+    if distributed.is_main():
+        out.write_text(json.dumps({"steps": res.steps, "tokens": res.steps * 20 * 35, "seconds": seconds,
+                                   "test_ppl": test["valid_ppl"]}))
 
 
 def worker_allreduce(sizes: list[int], out: Path) -> None:
@@ -172,7 +203,7 @@ def worker_counting(spec: str, out: Path) -> None:
                                    "fingerprint": vocab.fingerprint()}))
 
 
-WORKERS = {"lm": worker_lm, "allreduce": worker_allreduce, "word2vec": worker_word2vec, "w2v_scale": worker_w2v_scale,
+WORKERS = {"ptb": worker_ptb, "lm": worker_lm, "allreduce": worker_allreduce, "word2vec": worker_word2vec, "w2v_scale": worker_w2v_scale,
            "counting": worker_counting}
 
 
@@ -219,6 +250,17 @@ def section_lm(a, tmp: Path, res: dict) -> None:
     res["lm"] = {"runs": runs, "median_tok_per_s": med, "speedup_vs_1x1": {n: med[n] / base for n in names},
                  "grad_bytes": runs[names[0]][0]["grad_bytes"],
                  "step_seconds_1x1": statistics.median(x["step_seconds"] for x in runs[names[0]])}
+
+
+def section_ptb(a, tmp: Path, res: dict) -> None:
+    """PTB test perplexity after the same token budget: 1 process vs 2 processes (DDP, same global batch)."""
+    runs = {name: launch("ptb", [str(a.ptb_steps)], world, 1, tmp / "ptb.json", timeout=3600)
+            for name, world in (("1 process x 1 thread", 1), ("2 processes x 1 thread", 2))}
+    one = runs["1 process x 1 thread"]["test_ppl"]
+    table([[n, r["tokens"], r["seconds"], r["test_ppl"], 100 * (r["test_ppl"] / one - 1)] for n, r in runs.items()],
+          [f"PTB 2x200 LSTM, {a.ptb_steps} steps of 20 x 35", "tokens", "seconds", "test ppl", "vs 1 process %"])
+    res["ptb"] = {"runs": runs, "steps": a.ptb_steps,
+                  "difference_percent": 100 * (runs["2 processes x 1 thread"]["test_ppl"] / one - 1)}
 
 
 def section_allreduce(a, tmp: Path, res: dict) -> None:
@@ -335,6 +377,7 @@ def main() -> int:
     p.add_argument("--only", default="lm,allreduce,word2vec,counting")
     p.add_argument("--steps", type=int, default=30, help="LM training windows per measured run")
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--ptb-steps", type=int, default=600, help="ptb: training windows (of 20 x 35 tokens) per run")
     p.add_argument("--w2v-words", type=int, default=2_000_000)
     p.add_argument("--w2v-epochs", type=int, default=2, help="epochs of the wikimix skip-gram rows")
     p.add_argument("--sync-sweep", default="0,1000000,250000,10000",
@@ -354,7 +397,7 @@ def main() -> int:
         else:
             WORKERS[a.worker](int(a.job_args[0]), out)
         return 0
-    if "lm" in a.only.split(",") and not (DATA / "ptb" / "ptb.train.txt").exists():
+    if {"lm", "ptb"} & set(a.only.split(",")) and not (DATA / "ptb" / "ptb.train.txt").exists():
         print(f"skipped: no PTB data under {DATA}")
         return 0
     import tempfile
@@ -363,7 +406,7 @@ def main() -> int:
     res.update({"load_average_before": os.getloadavg(), "cores": os.cpu_count()})
     with tempfile.TemporaryDirectory() as d:
         for section in a.only.split(","):
-            {"lm": section_lm, "allreduce": section_allreduce, "word2vec": section_word2vec,
+            {"ptb": section_ptb, "lm": section_lm, "allreduce": section_allreduce, "word2vec": section_word2vec,
              "counting": section_counting}[section](a, Path(d), res)
     res["load_average_after"] = os.getloadavg()
     cost_model(res)
