@@ -6,7 +6,8 @@ The vocabulary (min-count 5, the one PPMI-SVD and skip-gram use in ``benchmarks/
 co-occurrence matrix of each window are built once and cached (``wordlab.count.cooccurrence_cache``,
 under ``$WORDLAB_CACHE``), so a grid point costs only its AdaGrad epochs. ``--grid`` is a JSON list of
 GloVeConfig fields, plus ``at``: the epochs at which to score a point on the way (one run gives the
-learning curve). Every score is of ``W + W̃`` (the paper's output) and of ``W`` alone, Spearman ρ
+learning curve). Every score is of ``W + W̃`` (the paper's output), of ``W + W̃`` with its eigenvalues
+weighted by ``p = 0.5`` (``eig05_*``, ``GloVeConfig.eig``) and of ``W`` alone, Spearman ρ
 on the pairs both words of which are in the vocabulary (the same pairs for every setting).
 Results: one JSON line per score in ``benchmarks/results/glove-search.jsonl`` (appended).
 The recipe found on wikimix is ``wordlab.count.glove_config.PRESETS["small-corpus"]`` (README "GloVe").
@@ -27,7 +28,14 @@ DATA = Path(os.environ.get("WORDLAB_DATA") or ROOT.parent / "shared" / "data")
 RESULTS = ROOT / "benchmarks" / "results" / "glove-search.jsonl"
 GRID = [{"x_max": 10, "epochs": 20, "at": [5, 10]}, {"x_max": 3, "epochs": 10, "at": [5]},
         {"x_max": 1, "epochs": 10, "at": [5]}, {"window": 5, "x_max": 10, "epochs": 10, "at": [5]},
-        {"window": 15, "x_max": 3, "epochs": 10, "at": [5]}, {"window": 20, "x_max": 3, "epochs": 10, "at": [5]}]
+        {"window": 15, "x_max": 3, "epochs": 10, "at": [5]}, {"window": 20, "x_max": 3, "epochs": 10, "at": [5]},
+        # second round: step size, alpha, weighting and a wider window (5 epochs each, scored at 3)
+        {"window": 20, "x_max": 3, "lr": 0.1, "epochs": 5, "at": [3]},
+        {"window": 20, "x_max": 3, "alpha": 0.5, "epochs": 5, "at": [3]},
+        {"window": 10, "weighting": "uniform", "x_max": 3, "epochs": 5, "at": [3]},
+        {"window": 30, "x_max": 3, "lr": 0.1, "epochs": 5, "at": [3]},
+        {"window": 30, "x_max": 3, "alpha": 0.5, "lr": 0.1, "epochs": 5, "at": [3]},
+        {"window": 30, "weighting": "uniform", "x_max": 3, "lr": 0.1, "epochs": 5, "at": [3]}]
 
 
 def main() -> int:
@@ -67,9 +75,11 @@ def main() -> int:
         t0 = time.perf_counter()
 
         def report(epoch: int, cost: float) -> None:
-            row = {**point, "window": cfg.window, "x_max": cfg.x_max, "alpha": cfg.alpha, "lr": cfg.lr,
+            row = {**point, "window": cfg.window, "weighting": cfg.weighting, "x_max": cfg.x_max, "alpha": cfg.alpha, "lr": cfg.lr,
                    "epochs": epoch, "cost": round(cost, 5), "seconds": round(time.perf_counter() - t0, 1),
-                   **score(model.vectors("w+c")), **{f"w_{k}": v for k, v in score(model.vectors("w")).items()},
+                   **score(model.vectors("w+c", eig=1.0)),
+                   **{f"eig05_{k}": v for k, v in score(model.vectors("w+c", eig=0.5)).items()},
+                   **{f"w_{k}": v for k, v in score(model.vectors("w", eig=1.0)).items()},
                    "words": len(vocab), "corpus": Path(args.corpus).name}
             print(json.dumps(row), flush=True)
             with open(RESULTS, "a", encoding="utf-8") as f:
