@@ -60,12 +60,16 @@ def test_the_bound_holds_for_every_row(kind):
 @pytest.mark.parametrize("kind", ["gaussian", "skewed", "sparse"])
 @pytest.mark.parametrize("k", [1, 10, 40])
 def test_batched_top_k_equals_a_full_scan(kind, k):
+    from concurrent.futures import ThreadPoolExecutor
+
     unit = _unit(kind)
-    for gemm in _gemm(unit):
+    gemm, small = _gemm(unit)
+    helper = ThreadPoolExecutor(max_workers=1)  # scans every other block of the small-block index
+    for gemm, pool in ((gemm, None), (small, helper)):
         queries = np.ascontiguousarray(unit[100:117])  # (17, d)
         full = np.stack([unit @ q for q in queries])  # (17, n), row by row as the re-scoring does
         true = queries.astype(np.float64) @ unit.T.astype(np.float64)  # near ties (sparse) need the exact order
-        found = gemm.search_many(unit, queries, k)
+        found = gemm.search_many(unit, queries, k, pool)
         if kind != "skewed":  # there every row lies within the bound of the top: the slots overflow (None)
             assert all(f is not None for f in found)
         for f, row, exact in zip(found, full, true):
@@ -75,6 +79,7 @@ def test_batched_top_k_equals_a_full_scan(kind, k):
             if idx.tolist() != top_k(row, k).tolist():  # only float32 rounding may reorder: ties within 1e-6
                 np.testing.assert_allclose(exact[idx], np.sort(exact)[::-1][:k], atol=1e-6)
             np.testing.assert_allclose(scores, row[idx], rtol=1e-6)
+    helper.shutdown()
 
 
 def test_many_tied_rows_fall_back_and_stay_exact():

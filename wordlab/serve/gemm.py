@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from concurrent.futures import Executor
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from ..vectors.search import Int8Index, jit, top_k
 logger = logging.getLogger(__name__)
 
 LEVELS = 63           # query codes in [-LEVELS, LEVELS]; the pin row adds -64 so the range is exactly 127 wide
-BLOCK_ROWS = 65536    # rows per GEMM call: (B + 1) x BLOCK_ROWS float32 scores stay in L3; few thread fork/joins
+BLOCK_ROWS = 32768    # rows per GEMM call at most: (B + 1) x BLOCK_ROWS float32 scores stay in L2/L3
 CAPACITY = 4096       # candidate slots per query before a compaction raises its threshold
 
 
@@ -108,8 +109,10 @@ class Int8Gemm:
         zero = torch.zeros(n, dtype=torch.long)
         with warnings.catch_warnings():  # torch marks quantized tensor construction deprecated; FBGEMM is the op
             warnings.simplefilter("ignore", UserWarning)
-            for lo in range(0, n, block_rows):
-                hi = min(n, lo + block_rows)
+            parts = 2 * -(-n // (2 * block_rows))  # an even number of equal blocks: two threads, equal halves
+            step = -(-n // parts)
+            for lo in range(0, n, step):
+                hi = min(n, lo + step)
                 w = torch._make_per_channel_quantized_tensor(torch.from_numpy(index.codes[lo:hi]), scale[lo:hi],
                                                              zero[lo:hi], 0)
                 self.blocks.append((lo, torch.ops.quantized.linear_prepack(w, None)))
@@ -147,34 +150,51 @@ class Int8Gemm:
         got = self._block_scores(torch.from_numpy(x), packed)[:, :rows]  # (5, rows)
         return got, x, lo
 
-    def candidates(self, queries: np.ndarray, k: int) -> list[np.ndarray | None]:
-        """For each query, the row indices that can be in its top ``k`` (None: ask the exact fallback)."""
-        x, inv_t, slack2 = self._quantize(np.ascontiguousarray(queries, dtype=np.float64))
-        nq = len(queries)
+    def _scan(self, x, inv_t: np.ndarray, slack2: np.ndarray, k: int, blocks: list) -> tuple:
+        """GEMM and candidate filter over ``blocks``: per query, its kept (row, approximate score) slots."""
+        nq = len(inv_t)
         thr = np.full(nq, -np.inf, dtype=np.float32)
         count = np.zeros(nq, dtype=np.int64)
         cand_idx = np.empty((nq, CAPACITY), dtype=np.int64)
         cand_val = np.empty((nq, CAPACITY), dtype=np.float32)
         overflow = np.zeros(nq, dtype=np.bool_)
         collect = jit(_collect, fastmath=True)
-        for lo, packed in self.blocks:
+        for lo, packed in blocks:
             collect(self._block_scores(x, packed), lo, inv_t, slack2, k, thr, count, cand_idx, cand_val, overflow)
+        return count, cand_idx, cand_val, overflow
+
+    def candidates(self, queries: np.ndarray, k: int, pool: Executor | None = None) -> list[np.ndarray | None]:
+        """For each query, the row indices that can be in its top ``k`` (None: ask the exact fallback).
+
+        ``pool``: a one-thread executor that scans every other block while this thread scans the rest (each
+        half keeps the rows above its own running threshold, which is at most the whole matrix's).
+        """
+        x, inv_t, slack2 = self._quantize(np.ascontiguousarray(queries, dtype=np.float64))
+        if pool is None or len(self.blocks) < 2:
+            parts = [self._scan(x, inv_t, slack2, k, self.blocks)]
+        else:
+            other = pool.submit(self._scan, x, inv_t, slack2, k, self.blocks[1::2])
+            parts = [self._scan(x, inv_t, slack2, k, self.blocks[0::2]), other.result()]
         out: list[np.ndarray | None] = []
-        for b in range(nq):
-            c = int(count[b])
-            if overflow[b] or c < k:
+        for b in range(len(queries)):
+            if any(p[3][b] for p in parts):
                 out.append(None)
                 continue
-            vals = cand_val[b, :c]
+            idx = np.concatenate([p[1][b, :p[0][b]] for p in parts])
+            vals = np.concatenate([p[2][b, :p[0][b]] for p in parts])
+            c = len(vals)
+            if c < k:
+                out.append(None)
+                continue
             tau = np.partition(vals, c - k)[c - k] - slack2[b]  # A_b - 2 U_b
-            out.append(cand_idx[b, :c][vals >= tau])
+            out.append(idx[vals >= tau])
         return out
 
-    def search_many(self, unit: np.ndarray, queries: np.ndarray, k: int
+    def search_many(self, unit: np.ndarray, queries: np.ndarray, k: int, pool: Executor | None = None
                     ) -> list[tuple[np.ndarray, np.ndarray] | None]:
         """Exact ``(indices, scores)`` of the top ``k`` rows of ``unit`` for each query (None: not answered)."""
         out: list[tuple[np.ndarray, np.ndarray] | None] = []
-        for q, cand in zip(queries, self.candidates(queries, k)):
+        for q, cand in zip(queries, self.candidates(queries, k, pool)):
             if cand is None:
                 out.append(None)
                 continue

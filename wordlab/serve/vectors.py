@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -14,7 +14,7 @@ from ..errors import ConfigError, DataError
 from ..vectors.search import build_index, top_k
 from .gemm import build_gemm
 
-GEMM_MIN_BATCH = 8  # below this many queries the numba kernel (memory-bound) costs no more than the int8 GEMM
+GEMM_MIN_BATCH = 2  # a lone query: the numba kernel (memory-bound, two threads); more: the int8 GEMM
 
 
 class UnknownWord(DataError):
@@ -60,14 +60,17 @@ class VectorIndex:
         i = self.kv.key_to_index.get(word, -1)
         return i if i >= 0 else None
 
-    def search_many(self, queries: np.ndarray, k: int, exclude: Sequence[set[int]]) -> list[list[tuple[str, float]]]:
-        """Exact top ``k`` (word, cosine) for each row of ``queries`` (B, d), the query's own words excluded."""
+    def search_many(self, queries: np.ndarray, k: int, exclude: Sequence[set[int]], pool: Executor | None = None
+                    ) -> list[list[tuple[str, float]]]:
+        """Exact top ``k`` (word, cosine) for each row of ``queries`` (B, d), the query's own words excluded.
+
+        ``pool``: a one-thread executor that takes half of a batch's GEMM blocks."""
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         n = len(self.words)
         kk = min(n, k + max((len(e) for e in exclude), default=0))
         if self._int8 is not None and kk < n // 4:
             if self._gemm is not None and len(queries) >= GEMM_MIN_BATCH:
-                found = self._gemm.search_many(self.unit, queries, kk)
+                found = self._gemm.search_many(self.unit, queries, kk, pool)
                 for b, f in enumerate(found):
                     if f is None:  # too many tied scores for its candidate slots: the per-query bound decides
                         found[b] = self._int8.search(self.unit, queries[b], kk, n)
@@ -168,7 +171,7 @@ class MicroBatcher:
     read once per batch instead of once per request. A pass starts when the oldest queued query has
     waited ``window`` seconds (or the batch is full): every pass reads all the int8 codes (90 MB for
     300k x 300) whatever its size, so at a steady request rate a short wait buys several queries per
-    read instead of one. Passes run one at a time on one thread of their own. ``enabled=False`` gives one
+    read instead of one. Passes run one at a time on a thread of their own, with a helper thread for half of the GEMM. ``enabled=False`` gives one
     scan per request (the baseline).
     """
 
@@ -179,7 +182,8 @@ class MicroBatcher:
         self._queue: list[_Pending] = []
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ThreadPoolExecutor | None = None  # runs the passes
+        self._helper: ThreadPoolExecutor | None = None  # scans half of a pass's GEMM blocks
         self.passes = 0
         self.answered = 0
 
@@ -212,7 +216,9 @@ class MicroBatcher:
         loop = asyncio.get_running_loop()
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordlab-batch")
+            self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordlab-batch-half")
             await _one_torch_thread(loop, self._executor)
+            await _one_torch_thread(loop, self._helper)
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -226,7 +232,8 @@ class MicroBatcher:
                 k = max(b.k for b in batch)
                 try:
                     res = await loop.run_in_executor(self._executor, self.index.search_many,
-                                                     np.stack([b.query for b in batch]), k, [b.exclude for b in batch])
+                                                     np.stack([b.query for b in batch]), k, [b.exclude for b in batch],
+                                                     self._helper)
                 except Exception as e:  # pragma: no cover - reported to every waiting request
                     for b in batch:
                         if not b.future.done():
