@@ -409,6 +409,10 @@ def table(r: dict) -> str:
                      f"(p50 {x['p50_ms']} ms) | |",
                      f"| saturation, {label}: CPU ms per request | {_cpu_cell(x)} | |"]
         rows.append(f"| saturation ratio batching / one scan | {s['ratio']}x | >= 2x |")
+        cpu = [s[key]["server_total_ms"] + s[key]["client_ms_per_request"] for key in ("one_scan_per_request",
+                                                                                     "batching")]
+        rows.append(f"| CPU per request (server + client), one scan / batching: less sensitive to other load "
+                    f"| {cpu[0]:.2f} / {cpu[1]:.2f} ms = {cpu[0] / max(cpu[1], 1e-9):.2f}x | |")
     for g in r.get("generation", []):
         rows.append(f"| {g['lm']} LM: tokens/s one stream alone / per stream with {g['streams']} concurrent "
                     f"(total) | {g['alone_tok_s']} / {g['concurrent_tok_s_per_stream']} "
