@@ -9,8 +9,9 @@
 * ``wordlab``   — ``wordlab train glove CORPUS --dim 100 --window 10 --x-max 100 --epochs E --threads 2
   --no-cache`` (counting included: no cache) in a subprocess; wall time end to end.
 * ``recipe``    — ``wordlab train glove --preset small-corpus`` (the small-corpus recipe found by
-  ``benchmarks/glove_search.py``: x_max 3, window 20, 10 epochs, W + W̃); its window differs from the
-  ``wordlab`` part's, so it counts its own co-occurrences (end to end).
+  ``benchmarks/glove_search.py``; ``wordlab.count.glove_config.PRESETS``); its window differs from the
+  ``wordlab`` part's, so it counts its own co-occurrences (end to end). When the recipe weights the output's
+  eigenvalues (``eig`` ≠ 1), the same trained model is also scored with ``eig 1`` (``W + W̃`` as trained).
 * ``ppmi`` / ``sgns`` — PPMI-SVD (``wordlab train ppmi``, dim 100) and skip-gram (``wordlab train word2vec
   --sg``, dim 100, 5 epochs) on the same corpus, for Levy et al. 2015's comparison.
 
@@ -123,11 +124,20 @@ def main() -> int:
             out = work / "wordlab-glove-recipe.txt"
             from wordlab.count.glove_config import PRESETS
             r = PRESETS["small-corpus"]
+            model_path = work / "wordlab-glove-recipe.npz"
             s = timed(WORDLAB + ["train", "glove", str(txt), "-o", str(out), "--preset", "small-corpus", "--dim", "100",
-                                 "--threads", "2"], env=env, stdout=subprocess.DEVNULL)
-            name = f"wordlab GloVe --preset small-corpus (window {r['window']}, x_max {r['x_max']:g}, {r['epochs']} epochs)"
+                                 "--threads", "2", "--save-model", str(model_path)], env=env, stdout=subprocess.DEVNULL)
+            name = (f"wordlab GloVe --preset small-corpus (window {r['window']} {r['weighting']}, x_max {r['x_max']:g}, "
+                    f"lr {r['lr']:g}, {r['epochs']} epochs, eig {r.get('eig', 1):g})")
             rows[name] = {"seconds": round(s, 1), **evaluate(out)}
             print("recipe", rows[name], flush=True)
+            if r.get("eig", 1) != 1:  # the same trained model without the eigenvalue weighting: its share of the gain
+                from wordlab.count.glove import GloVe
+                from wordlab.count.glove_train import save_glove_text
+                plain = work / "wordlab-glove-recipe-eig1.txt"
+                save_glove_text(plain, GloVe.load_checkpoint(model_path).vectors(eig=1.0))
+                rows["  the same model, eig 1 (W + W~ as trained)"] = {"seconds": round(s, 1), **evaluate(plain)}
+                print("recipe eig 1", rows["  the same model, eig 1 (W + W~ as trained)"], flush=True)
         if "ppmi" in parts:
             out = work / "ppmi.bin"
             s = timed(WORDLAB + ["train", "ppmi", str(txt), "-o", str(out), "--dim", "100"], env=env,

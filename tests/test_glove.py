@@ -218,5 +218,8 @@ def test_cli_small_corpus_preset(tmp_path):
     recipe = PRESETS["small-corpus"]
     assert (cfg.x_max, cfg.window, cfg.lr, cfg.output) == (recipe["x_max"], recipe["window"], recipe["lr"],
                                                           recipe["output"])
+    assert (cfg.weighting, cfg.alpha, cfg.eig) == (recipe["weighting"], recipe["alpha"], recipe["eig"])
+    # the published recipe (README "GloVe on a small corpus"): window 30 (1/d), x_max 3, lr 0.1, 5 epochs, U·S^0.5
+    assert (recipe["window"], recipe["x_max"], recipe["lr"], recipe["epochs"], recipe["eig"]) == (30, 3.0, 0.1, 5, 0.5)
     assert (cfg.epochs, cfg.dim, cfg.min_count) == (2, 5, 1)  # typed flags win over the preset
     GloVeConfig(**recipe)  # the preset is a valid configuration
