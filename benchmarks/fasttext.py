@@ -21,7 +21,12 @@ min_n 3, max_n 6, ``--epochs`` (5) and ``--threads`` (2); the same values passed
   wordlab's ``FastTextClassifier`` vs ``fasttext.train_supervised`` with ``wordNgrams 2`` and the same
   epochs, lr, dim; training time of the training call (after a JIT warm-up for wordlab).
 
+  Each finished run is written to ``--output`` at once; ``--merge`` adds a run's seeds to those stored
+  (same corpus, epochs, threads and settings), so seeds can be run one invocation at a time and a
+  stopped invocation keeps what it finished. Every run records the 1-minute load average at its end.
+
     nice -n 10 python benchmarks/fasttext.py --seeds 1,2,3          # ~30 min on 2 busy cores
+    nice -n 10 python benchmarks/fasttext.py --only unsupervised --epochs 5 --seeds 2 --tools wordlab-pair --merge
     nice -n 10 python benchmarks/fasttext.py --only supervised
 """
 
@@ -131,7 +136,7 @@ def child(args) -> int:
     return 0
 
 
-def unsupervised(args, rows: list, results: dict) -> None:
+def unsupervised(args, rows: list, results: dict, out: Path) -> None:
     src = DATA / "wikimix" / "wikimix.txt.gz"
     seeds = [int(s) for s in args.seeds.split(",")]
     tools = args.tools.split(",")
@@ -139,7 +144,16 @@ def unsupervised(args, rows: list, results: dict) -> None:
     with tempfile.TemporaryDirectory(prefix="wordlab-ft-bench-") as tmp:
         corpus = Path(tmp) / "wikimix.txt"
         words = write_lines(src, corpus)
-        runs = []
+        section = f"unsupervised_{name}"
+        header = {"words": words, "epochs": args.epochs, "threads": args.threads, "settings": COMMON}
+        stored = []
+        previous = results.get(section)
+        if args.merge and previous:  # add this run's seeds to the stored ones (same corpus and settings only)
+            if any(previous.get(k) != v for k, v in header.items()):
+                raise SystemExit(f"--merge: the stored {section} was run with other settings "
+                                 f"({ {k: previous.get(k) for k in header} }); rerun without --merge")
+            stored = previous["runs"]
+        runs: list = []
         for seed in seeds:
             for tool in tools:
                 cmd = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus), "--sg", str(args.sg),
@@ -154,24 +168,10 @@ def unsupervised(args, rows: list, results: dict) -> None:
                 r["words_per_cpu_second"] = words * args.epochs / r["cpu_seconds"]
                 runs.append(r)
                 print(f"  {tool} seed {seed}: {r['words_per_second']:,.0f} words/s, analogy {100 * r['analogy']:.2f} %, "
-                      f"RW {r['rw_oov']:.3f}, WS {r['ws353']:.3f}", file=sys.stderr, flush=True)
-    keys = ("words_per_second", "words_per_cpu_second", "seconds", "cpu_seconds", "analogy", "rw_oov", "rw_oov_skipped_pct", "rw_known",
-            "rw_known_skipped_pct", "ws353", "vocab")
-    section = f"unsupervised_{name}"
-    header = {"words": words, "epochs": args.epochs, "threads": args.threads, "settings": COMMON}
-    previous = results.get(section)
-    if args.merge and previous:  # add this run's seeds to the stored ones (same corpus and settings only)
-        if any(previous.get(k) != v for k, v in header.items()):
-            raise SystemExit(f"--merge: the stored {section} was run with other settings "
-                             f"({ {k: previous.get(k) for k in header} }); rerun without --merge")
-        done = {(r["tool"], r["seed"]) for r in runs}
-        runs = [r for r in previous["runs"] if (r["tool"], r["seed"]) not in done] + runs
-        tools = list(dict.fromkeys([r["tool"] for r in runs]))
-        seeds = sorted({r["seed"] for r in runs})
-    mean = {t: {k: float(np.mean([r[k] for r in runs if r["tool"] == t])) for k in keys} for t in tools}
-    for t in tools:
-        mean[t]["seeds"] = sorted(r["seed"] for r in runs if r["tool"] == t)
-    results[section] = {**header, "seeds": seeds, "mean": mean, "runs": runs}
+                      f"RW {r['rw_oov']:.3f}, WS {r['ws353']:.3f} (load {r['load_avg_1min']:.1f})", file=sys.stderr,
+                      flush=True)
+                mean = _store(results, section, header, stored, runs, out)  # a stopped run keeps what it finished
+    tools = list(mean)
     for t in tools:
         m = mean[t]
         ratio = m["words_per_second"] / mean["fasttext"]["words_per_second"] if "fasttext" in mean else float("nan")
@@ -181,6 +181,25 @@ def unsupervised(args, rows: list, results: dict) -> None:
                      f"{m['words_per_cpu_second']:,.0f}", f"{cpu_ratio:.2f}x", f"{m['seconds']:.1f}",
                      f"{100 * m['analogy']:.2f}", f"{m['rw_oov']:.3f}", f"{m['rw_known']:.3f} ({m['rw_known_skipped_pct']:.0f}% skipped)",
                      f"{m['ws353']:.3f}"])
+
+
+def _store(results: dict, section: str, header: dict, stored: list, runs: list, out: Path) -> dict:
+    """Put ``stored`` runs (those a new run of the same tool and seed does not replace) and ``runs`` into
+    ``results[section]`` with each tool's means, write ``out`` atomically; returns the means."""
+    from wordlab.atomic import atomic_write_text
+
+    done = {(r["tool"], r["seed"]) for r in runs}
+    runs = [r for r in stored if (r["tool"], r["seed"]) not in done] + runs
+    keys = ("words_per_second", "words_per_cpu_second", "seconds", "cpu_seconds", "analogy", "rw_oov",
+            "rw_oov_skipped_pct", "rw_known", "rw_known_skipped_pct", "ws353", "vocab", "load_avg_1min")
+    mean = {}
+    for t in dict.fromkeys(r["tool"] for r in runs):
+        mine = [r for r in runs if r["tool"] == t]
+        mean[t] = {k: float(np.mean([r[k] for r in mine if k in r])) for k in keys if any(k in r for r in mine)}
+        mean[t]["seeds"] = sorted(r["seed"] for r in mine)
+    results[section] = {**header, "seeds": sorted({r["seed"] for r in runs}), "mean": mean, "runs": runs}
+    atomic_write_text(out, json.dumps(results, indent=2, default=float))
+    return mean
 
 
 def supervised(args, rows: list, results: dict) -> None:
@@ -246,7 +265,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (quality is their mean)")
     ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS)
-                    + ", wordlab-pair (skip-gram with the tool's per-pair update, sg_update='pair')")
+                    + ", wordlab-pair (wordlab runs sg_update='window', wordlab-pair the tool's per-pair update "
+                    "sg_update='pair')")
     ap.add_argument("--folds", type=int, default=10, help="supervised: cross-validation folds")
     ap.add_argument("--sup-epochs", type=int, default=5, help="supervised: epochs for both tools (the tool's default)")
     ap.add_argument("--output", default=str(RESULTS), help="JSON results file (sections are merged)")
@@ -268,7 +288,7 @@ def main() -> int:
     results.setdefault("machine", {})["load_avg_start"] = os.getloadavg()[0]
     if args.only in (None, "unsupervised"):
         rows: list = []
-        unsupervised(args, rows, results)
+        unsupervised(args, rows, results, out)
         print_table(rows, ["model", "words/s", "vs tool", "words/CPU-s", "vs tool", "seconds", "analogy %", "RW rho (OOV)", "RW rho (known)",
                            "WS-353 rho"])
     if args.only in (None, "supervised"):

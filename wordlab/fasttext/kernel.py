@@ -43,7 +43,10 @@ without reading and writing the ``|S|`` ≈ 20 rows at every pair. With several 
 thread's write to a shared n-gram row is seen at the next centre word instead of the next pair.
 The previous form (rows read and written per pair) ran at 2.85x the tool's words/s (wikimix, 5 epochs,
 2 threads, mean of seeds 1-2, load 2-6.5): analogy 47.66 % / RW ρ with OOV 0.371 / WS-353 0.503
-against the tool's 48.13 % / 0.369 / 0.515.
+against the tool's 48.13 % / 0.369 / 0.515. This form, with the prefetches (:mod:`.prefetch`), 5 epochs,
+seeds 1-3, load 6-9: analogy 48.16 % / RW 0.365 / WS-353 0.498 (the tool, one run at load 6.4: 47.64 %
+/ 0.366 / 0.529); side by side at 1 epoch: 3.77x the tool's words per CPU-second, 2.83x in wall time
+(wordlab at load 6.2, the tool at 4.7).
 
 CBOW (``FastText::cbow``, no deviation): ``h`` is the mean over the subword rows of all context
 words, it predicts the centre against ``negative`` noise words, and every one of those rows gets
