@@ -221,3 +221,21 @@ def test_fuzzed_tokenizer_inside_a_checkpoint_fails_with_wordlab_errors_only(tmp
     stats = fuzz_loader(load, [seed], FAST_CASES // 4, tmp_path, name="model.pt", seed=16, max_mutations=2,
                         write=write)
     assert stats["rejected"] > 0
+
+
+def test_serve_translates_a_bpe_model_with_readable_pieces(tmp_path, dates):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from wordlab.serve import create_app
+
+    model = _bpe_model(tmp_path, dates)
+    with TestClient(create_app([str(model)])) as c:
+        r = c.post(f"/api/translate/{model.stem}", json={"text": "september 27, 1994", "beam": 2})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    labels = body["source"] + body["output"]
+    assert body["source"] and not any("Ġ" in p for p in labels), labels      # no byte-level marks
+    assert "".join(p.lstrip("#") for p in body["source"]).replace("␣", "") == "september27,1994"
+    if body["attention"] is not None:  # the rows of the heat-map are the same readable pieces
+        assert body["attention_rows"] == (body["output"] + ["<eos>"])[:len(body["attention"])]

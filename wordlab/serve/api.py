@@ -209,8 +209,10 @@ def make_router(state: ServerState) -> APIRouter:
         except WordlabError as e:
             raise HTTPException(400, str(e)) from None
         att = None if t.attention is None else np.round(np.asarray(t.attention, dtype=np.float64), 5).tolist()
-        return {"source": t.source, "output": t.output, "text": t.text, "score": round(float(t.score), 6),
-                "attention": att, "attention_rows": None if att is None else (t.output + ["<eos>"])[:len(att)]}
+        labels = getattr(s.obj, "token_labels", list)  # readable pieces for a BPE model (no byte-level marks)
+        source, output = labels(t.source), labels(t.output)
+        return {"source": source, "output": output, "text": t.text, "score": round(float(t.score), 6),
+                "attention": att, "attention_rows": None if att is None else (output + ["<eos>"])[:len(att)]}
 
     @r.post("/classify/{name}", summary="Class probabilities of a text")
     async def classify(name: str, req: ClassifyRequest) -> dict:
