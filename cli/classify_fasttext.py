@@ -12,9 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-
-import numpy as np
 
 from wordlab.errors import ConfigError, DataError
 from wordlab.fasttext import FastTextClassifier, FastTextClassifierConfig, read_labelled
@@ -55,6 +52,21 @@ def _data(args: argparse.Namespace):
     raise ConfigError("no training data: give --pos and --neg, --tsv FILE or --labelled FILE")
 
 
+def fold_printer(args: argparse.Namespace):
+    """``on_fold`` for :func:`wordlab.classify.cv.cross_validate_texts`: a line per fold (none with --json)."""
+    if args.json:
+        return None
+    return lambda k, acc, secs: print(f"fold {k + 1}: accuracy {100 * acc:.2f} % ({secs:.1f} s)")
+
+
+def print_cv(report: dict) -> None:
+    """The cross-validation line of a train report, when it has one."""
+    if "cv" in report:
+        cv = report["cv"]
+        print(f"{cv['folds']}-fold cross-validation: accuracy {100 * cv['accuracy']:.2f} ± "
+              f"{100 * cv['accuracy_std']:.2f} %")
+
+
 def run_train(args: argparse.Namespace) -> int:
     config = config_from_arguments(FastTextClassifierConfig, args)
     vectors = None
@@ -69,22 +81,11 @@ def run_train(args: argparse.Namespace) -> int:
     folds = getattr(args, "folds", None)
     report: dict = {"examples": len(texts), "config": config.__dict__}
     if folds:
-        from wordlab.classify.cv import kfold_indices
+        from wordlab.classify.cv import cross_validate_texts
 
-        first = [ys if isinstance(ys, str) else ys[0] for ys in labels]
-        names = sorted(set(first))
-        y = np.array([names.index(x) for x in first])
-        accs = []
-        for k, test in enumerate(kfold_indices(y, folds, seed=config.seed)[:getattr(args, "run_folds", None)]):
-            train = np.setdiff1d(np.arange(len(texts)), test)
-            t0 = time.perf_counter()
-            clf, _ = FastTextClassifier.train([texts[i] for i in train], [labels[i] for i in train], config,
-                                              vectors=vectors)
-            accs.append(clf.test([texts[i] for i in test], [labels[i] for i in test]))
-            if not args.json:
-                print(f"fold {k + 1}: accuracy {100 * accs[-1]:.2f} % ({time.perf_counter() - t0:.1f} s)")
-        report["cv"] = {"folds": folds, "accuracy": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
-                        "per_fold": accs}
+        report["cv"] = cross_validate_texts(
+            texts, labels, folds, lambda x, y: FastTextClassifier.train(x, y, config, vectors=vectors)[0],
+            seed=config.seed, limit=getattr(args, "run_folds", None), on_fold=fold_printer(args))
     if args.output:
         clf, stats = FastTextClassifier.train(texts, labels, config, vectors=vectors)
         clf.save(args.output)
@@ -96,9 +97,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     print(f"data        {len(texts):,} examples; fastText, dim {config.dim}, word n-grams {config.word_ngrams}, "
           f"{config.epochs} epochs, lr {config.lr:g}, loss {config.loss}")
-    if "cv" in report:
-        cv = report["cv"]
-        print(f"{folds}-fold cross-validation: accuracy {100 * cv['accuracy']:.2f} ± {100 * cv['accuracy_std']:.2f} %")
+    print_cv(report)
     if "train" in report:
         tr = report["train"]
         print(f"saved       {args.output} ({tr['words']:,} words, {tr['labels']} labels, training accuracy "

@@ -12,10 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from dataclasses import replace
-
-import numpy as np
 
 from wordlab.classify.data import clean_str
 from wordlab.classify.nbsvm import NBSVM, NBSVMConfig
@@ -60,21 +57,11 @@ def run_train(args: argparse.Namespace) -> int:
     folds = getattr(args, "folds", None)
     report: dict = {"examples": len(texts), "config": config.__dict__}
     if folds:
-        from wordlab.classify.cv import kfold_indices
+        from wordlab.classify.cv import cross_validate_texts
 
-        names = sorted(set(labels))
-        y = np.array([names.index(x) for x in labels])
-        accs, secs = [], []
-        for k, test in enumerate(kfold_indices(y, folds, seed=getattr(args, "seed", 0))[:getattr(args, "run_folds", None)]):
-            train = np.setdiff1d(np.arange(len(texts)), test)
-            t0 = time.perf_counter()
-            clf = NBSVM.train([texts[i] for i in train], [labels[i] for i in train], config)
-            secs.append(time.perf_counter() - t0)
-            accs.append(clf.test([texts[i] for i in test], [labels[i] for i in test]))
-            if not args.json:
-                print(f"fold {k + 1}: accuracy {100 * accs[-1]:.2f} % ({secs[-1]:.1f} s)")
-        report["cv"] = {"folds": folds, "accuracy": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
-                        "per_fold": accs, "train_seconds": secs}
+        report["cv"] = cross_validate_texts(texts, labels, folds, lambda x, y: NBSVM.train(x, y, config),
+                                            seed=getattr(args, "seed", 0), limit=getattr(args, "run_folds", None),
+                                            on_fold=classify_fasttext.fold_printer(args))
     if args.output:
         clf = NBSVM.train(texts, labels, config)
         clf.save(args.output)
@@ -87,9 +74,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     print(f"data        {len(texts):,} examples; NBSVM, word n-grams 1..{config.word_ngrams}, smoothing "
           f"{config.smoothing:g}, interpolation {config.interpolation:g}, C {config.svm_c:g}")
-    if "cv" in report:
-        cv = report["cv"]
-        print(f"{folds}-fold cross-validation: accuracy {100 * cv['accuracy']:.2f} ± {100 * cv['accuracy_std']:.2f} %")
+    classify_fasttext.print_cv(report)
     if "train" in report:
         tr = report["train"]
         print(f"saved       {args.output} ({tr['ngrams']:,} n-grams, labels {', '.join(tr['labels'])}, training "
