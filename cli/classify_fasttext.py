@@ -22,19 +22,24 @@ from .configargs import add_config_arguments, config_from_arguments
 ARCH = "fasttext"
 
 
-def add_arguments(t: argparse.ArgumentParser) -> None:
-    """The fastText flags on ``classify train``; ``--arch`` learns the ``fasttext`` choice."""
+def add_arch_choice(t: argparse.ArgumentParser, name: str, help: str) -> None:
+    """Teach ``classify train``'s ``--arch`` (generated from the TextCNN/MLP config) one more choice."""
     for action in t._actions:
         if "--arch" in action.option_strings:
             convert = action.type
 
             def arch(text: str, convert=convert) -> str:
-                return ARCH if text.strip().lower() == ARCH else convert(text)
+                return name if text.strip().lower() == name else convert(text)
 
             action.type = arch
             if action.choices is not None:
-                action.choices = tuple(action.choices) + (ARCH,)
-            action.help = (action.help or "") + "; fasttext: the fastText classifier (wordlab.fasttext)"
+                action.choices = tuple(action.choices) + (name,)
+            action.help = (action.help or "") + f"; {name}: {help}"
+
+
+def add_arguments(t: argparse.ArgumentParser) -> None:
+    """The fastText flags on ``classify train``; ``--arch`` learns the ``fasttext`` choice."""
+    add_arch_choice(t, ARCH, "the fastText classifier (wordlab.fasttext)")
     t.add_argument("--labelled", metavar="FILE", help="fastText: training lines in the tool's format "
                                                       "('__label__pos some words ...')")
     add_config_arguments(t, FastTextClassifierConfig, exclude=("label", "pretrained_vectors"),  # --vectors

@@ -27,17 +27,7 @@ ARCH = "nbsvm"
 
 def add_arguments(t: argparse.ArgumentParser) -> None:
     """The NBSVM flags on ``classify train``; ``--arch`` learns the ``nbsvm`` choice (after fastText's)."""
-    for action in t._actions:
-        if "--arch" in action.option_strings:
-            convert = action.type
-
-            def arch(text: str, convert=convert) -> str:
-                return ARCH if text.strip().lower() == ARCH else convert(text)
-
-            action.type = arch
-            if action.choices is not None:
-                action.choices = tuple(action.choices) + (ARCH,)
-            action.help = (action.help or "") + "; nbsvm: NB-weighted n-gram SVM (Wang & Manning 2012)"
+    classify_fasttext.add_arch_choice(t, ARCH, "NB-weighted n-gram SVM (Wang & Manning 2012)")
     add_config_arguments(t, NBSVMConfig, group=t.add_argument_group("NBSVM (--arch nbsvm)"))
 
 
