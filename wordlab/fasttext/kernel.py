@@ -67,19 +67,36 @@ from .prefetch import prefetch_row, prefetch_rows
 _JIT = dict(nogil=True, fastmath=True, cache=True, error_model="numpy")
 
 
-@njit(**_JIT)
-def _sg_centre(W_in, W_out, rows, a, b, ctx, m, negs, nneg, alpha, h, e, want_loss):
+@njit(inline="always", **_JIT)
+def _centre_mean(W_in, rows, a, b, h, acc):
+    """``h`` = the mean of the rows ``rows[a:b]`` of ``W_in`` (a word's input vector); ``acc`` zeroed."""
     D = W_in.shape[1]
     inv = np.float32(1.0) / np.float32(b - a)
     for d in range(D):
         h[d] = np.float32(0.0)
-        e[d] = np.float32(0.0)
+        acc[d] = np.float32(0.0)
     for k in range(a, b):
         r = rows[k]
         for d in range(D):
             h[d] += W_in[r, d]
     for d in range(D):
         h[d] *= inv
+
+
+@njit(inline="always", **_JIT)
+def _add_to_rows(W_in, rows, a, b, g):
+    """Every row ``rows[a:b]`` of ``W_in`` gets ``g`` in full (the tool's unnormalised input update)."""
+    D = W_in.shape[1]
+    for k in range(a, b):
+        r = rows[k]
+        for d in range(D):
+            W_in[r, d] += g[d]
+
+
+@njit(**_JIT)
+def _sg_centre(W_in, W_out, rows, a, b, ctx, m, negs, nneg, alpha, h, e, want_loss):
+    D = W_in.shape[1]
+    _centre_mean(W_in, rows, a, b, h, e)
     loss = 0.0
     for j in range(m):  # positives: each context word
         loss += _output_step(W_out, ctx[j], True, h, e, alpha, want_loss)
@@ -101,35 +118,19 @@ def _sg_centre(W_in, W_out, rows, a, b, ctx, m, negs, nneg, alpha, h, e, want_lo
         for d in range(D):
             e[d] += g * W_out[o, d]
             W_out[o, d] += g * h[d]
-    for k in range(a, b):
-        r = rows[k]
-        for d in range(D):
-            W_in[r, d] += e[d]
+    _add_to_rows(W_in, rows, a, b, e)
     return loss
 
 
 @njit(**_JIT)
 def _sg_centre_hs(W_in, W_hs, rows, a, b, ctx, m, hs_offsets, hs_points, hs_labels, alpha, h, e, want_loss):
     """Skip-gram, hierarchical softmax: the centre's ``h`` walks each context word's path; ``e`` written back once."""
-    D = W_in.shape[1]
-    inv = np.float32(1.0) / np.float32(b - a)
-    for d in range(D):
-        h[d] = np.float32(0.0)
-        e[d] = np.float32(0.0)
-    for k in range(a, b):
-        r = rows[k]
-        for d in range(D):
-            h[d] += W_in[r, d]
-    for d in range(D):
-        h[d] *= inv
+    _centre_mean(W_in, rows, a, b, h, e)
     loss = 0.0
     for j in range(m):
         o = ctx[j]
         loss += hs_update(W_hs, h, e, hs_offsets[o], hs_offsets[o + 1], hs_points, hs_labels, alpha, want_loss)
-    for k in range(a, b):
-        r = rows[k]
-        for d in range(D):
-            W_in[r, d] += e[d]
+    _add_to_rows(W_in, rows, a, b, e)
     return loss
 
 
@@ -173,16 +174,7 @@ def _sg_pairs(W_in, W_out, rows, a, b, gain, ctx, m, negs, nnegs, W_hs, hs_offse
     (``gain`` = Σ_r mult(r)² / |S|, 1 when no row repeats): ``h`` is updated in place and the rows get
     the pairs' summed ``E`` once — the tool's update without re-reading and re-writing ``|S|`` rows per pair."""
     D = W_in.shape[1]
-    inv = np.float32(1.0) / np.float32(b - a)
-    for d in range(D):
-        h[d] = np.float32(0.0)
-        E[d] = np.float32(0.0)
-    for k in range(a, b):
-        r = rows[k]
-        for d in range(D):
-            h[d] += W_in[r, d]
-    for d in range(D):
-        h[d] *= inv
+    _centre_mean(W_in, rows, a, b, h, E)
     loss = 0.0
     for j in range(m):
         target = ctx[j]
@@ -199,10 +191,7 @@ def _sg_pairs(W_in, W_out, rows, a, b, gain, ctx, m, negs, nnegs, W_hs, hs_offse
         for d in range(D):
             h[d] += gain * e[d]
             E[d] += e[d]
-    for k in range(a, b):
-        r = rows[k]
-        for d in range(D):
-            W_in[r, d] += E[d]
+    _add_to_rows(W_in, rows, a, b, E)
     return loss
 
 
