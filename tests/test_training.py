@@ -221,3 +221,28 @@ def test_only_the_main_process_writes_and_shows_progress(tmp_path, monkeypatch, 
               progress=True)
     assert res.steps == 32 and list(tmp_path.iterdir()) == []
     assert "epoch 1/2" not in capsys.readouterr().err
+
+
+def test_anneal_minutes_is_a_time_budget_for_the_whole_run_across_resumes(tmp_path, monkeypatch):
+    """--anneal-minutes: the cosine follows the minutes spent (all invocations) and training stops when they are."""
+    import wordlab.loop as loop
+    from wordlab.training import scheduled_lr
+
+    clock = FakeClock()
+    monkeypatch.setattr(loop, "clock", clock)
+    cfg = TrainConfig(epochs=10, lr=0.01, schedule="cosine", monitor="valid_loss", max_minutes=20 / 60,
+                      anneal_minutes=30 / 60)
+    out = tmp_path / "m.pt"
+    first = fit(_model(), _timed_task(clock), cfg, out=out)
+    # as without it, the 20-s invocation budget stops epoch 2 after 4 steps; that last step began at 16 s
+    assert first.stopped == "time_budget" and first.steps == 14
+    assert first.history[-1]["lr"] == pytest.approx(scheduled_lr(cfg, 13, 100, 16 / 30))
+    assert first.history[-1]["lr"] < 0.5 * scheduled_lr(cfg, 13, 100)  # the steps alone would barely anneal
+    clock.now = 1000.0
+    second = fit(_model(), _timed_task(clock), cfg, out=out, resume=True)
+    # 20 s were spent: epoch 2's 6 steps (20-25 s), its evaluation (26-28 s), one step of epoch 3 at 29 s,
+    # then the 30 s are spent and the run stops, well inside this invocation's own 20 s
+    assert second.stopped == "time_budget" and second.steps - first.steps == 7 and clock.now - 1000 < 20
+    assert second.history[-1]["lr"] == pytest.approx(scheduled_lr(cfg, 20, 100, 29 / 30))
+    with pytest.raises(ConfigError, match="anneal-minutes"):
+        TrainConfig(anneal_minutes=0)

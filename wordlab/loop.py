@@ -93,12 +93,13 @@ def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
     return None
 
 
-def scheduled_lr(cfg: TrainConfig, step: int, total_steps: int) -> float:
+def scheduled_lr(cfg: TrainConfig, step: int, total_steps: int, time_fraction: float = 0.0) -> float:
     """The learning rate of step ``step`` (0-based) for the closed-form schedules.
 
     ``cfg.warmup`` steps rise linearly to ``cfg.lr``; then cosine annealing to ``cfg.min_lr`` at
     ``total_steps`` (``CosineAnnealingLR``'s closed form), ``lr · √(warmup / (step + 1))``
-    (``inverse_sqrt``, Vaswani et al. 2017 §5.3) or ``lr`` (``none``)."""
+    (``inverse_sqrt``, Vaswani et al. 2017 §5.3) or ``lr`` (``none``). ``time_fraction``: the part of
+    ``cfg.anneal_minutes`` spent; the cosine follows it where it is further along than the steps."""
     w = getattr(cfg, "warmup", 0)
     if step < w:
         return cfg.lr * (step + 1) / w
@@ -106,7 +107,7 @@ def scheduled_lr(cfg: TrainConfig, step: int, total_steps: int) -> float:
         return cfg.lr * math.sqrt(w / (step + 1))
     if cfg.schedule != "cosine":
         return cfg.lr
-    t = min(step - w, total_steps - w) / max(1, total_steps - w)
+    t = max(min(step - w, total_steps - w) / max(1, total_steps - w), min(time_fraction, 1.0))
     return cfg.min_lr + (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * t)) / 2
 
 
@@ -142,6 +143,7 @@ class Budget:
         self.start = clock()
         self.step_seconds = 0.0
         self.eval_seconds = eval_seconds
+        self.steps = 0  # training steps taken in this invocation
 
     def elapsed(self) -> float:
         return clock() - self.start
@@ -268,9 +270,13 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
         if state.step >= n:
             break
         t_step = clock()
+        spent = _anneal_fraction(run, state)
+        if spent >= 1.0 and run.budget.steps:
+            cut = True  # the run's --anneal-minutes are spent
+            break
         if cfg.schedule in ("cosine", "inverse_sqrt") or getattr(cfg, "warmup", 0):
             for group in optimizer.param_groups:
-                group["lr"] = scheduled_lr(cfg, state.step_total, run.total_steps)
+                group["lr"] = scheduled_lr(cfg, state.step_total, run.total_steps, spent)
         optimizer.zero_grad(set_to_none=True)
         with autocast(dev, cfg.precision):  # training forward only; evaluation stays float32
             loss, units = run.step(batch)
@@ -300,11 +306,20 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
         if cfg.checkpoint_every and state.step_total // per % cfg.checkpoint_every == 0 and state.step < n:
             save_resume(run, state)
         run.budget.step_seconds = clock() - t_step
+        run.budget.steps += 1
         if state.step < n and cfg.max_minutes is not None and not agree(run.budget.allows()):
             cut = True
             break
     bar.close()
     return cut, time.perf_counter() - t0, units_epoch
+
+
+def _anneal_fraction(run: Run, state: LoopState) -> float:
+    """The part of ``cfg.anneal_minutes`` spent by all invocations so far (0 without it); rank 0's figure."""
+    if run.cfg.anneal_minutes is None:
+        return 0.0
+    spent = (state.elapsed + run.budget.elapsed() - run.counted) / (60.0 * run.cfg.anneal_minutes)
+    return broadcast_object(spent) if world_size() > 1 else spent
 
 
 def _my_batches(batches: Iterator[Any], per: int) -> Iterator[Any]:

@@ -62,6 +62,12 @@ class TrainConfig:
     ``"inverse_sqrt"`` is ``lr · √(warmup / step)`` after the warm-up (Vaswani et al. 2017 §5.3, peak
     ``lr``). ``warmup`` steps first raise the rate linearly from ``lr / warmup`` to ``lr`` (cosine then
     anneals over the remaining steps).
+    ``anneal_minutes`` makes the run's length a time budget instead of a number of epochs (for
+    comparisons at equal training time, as Geiping & Goldstein 2023 "Cramming"): the cosine schedule
+    follows whichever is further along, the steps or the minutes spent by all invocations together
+    (evaluations included), and training stops when the minutes are spent. ``max_minutes`` still bounds
+    each invocation, so a budgeted run can be cut into segments with ``resume`` (a validation figure
+    after each). The rate then depends on the machine's speed: such a run is not reproducible step for step.
     ``precision="bf16"`` runs the training forward pass under bfloat16 autocast
     (:func:`wordlab.tensor.autocast`); evaluation is always float32. ``lr=None`` takes the
     optimizer's :data:`DEFAULT_LR`; ``clip=0`` is ``None`` (no clipping). Each field's ``metadata``
@@ -90,6 +96,9 @@ class TrainConfig:
     monitor: str = field(default="loss", metadata={"cli": False})
     mode: str = field(default="min", metadata={"cli": False})
     max_minutes: float | None = field(default=None, metadata={"help": "stop training after this many minutes"})
+    anneal_minutes: float | None = field(default=None, metadata={
+        "help": "a time budget for the whole run (resumes included): the cosine schedule anneals over these "
+                "minutes (or over the epochs, if they end first) and training stops when they are spent"})
     dry_run: int | None = field(default=None, metadata={
         "help": "train only a few steps (bare flag: 3) and validate on as many batches, for CI", "const": 3,
         "metavar": "STEPS"})
@@ -118,6 +127,8 @@ class TrainConfig:
             raise ConfigError(f"learning rate must be > 0, got {self.lr}")
         if self.clip is not None and not self.clip > 0:
             raise ConfigError(f"clip must be > 0 (or None to disable), got {self.clip}")
+        if self.anneal_minutes is not None and not self.anneal_minutes > 0:
+            raise ConfigError(f"--anneal-minutes must be > 0, got {self.anneal_minutes}")
         if self.warmup < 0:
             raise ConfigError(f"warmup must be >= 0 steps, got {self.warmup}")
         if self.schedule == "inverse_sqrt" and self.warmup < 1:
