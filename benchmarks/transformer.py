@@ -70,13 +70,17 @@ from wordlab.tensor import autocast  # noqa: E402
 
 WT2 = DATA / "wikitext-2"
 
-# wordlab's quality runs (the commands in the report)
+# wordlab's quality runs (the commands in the report): each is `wordlab lm train <args>`
 WORDLAB_RUNS = {
-    "word": ["--layers", "2", "--dim", "200", "--heads", "4", "--hidden", "800", "--context", "64", "--dropout", "0.1",
-             "--attn-dropout", "0.1", "--emb-dropout", "0.1", "--batch-size", "20", "--lr", "1e-3", "--warmup", "100"],
-    "bpe": ["--tokenizer", "bpe", "--vocab-size", "8000", "--layers", "4", "--dim", "256", "--heads", "4",
-            "--context", "128", "--dropout", "0.1", "--attn-dropout", "0.1", "--emb-dropout", "0.1",
-            "--batch-size", "16", "--lr", "1e-3", "--warmup", "100"],
+    "word": ["--arch", "transformer", "--layers", "2", "--dim", "200", "--heads", "4", "--hidden", "400",
+             "--context", "64", "--dropout", "0.1", "--attn-dropout", "0.1", "--emb-dropout", "0.1",
+             "--batch-size", "20", "--lr", "2e-3", "--warmup", "100"],
+    "bpe": ["--arch", "transformer", "--tokenizer", "bpe", "--vocab-size", "8000", "--layers", "4", "--dim", "256",
+            "--heads", "4", "--context", "128", "--dropout", "0.1", "--attn-dropout", "0.1", "--emb-dropout", "0.1",
+            "--batch-size", "16", "--lr", "2e-3", "--warmup", "100"],
+    "rnn": ["--arch", "rnn", "--cell", "lstm", "--tokenizer", "bpe", "--vocab-size", "8000", "--layers", "2",
+            "--dim", "400", "--hidden", "400", "--tie", "--dropout", "0.1", "--batch-size", "32", "--bptt", "64",
+            "--optimizer", "adam", "--lr", "3e-3", "--warmup", "50"],
 }
 
 
@@ -160,78 +164,120 @@ def head_file(src: Path, lines: int, workdir: Path) -> Path:
     return out
 
 
-def run_example(data, minutes: float, test_file: Path, seed: int = 1) -> dict:
-    """Train the example's model for ``minutes`` with its schedule (lr 5, ÷4 when validation does not improve)."""
+def run_example(data, minutes: float, test_file: Path, valid_stats, segments: int = 3, seed: int = 1) -> dict:
+    """Train the example's model for ``minutes`` with its schedule (lr 5, ÷4 when an epoch's validation does
+    not improve); a validation point (its time counted, as wordlab's) after each of ``segments`` equal parts."""
     torch.manual_seed(seed)
     model = ExampleTransformer(len(data.vocab))
     train = batchify(data.train, 20)
     lr, best, tokens, epoch = 5.0, None, 0, 0
     t0 = time.perf_counter()
     curve = []
+    marks = [60 * minutes * (i + 1) / segments for i in range(segments - 1)]
+
+    def point(epoch_end: bool) -> float:
+        total, count = example_nll(model, data.valid)
+        fig = lm_figures(total, count, count, valid_stats)
+        curve.append({"minutes": round((time.perf_counter() - t0) / 60, 2), "tokens": tokens, "lr": lr,
+                      "valid_ppl_word": fig.get("word_perplexity", fig["perplexity"]), "epoch_end": epoch_end})
+        return fig["perplexity"]
+
     while time.perf_counter() - t0 < 60 * minutes:
         epoch += 1
         for x, y in bptt_windows(train, 35):
             example_step(model, x, y, lr)
             tokens += y.numel()
+            if marks and time.perf_counter() - t0 >= marks[0]:
+                marks.pop(0)
+                point(False)
             if time.perf_counter() - t0 >= 60 * minutes:
                 break
-        v = example_nll(model, data.valid)
-        vppl = math.exp(v[0] / v[1])
-        curve.append({"epoch": epoch, "minutes": round((time.perf_counter() - t0) / 60, 2), "valid_ppl": vppl})
+        vppl = point(True)
         if best is not None and vppl >= best:
             lr /= 4.0
         best = vppl if best is None else min(best, vppl)
     train_s = time.perf_counter() - t0
     total, count = example_nll(model, data.test)
-    return {"run": "example", "parameters": sum(p.numel() for p in model.parameters()), "tokens": tokens,
-            "train_seconds": round(train_s, 1), "curve": curve, "test": lm_figures(total, count, len(data.test),
-                                                                                   text_stats(test_file))}
+    return {"run": "example", "command": "the example's TransformerModel and loop (benchmarks/transformer.py)",
+            "parameters": sum(p.numel() for p in model.parameters()), "tokens": tokens,
+            "train_seconds": round(train_s, 1), "curve": curve,
+            "test": lm_figures(total, count, len(data.test), text_stats(test_file))}
 
 
-def run_wordlab(name: str, minutes: float, threads: int, workdir: Path, valid_file: Path, test_file: Path) -> dict:
-    """``wordlab lm train --arch transformer`` for ``minutes`` (one epoch's cosine schedule), then ``lm eval`` on test."""
-    out = workdir / f"wt2-{name}.pt"
-    cmd = [sys.executable, "-m", "wordlab.cli", "-q", "lm", "train", "--arch", "transformer",
-           "--train", str(WT2 / "wiki.train.tokens"), "--valid", str(valid_file),
-           *WORDLAB_RUNS[name], "--epochs", "1", "--max-minutes", str(minutes), "--threads", str(threads),
-           "--seed", "1", "--json", "-o", str(out)]
+def run_wordlab(name: str, minutes: float, threads: int, workdir: Path, valid_file: Path, test_file: Path,
+                valid_stats, segments: int = 3) -> dict:
+    """``wordlab lm train`` with ``--anneal-minutes minutes`` (the cosine spans the budget), cut into
+    ``segments`` invocations (``--max-minutes``, then ``--resume``) for a validation point after each;
+    then ``lm eval`` on the test text."""
+    out = workdir / f"wt2-{name}-{minutes:g}min.pt"
+    for f in workdir.glob(f"{out.stem}.*"):
+        f.unlink()
+    base = [sys.executable, "-m", "wordlab.cli", "-q", "lm", "train", "--train", str(WT2 / "wiki.train.tokens"),
+            "--valid", str(valid_file), *WORDLAB_RUNS[name], "--epochs", "50", "--schedule", "cosine",
+            "--anneal-minutes", str(minutes), "--max-minutes", str(minutes / segments), "--threads", str(threads),
+            "--seed", "1", "--json", "-o", str(out)]
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if res.returncode:
-        raise SystemExit(f"{name}: training failed: {res.stderr.strip().splitlines()[-1:]}")
-    train = json.loads(res.stdout)
+    curve, spent, tokens, params = [], 0.0, 0, 0
+    for i in range(2 * segments):
+        res = subprocess.run(base + (["--resume"] if i else []), capture_output=True, text=True, cwd=ROOT)
+        if res.returncode:
+            raise SystemExit(f"{name}: training failed: {res.stderr.strip().splitlines()[-1:]}")
+        train = json.loads(res.stdout)
+        row, summary = train["history"][-1], train["summary"]
+        spent += summary["seconds"]
+        params = summary["parameters"]
+        tokens += int(sum(r["tok_per_s"] * r["seconds"] for r in train["history"] if r.get("partial")))
+        fig = lm_figures(row["valid_loss"] * summary["valid_tokens"], summary["valid_tokens"],
+                         summary["valid_tokens"], valid_stats)
+        curve.append({"minutes": round(spent / 60, 2), "tokens": tokens, "lr": row["lr"],
+                      "valid_ppl_word": fig.get("word_perplexity", fig["perplexity"])})
+        if spent >= 60 * minutes - 5 or summary["stopped"] != "time_budget":
+            break
     ev = subprocess.run([sys.executable, "-m", "wordlab.cli", "-q", "lm", "eval", str(out), "--text",
                          str(test_file), "--threads", str(threads), "--json"],
                         capture_output=True, text=True, cwd=ROOT)
     if ev.returncode:
         raise SystemExit(f"{name}: eval failed: {ev.stderr.strip().splitlines()[-1:]}")
-    h = train["history"]
-    return {"run": f"wordlab-{name}", "command": " ".join(["wordlab lm train --arch transformer", *WORDLAB_RUNS[name],
-                                                           "--epochs 1", f"--max-minutes {minutes}"]),
-            "parameters": train["summary"]["parameters"], "tokens": int(sum(r["tok_per_s"] * r["seconds"] for r in h)),
-            "train_seconds": round(sum(r["seconds"] for r in h), 1), "wall_seconds": round(time.perf_counter() - t0, 1),
-            "curve": [{"epoch": r["epoch"], "minutes": round(r["seconds"] / 60, 2), "valid_ppl": r.get("valid_ppl")}
-                      for r in h], "test": json.loads(ev.stdout)}
+    return {"run": f"wordlab-{name}", "command": " ".join(["wordlab lm train", *WORDLAB_RUNS[name], "--epochs 50",
+                                                           f"--schedule cosine --anneal-minutes {minutes}"]),
+            "parameters": params, "tokens": tokens, "train_seconds": round(spent, 1),
+            "wall_seconds": round(time.perf_counter() - t0, 1), "curve": curve, "test": json.loads(ev.stdout)}
+
+
+QUALITY_DIR = ROOT / "benchmarks" / "results" / "wt2"
 
 
 def quality(args) -> dict:
+    """The runs named by ``--runs`` (each saved to ``benchmarks/results/wt2/<run>-<minutes>min.json`` as it
+    ends, so runs started side by side by separate invocations merge), then the table of every saved run."""
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    valid_file = head_file(WT2 / "wiki.valid.tokens", args.eval_lines, workdir)
+    valid_file = head_file(WT2 / "wiki.valid.tokens", args.valid_lines, workdir)
     test_file = head_file(WT2 / "wiki.test.tokens", args.eval_lines, workdir)
-    data = load_lm_data(WT2 / "wiki.train.tokens", valid_file, test_file)
-    rows, out = [], {}
-    for name in args.runs.split(","):
+    valid_stats = text_stats(valid_file)
+    QUALITY_DIR.mkdir(parents=True, exist_ok=True)
+    for name in [r for r in args.runs.split(",") if r]:
         print(f"[quality] {name}: {args.budget_minutes} min", file=sys.stderr, flush=True)
-        r = run_example(data, args.budget_minutes, test_file) if name == "example" else \
-            run_wordlab(name, args.budget_minutes, args.threads, workdir, valid_file, test_file)
-        out[r["run"]] = r
+        if name == "example":
+            data = load_lm_data(WT2 / "wiki.train.tokens", valid_file, test_file)
+            r = run_example(data, args.budget_minutes, test_file, valid_stats)
+        else:
+            r = run_wordlab(name, args.budget_minutes, args.threads, workdir, valid_file, test_file, valid_stats)
+        r.update(budget_minutes=args.budget_minutes, threads=args.threads, valid_lines=args.valid_lines,
+                 test_file=str(test_file), load=round(os.getloadavg()[0], 2), date=time.strftime("%Y-%m-%d %H:%M"))
+        atomic_write_text(QUALITY_DIR / f"{r['run']}-{args.budget_minutes:g}min.json", json.dumps(r, indent=1))
+    rows, out = [], {}
+    for f in sorted(QUALITY_DIR.glob("*.json")):
+        r = json.loads(f.read_text())
         t = r["test"]
-        rows.append([r["run"], r["parameters"], r["tokens"], r["train_seconds"], round(t["perplexity"], 2),
-                     round(t.get("word_perplexity", float("nan")), 2), round(t.get("bits_per_byte", float("nan")), 4)])
-    print_table(rows, ["run", "params", "tokens trained", "train s", "test ppl/token", "test ppl/word", "bits/byte"])
-    return {"budget_minutes": args.budget_minutes, "eval_lines": args.eval_lines, "test_file": str(test_file),
-            "runs": out}
+        out[f.stem] = r
+        rows.append([r["run"], f"{r['budget_minutes']:g}", r["parameters"], r["tokens"], r["train_seconds"],
+                     " ".join(f"{p['minutes']:.0f}:{p['valid_ppl_word']:.0f}" for p in r["curve"]),
+                     round(t["perplexity"], 2), round(t.get("word_perplexity", float("nan")), 2),
+                     round(t.get("bits_per_byte", float("nan")), 4)])
+    print_table(rows, ["run", "minutes", "params", "tokens trained", "train s", "valid ppl/word (min:ppl)",
+                       "test ppl/token", "test ppl/word", "bits/byte"])
+    return {"runs": out}
 
 
 def native_bf16() -> bool:
@@ -369,9 +415,11 @@ def main() -> int:
     ap.add_argument("--only", default="speed,generate,quality")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--budget-minutes", type=float, default=4.0, help="training minutes per quality run")
-    ap.add_argument("--runs", default="word,bpe,example", help="quality runs: word, bpe, example")
+    ap.add_argument("--runs", default="word,bpe,rnn,example", help="quality runs: word, bpe, rnn, example")
     ap.add_argument("--eval-lines", type=int, default=0,
-                    help="quality: validate and test on the first N lines of each split only (0: all)")
+                    help="quality: test on the first N lines of the test split only (0: all)")
+    ap.add_argument("--valid-lines", type=int, default=600,
+                    help="quality: the validation points (3 per run) score the first N lines of the validation split")
     ap.add_argument("--steps", type=int, default=10, help="speed: steps per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--speed-max-vocab", type=int, default=None,
