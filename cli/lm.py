@@ -51,6 +51,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--batch-size", type=int, default=10, help="evaluation streams (default 10; 1 = every token)")
     add_deprecated_option(e, "--batch", dest="batch_size", use="--batch-size", type=int)
     e.add_argument("--bptt", type=int, default=35, help="window length (default 35)")
+    c = e.add_argument_group("continuous cache (Grave et al. 2017): mix in a pointer to the words just seen")
+    c.add_argument("--cache-size", type=int, default=0,
+                   help="remembered positions per stream (0 = no cache; the paper uses 100-2000; 2000 with --tune-cache)")
+    c.add_argument("--cache-theta", type=float, default=0.3, help="flatness of the cache distribution (default 0.3)")
+    c.add_argument("--cache-lambda", type=float, default=0.1, help="weight of the cache (default 0.1)")
+    c.add_argument("--tune-cache", nargs="+", metavar="FILE",
+                   help="pick --cache-theta and --cache-lambda on these (validation) files first, by a grid")
     add_device_args(e)
     e.add_argument("--json", action="store_true", help="print JSON")
     e.set_defaults(func=run_eval)
@@ -121,18 +128,34 @@ def _cpu_seconds() -> float:
 def run_eval(args: argparse.Namespace) -> int:
     """``wordlab lm eval``: per-token perplexity, word-level perplexity and bits per byte (wordlab.lm.evaluate)."""
     from wordlab.lm import load_lm
-    from wordlab.lm.evaluate import evaluate_text
+    from wordlab.lm.cache import CacheConfig
+    from wordlab.lm.evaluate import evaluate_text, tune_text_cache
 
     check_at_least(args, batch_size=1, bptt=1)
     set_threads(args.threads)
     model, vocab, payload = load_lm(args.model, device=args.device)
     eos = (payload.get("extra") or {}).get("eos", True)
+    cache, grid = None, None
+    if args.cache_size or args.tune_cache:
+        cache = CacheConfig(args.cache_size or 2000, args.cache_theta, args.cache_lambda)
+    if args.tune_cache:
+        cache, grid = tune_text_cache(model, vocab, args.tune_cache, payload=payload, batch_size=args.batch_size,
+                                      bptt=args.bptt, eos=eos, size=cache.size)
     out = {"model": args.model, "text": args.text,
            **evaluate_text(model, vocab, args.text, payload=payload, batch_size=args.batch_size, bptt=args.bptt,
-                           eos=eos)}
+                           eos=eos, cache=cache)}
+    if grid is not None:
+        out["cache_tuned_on"] = {"text": args.tune_cache, "grid": grid}
     if args.json:
         print_json(out)
         return 0
+    if grid is not None:
+        base = next(g for g in grid if g["lambda"] == 0)
+        print(f"cache tuned on {', '.join(args.tune_cache)}: theta {cache.theta:g}, lambda {cache.lam:g} "
+              f"(per-token perplexity there {min(g['perplexity'] for g in grid):.2f}, without the cache "
+              f"{base['perplexity']:.2f})")
+    if cache is not None:
+        print(f"continuous cache: {cache.size} positions, theta {cache.theta:g}, lambda {cache.lam:g}")
     print(f"perplexity {out['perplexity']:.2f}  (mean NLL {out['nll']:.4f} nats over {out['tokens']:,} target "
           f"{out['tokenizer']} tokens)")
     if "word_perplexity" in out:

@@ -46,6 +46,31 @@ def nll(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, 
     return total, count
 
 
+@torch.no_grad()
+def hidden_chunks(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35,
+                  limit: int | None = None):
+    """The same pass as :func:`nll`, yielding per window ``(h (B, t, D), y (B, t), log p(y) (B, t))``: the
+    model's hidden states (its ``features``), next tokens and their log-probabilities (for
+    :mod:`wordlab.lm.cache`)."""
+    from ..lm.data import batchify, bptt_windows
+
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    data = batchify(ids, batch_size).to(dev)
+    state = None
+    try:
+        for k, (x, y) in enumerate(bptt_windows(data, bptt)):
+            if limit is not None and k >= limit:
+                break
+            h, state = model.features(x, state)
+            state = detach_state(state)
+            logp = torch.log_softmax(model.output(h).float(), dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+            yield h, y, logp
+    finally:
+        model.train(was_training)
+
+
 def perplexity(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35) -> float:
     """``exp`` of the mean NLL per target token of ``ids`` under ``model`` (see the module docstring)."""
     total, count = nll(model, ids, batch_size=batch_size, bptt=bptt)

@@ -33,7 +33,9 @@ from torch import nn
 
 from ..text import Vocabulary
 from ..text.reader import expand_paths, iter_lines
-from ..evaluation.perplexity import nll as rnn_nll
+from ..evaluation.perplexity import hidden_chunks, nll as rnn_nll
+from ..limits import check_memory
+from .cache import CacheConfig, cache_nll, materialise, tune_cache
 
 Paths = str | os.PathLike | Sequence[str | os.PathLike]
 
@@ -80,21 +82,56 @@ def lm_figures(total: float, count: int, tokens: int, stats: TextStats | None) -
     return out
 
 
-def evaluate_text(model: nn.Module, vocab: Vocabulary, paths: Paths, *, payload: dict | None = None,
-                  batch_size: int = 10, bptt: int = 35, eos: bool = True) -> dict:
-    """Score text file(s) with a trained LM: ``tokens``, ``nll``, ``perplexity``, ``word_perplexity``, ``bits_per_byte``.
-
-    The text is encoded the way the model was trained: through the BPE tokenizer stored in
-    ``payload`` (the checkpoint) when there is one, else as whitespace words of ``vocab``.
-    Word-level perplexity and bits per byte need ``eos`` (sentence-per-line text).
-    """
+def encode_text(vocab: Vocabulary, paths: Paths, *, payload: dict | None = None, eos: bool = True):
+    """Token ids of text file(s), encoded the way the model was trained (its BPE tokenizer or its words),
+    and the tokenizer's name."""
     from .data import encode_corpus_files
     from .subword import checkpoint_tokenizer
 
     bpe = checkpoint_tokenizer(payload or {}, vocab)
     ids = bpe.encode_files(paths, eos=eos) if bpe is not None else encode_corpus_files(paths, vocab, eos=eos)
-    total, count = text_nll(model, ids, batch_size=batch_size, bptt=bptt)
+    return ids, "bpe" if bpe is not None else "word"
+
+
+def text_chunks(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35,
+                limit: int | None = None):
+    """The model's scoring pass (its own protocol, as :func:`text_nll`) as ``(h, y, log p(y))`` chunks."""
+    own = getattr(model, "text_chunks", None)
+    if own is not None:
+        return own(ids, batch_size=batch_size, bptt=bptt, limit=limit)
+    return hidden_chunks(model, ids, batch_size=batch_size, bptt=bptt, limit=limit)
+
+
+def evaluate_text(model: nn.Module, vocab: Vocabulary, paths: Paths, *, payload: dict | None = None,
+                  batch_size: int = 10, bptt: int = 35, eos: bool = True, cache: CacheConfig | None = None) -> dict:
+    """Score text file(s) with a trained LM: ``tokens``, ``nll``, ``perplexity``, ``word_perplexity``, ``bits_per_byte``.
+
+    The text is encoded the way the model was trained: through the BPE tokenizer stored in
+    ``payload`` (the checkpoint) when there is one, else as whitespace words of ``vocab``.
+    Word-level perplexity and bits per byte need ``eos`` (sentence-per-line text). ``cache``: score
+    with the continuous cache (:mod:`wordlab.lm.cache`); the figures are then the mixture's.
+    """
+    ids, tokenizer = encode_text(vocab, paths, payload=payload, eos=eos)
+    if cache is None:
+        total, count = text_nll(model, ids, batch_size=batch_size, bptt=bptt)
+    else:
+        total, count = cache_nll(text_chunks(model, ids, batch_size=batch_size, bptt=bptt), cache)
     stats = text_stats(paths) if eos else None
     out = lm_figures(total, count, len(ids), stats)
-    out["tokenizer"] = "bpe" if bpe is not None else "word"
+    out["tokenizer"] = tokenizer
+    if cache is not None:
+        out["cache"] = {"size": cache.size, "theta": cache.theta, "lambda": cache.lam}
     return out
+
+
+def tune_text_cache(model: nn.Module, vocab: Vocabulary, paths: Paths, *, payload: dict | None = None,
+                    batch_size: int = 10, bptt: int = 35, eos: bool = True, size: int = 2000
+                    ) -> tuple[CacheConfig, list[dict]]:
+    """The continuous cache's ``theta`` and ``lambda`` picked on text file(s) (validation, never the test):
+    :func:`wordlab.lm.cache.tune_cache` over one scoring pass held in memory."""
+    ids, _ = encode_text(vocab, paths, payload=payload, eos=eos)
+    cfg = getattr(model, "config", None)
+    d = max(int(getattr(cfg, k, 0) or 0) for k in ("dim", "emb_size", "hidden_size")) or 1024
+    check_memory(len(ids) * (d + 3) * 4, f"tuning the cache: the hidden states of {len(ids):,} tokens of "
+                 "validation text (use a shorter text)")
+    return tune_cache(materialise(text_chunks(model, ids, batch_size=batch_size, bptt=bptt)), size)

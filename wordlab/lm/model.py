@@ -79,6 +79,11 @@ class RNNLanguageModel(nn.Module):
 
         ``ids`` is ``(B, T)``; the logits are ``(B, T, V)``, a transposed view of a contiguous
         time-major ``(T, B, V)`` tensor."""
+        h, new_state = self.features(ids, state)
+        return self.output(h), new_state
+
+    def features(self, ids: torch.Tensor, state: State = None) -> tuple[torch.Tensor, list]:
+        """The vectors the output layer reads, ``(B, T, D)`` (a view of time-major ``(T, B, D)``), and the state."""
         x = self.emb_drop(self.embedding(ids.t()))  # (T, B, E)
         new_state = []
         for i, (rnn, drop) in enumerate(zip(self.rnns, self.drops)):
@@ -87,7 +92,11 @@ class RNNLanguageModel(nn.Module):
             new_state.append(s)
         if self.proj is not None:
             x = self.proj(x)  # (T, B, E)
-        return self.decoder(x).transpose(0, 1), new_state  # (B, T, V) view of (T, B, V)
+        return x.transpose(0, 1), new_state
+
+    def output(self, h: torch.Tensor) -> torch.Tensor:
+        """Logits from :meth:`features` (``(B, T, D)`` → ``(B, T, V)``, time-major underneath as ``h`` is)."""
+        return self.decoder(h.transpose(0, 1)).transpose(0, 1)
 
     def step(self, ids: torch.Tensor, state: State = None) -> tuple[torch.Tensor, list]:
         """The decoding step protocol: logits (B, V) of the word after the last of ``ids`` (B, T), and the state."""

@@ -241,6 +241,11 @@ class TransformerLanguageModel(nn.Module):
         """Summed NLL (nats) and target count of a text by :func:`sliding_nll` (``bptt`` is ignored)."""
         return sliding_nll(self, ids, batch_size=batch_size, limit=limit)
 
+    def text_chunks(self, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int | None = None,
+                    limit: int | None = None):
+        """:func:`sliding_nll`'s pass as ``(h, y, log p(y))`` chunks of one stream in text order (``bptt`` ignored)."""
+        return sliding_chunks(self, ids, batch_size=batch_size, limit=limit)
+
 
 def sliding_windows(n: int, context: int, stride: int) -> list[tuple[int, int, int]]:
     """``(start, length, first_counted)`` of the windows over ``n`` tokens (``n - 1`` targets).
@@ -263,7 +268,6 @@ def sliding_windows(n: int, context: int, stride: int) -> list[tuple[int, int, i
     return out
 
 
-@torch.no_grad()
 def sliding_nll(model: TransformerLanguageModel, ids: np.ndarray | torch.Tensor, *, stride: int | None = None,
                 batch_size: int = 10, limit: int | None = None) -> tuple[float, int]:
     """Summed negative log-likelihood (nats) of every token but the first, and their count.
@@ -272,6 +276,18 @@ def sliding_nll(model: TransformerLanguageModel, ids: np.ndarray | torch.Tensor,
     ``stride`` (default ``context // 2``) tokens, each token counted once. ``limit`` caps the number
     of windows (quick checks). Only the counted positions go through the output layer.
     """
+    total, count = 0.0, 0
+    for _, y, logp in sliding_chunks(model, ids, stride=stride, batch_size=batch_size, limit=limit):
+        total -= float(logp.sum())
+        count += y.numel()
+    return total, count
+
+
+@torch.no_grad()
+def sliding_chunks(model: TransformerLanguageModel, ids: np.ndarray | torch.Tensor, *, stride: int | None = None,
+                   batch_size: int = 10, limit: int | None = None):
+    """:func:`sliding_nll`'s windows yielding, per group of windows, the counted positions in text order as
+    one stream: ``(h (1, n, D), y (1, n), log p(y) (1, n))`` (for :mod:`wordlab.lm.cache`)."""
     was_training = model.training
     model.eval()
     C = model.config.context
@@ -282,19 +298,19 @@ def sliding_nll(model: TransformerLanguageModel, ids: np.ndarray | torch.Tensor,
     wins = sliding_windows(data.numel(), C, stride)
     if limit is not None:
         wins = wins[:limit]
-    total, count = 0.0, 0
-    for b in range(0, len(wins), max(1, batch_size)):
-        group = wins[b:b + batch_size]
-        L = group[0][1]
-        x = torch.stack([data[s:s + L] for s, _, _ in group])                  # (b, L)
-        y = torch.stack([data[s + 1:s + 1 + L] for s, _, _ in group])          # (b, L)
-        h, _ = model.features(x)                                                # (b, L, D)
-        keep = torch.stack([torch.arange(L, device=dev) >= j for _, _, j in group])   # (b, L)
-        logits = model.output(h[keep]).float()                                  # (n, V)
-        total += F.cross_entropy(logits, y[keep], reduction="sum").item()
-        count += int(keep.sum())
-    model.train(was_training)
-    return total, count
+    try:
+        for b in range(0, len(wins), max(1, batch_size)):
+            group = wins[b:b + batch_size]
+            L = group[0][1]
+            x = torch.stack([data[s:s + L] for s, _, _ in group])
+            y = torch.stack([data[s + 1:s + 1 + L] for s, _, _ in group])
+            h, _ = model.features(x)
+            keep = torch.stack([torch.arange(L, device=dev) >= j for _, _, j in group])
+            h, y = h[keep], y[keep]                                          # (n, D), (n,): window-major = text order
+            logp = torch.log_softmax(model.output(h).float(), dim=-1).gather(-1, y[:, None]).squeeze(-1)
+            yield h[None], y[None], logp[None]
+    finally:
+        model.train(was_training)
 
 
 class TransformerLMTask:
