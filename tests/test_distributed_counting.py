@@ -69,3 +69,61 @@ def test_two_processes_count_through_the_verbs_exactly(tmp_path):
                          total_words=vocab.total_words, seed=3)
     for r in range(2):
         assert (scipy.sparse.load_npz(tmp_path / f"cooc.{r}.npz") != whole).nnz == 0
+
+
+def _files(tmp_path: Path, words: list[int], gz: tuple[int, ...] = ()) -> list[Path]:
+    """Files of ``words[k]`` words each (different parts of text8, so words first appear in later files too)."""
+    import gzip
+
+    text = _corpus(tmp_path / "all.txt", sum(words)).read_text(encoding="utf-8").split()
+    paths, at = [], 0
+    for k, n in enumerate(words):
+        body = "\n".join(" ".join(text[i:i + 500]) for i in range(at, at + n, 500)) + "\n"
+        at += n
+        if k in gz:
+            paths.append(tmp_path / f"part{k}.txt.gz")
+            with gzip.open(paths[-1], "wt", encoding="utf-8") as f:
+                f.write(body)
+        else:
+            paths.append(tmp_path / f"part{k}.txt")
+            paths[-1].write_text(body, encoding="utf-8")
+    return paths
+
+
+@pytest.mark.parametrize("sizes,world,owners", [
+    ([10, 10, 10, 10, 10], 2, [0, 1, 0, 1, -1]),  # equal files: two each, the fifth shared by blocks
+    ([10], 2, [-1]),  # one file: shared by blocks
+    ([30, 10, 10, 10], 2, [0, 1, 1, 1]),  # a big file alone on one process, the small ones on the other
+    ([50, 10, 5], 2, [-1, 0, 1]),  # too big to give to anyone whole
+    ([10, 10], 3, [-1, -1]),
+    ([4, 4, 4], 3, [0, 1, 2]),
+    ([7, 3], 1, [0, 0]),
+])
+def test_plan_deals_whole_files_within_a_fair_share(sizes, world, owners):
+    from wordlab.text.shards import plan_files
+
+    plan = plan_files(sizes, world)
+    assert plan == owners
+    for r in range(world):  # nobody reads more than its fair share of whole files
+        assert sum(s for s, o in zip(sizes, plan) if o == r) <= sum(sizes) / world
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("world", [2, 3])
+@pytest.mark.parametrize("words", [[8000] * 5, [20_000, 3000, 9000, 500, 7000], [30_000]])
+def test_file_shares_merge_to_the_single_process_vocabulary(tmp_path, monkeypatch, compiled, world, words):
+    paths = _files(tmp_path, words, gz=(1, 3))
+    monkeypatch.setattr(text_reader, "COMPILED_MIN_BYTES", 0 if compiled else 1 << 40)
+    corpus = Corpus(paths, block_size=1 << 13)
+    assert corpus.compiled_split == compiled
+    shards = [count_shard(corpus, r, world) for r in range(world)]
+    assert sum(s[3] for s in shards) == sum(words)
+    if len(words) > 1:  # files dealt: every process counted a part, none (nearly) all
+        assert all(0 < s[3] < sum(words) for s in shards)
+    merged_words, counts, total = merge_shards(shards)
+    for min_count, max_size in ((1, None), (3, 800)):  # ties in count are ordered by first occurrence
+        many, _ = Vocabulary.from_counts(merged_words, counts, min_count=min_count, max_size=max_size,
+                                         total_words=total)
+        one = Vocabulary.build(corpus, min_count=min_count, max_size=max_size)
+        assert many.itos == one.itos and np.array_equal(many.counts, one.counts)
+        assert many.total_words == one.total_words == sum(words)

@@ -1,15 +1,18 @@
-"""Counting a corpus on several processes: each counts its share of the blocks, the counts merge exactly.
+"""Counting a corpus on several processes: each counts its share, the counts merge exactly.
 
-A ``.gz`` cannot be split by byte range, so under ``torchrun`` every process reads the whole stream and
-counts every N-th block of it (block ``i`` goes to process ``i mod N``; blocks end at whitespace or a line
-end, so no token is ever cut). Each process also notes, for every word, the block where it first saw it.
-Merged, the counts are summed and the words put in global first-occurrence order (first block, then order
-of appearance in that block — which only the process owning the block saw), so
-:meth:`Vocabulary.from_counts` on the merged counts gives exactly the vocabulary one process builds:
-same words, ids, counts and total::
+A ``.gz`` cannot be split by byte range: it must be read from its start. So when the corpus has several
+files, whole files are dealt to the processes (largest first, to the least-loaded one, while that keeps it
+within its fair share of the bytes: :func:`plan_files`) and each process reads only its own. What does not
+fit — a single file, the odd one of several equal files — is shared by blocks: every process reads it and
+counts every N-th of its blocks (blocks end at whitespace or a line end, so no token is ever cut). Each
+process notes, for every word, the file and block where it first saw it. Merged, the counts are summed and
+the words put in global first-occurrence order (first file, then block, then order of appearance in that
+block — which only the process owning the block saw), so :meth:`Vocabulary.from_counts` on the merged counts
+gives exactly the vocabulary one process builds: same words, ids, counts and total::
 
-    blocks:   b0 b1 b2 b3 b4 …      rank 0 counts b0 b2 b4 …, rank 1 counts b1 b3 …
-    merged:   count(w) = Σ_r count_r(w)      first(w) = min_r (first block_r(w), order in that block)
+    files:    f0 f1 f2 (equal sizes), 2 processes: rank 0 reads f0, rank 1 reads f1, both read f2
+    f2:       blocks b0 b1 b2 b3 …  rank 0 counts b0 b2 …, rank 1 counts b1 b3 …
+    merged:   count(w) = Σ_r count_r(w)      first(w) = min_r (file, block, order in that block)
 
 Nothing here imports torch in a single process: :func:`process_group` is ``None`` unless
 :func:`wordlab.distributed.init_from_env` joined a group of more than one process.
@@ -26,7 +29,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import DataError
-from .reader import Corpus
+from .reader import Corpus, file_size
 from .vocab import Vocabulary, _byte_counter
 
 log = logging.getLogger(__name__)
@@ -46,30 +49,64 @@ def is_main() -> bool:
     return group is None or group.is_main()
 
 
+def plan_files(sizes: Sequence[int], world: int) -> list[int]:
+    """Which process reads each file: its rank, or ``-1`` for a file every process reads and counts a share of
+    the blocks of. Files go whole, largest first, to the least-loaded process while that keeps it within its
+    fair share (``sum(sizes) / world``); what does not fit (a single file, the odd file of equal ones) is
+    shared by blocks — a ``.gz`` must be read from its start, so a whole file is read by one process only."""
+    owner = [-1] * len(sizes)
+    if world <= 1:
+        return [0] * len(sizes)
+    fair = sum(sizes) / world
+    load = [0] * world
+    for f in sorted(range(len(sizes)), key=lambda f: (-sizes[f], f)):
+        r = min(range(world), key=lambda q: (load[q], q))
+        if load[r] + sizes[f] <= fair:
+            owner[f] = r
+            load[r] += sizes[f]
+    return owner
+
+
+def _key(file: int, block: int) -> int:
+    """Where a block lies in the corpus, as one ordered integer: file, then block within the file."""
+    return (file << 40) | block
+
+
 def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int], None] | None = None) -> Shard:
-    """Count the blocks ``i`` with ``i % world == rank``: words in first-seen order, their counts, the
-    global index of the block where each was first seen, and the number of tokens counted."""
+    """Count this process's share (:func:`plan_files`: whole files, and every ``world``-th block of the shared
+    files): words in first-seen order, their counts, where each was first seen (:func:`_key` of its file and
+    block) and the number of tokens counted."""
+    from dataclasses import replace
+
+    owner = plan_files([file_size(f) for f in corpus.files], world)
     first: list[int] = []
     counter = _byte_counter(keep_ids=False) if corpus.compiled_split else None
-    if counter is not None:  # the compiled splitter, block by block (the same words and counts as chunks())
-        i = 0
-        for path in corpus.files:
-            for block in corpus.byte_blocks(path, on_bytes=on_bytes):
-                if i % world == rank:
-                    before = int(counter.state[0])
-                    counter.add(block)
-                    first.extend([i] * (int(counter.state[0]) - before))
-                i += 1
-        words, counts = counter.words_and_counts()
-        return words, counts, np.asarray(first, np.int64), int(counter.total)
     seen: Counter[str] = Counter()
     total = 0
-    for i, tokens in enumerate(corpus.chunks(on_bytes=on_bytes)):
-        if i % world == rank:
-            before = len(seen)
-            seen.update(tokens)
-            total += len(tokens)
-            first.extend([i] * (len(seen) - before))
+    shared = 0  # blocks of the shared files so far: dealt round-robin over the processes
+    for k, path in enumerate(corpus.files):
+        if owner[k] not in (-1, rank):
+            continue  # another process reads this file
+        blocks = (corpus.byte_blocks(path, on_bytes=on_bytes) if counter is not None
+                  else replace(corpus, paths=[path]).chunks(on_bytes=on_bytes))
+        for i, block in enumerate(blocks):
+            if owner[k] == -1:
+                mine = shared % world == rank
+                shared += 1
+                if not mine:
+                    continue
+            if counter is not None:  # the compiled splitter, block by block (the same words and counts as chunks())
+                before = int(counter.state[0])
+                counter.add(block)
+                first.extend([_key(k, i)] * (int(counter.state[0]) - before))
+            else:
+                before = len(seen)
+                seen.update(block)
+                total += len(block)
+                first.extend([_key(k, i)] * (len(seen) - before))
+    if counter is not None:
+        words, counts = counter.words_and_counts()
+        return words, counts, np.asarray(first, np.int64), int(counter.total)
     return list(seen), np.fromiter(seen.values(), np.int64, len(seen)), np.asarray(first, np.int64), total
 
 
@@ -89,16 +126,23 @@ def merge_shards(parts: Sequence[Shard]) -> tuple[list[str], np.ndarray, int]:
 
 def build_vocabulary(corpus: Corpus, *, min_count: int = 1, max_size: int | None = None,
                      specials: Sequence[str] = (), on_bytes: Callable[[int], None] | None = None) -> Vocabulary:
-    """:meth:`Vocabulary.build` of ``corpus``; under torchrun each process counts its share of the blocks and
-    every process gets the merged vocabulary (identical to one process's)."""
+    """:meth:`Vocabulary.build` of ``corpus``; under torchrun each process counts its share (its files, its
+    blocks of the shared ones) and every process gets the merged vocabulary (identical to one process's)."""
     group = process_group()
     if group is None:
         return Vocabulary.build(corpus, min_count=min_count, max_size=max_size, specials=specials, on_bytes=on_bytes)
-    part = count_shard(corpus, group.rank(), group.world_size(), on_bytes)
-    words, counts, total = merge_shards(group.gather_objects(part))
+    try:
+        part: Shard | str = count_shard(corpus, group.rank(), group.world_size(), on_bytes)
+    except DataError as e:  # a file only this process reads is bad: every process fails with its line
+        part = str(e)
+    parts = group.gather_objects(part)
+    bad = next((p for p in parts if isinstance(p, str)), None)
+    if bad is not None:
+        raise DataError(bad)
+    words, counts, total = merge_shards(parts)
     if total == 0:
         raise DataError(f"{corpus.name}: holds no tokens")
-    log.info("rank %d counted %d of %d tokens", group.rank(), part[3], total)
+    log.info("rank %d counted %d of %d tokens", group.rank(), parts[group.rank()][3], total)
     vocab, _ = Vocabulary.from_counts(words, counts, min_count=min_count, max_size=max_size, specials=specials,
                                       total_words=total, source=corpus.name)
     return vocab
