@@ -127,3 +127,56 @@ def test_file_shares_merge_to_the_single_process_vocabulary(tmp_path, monkeypatc
         one = Vocabulary.build(corpus, min_count=min_count, max_size=max_size)
         assert many.itos == one.itos and np.array_equal(many.counts, one.counts)
         assert many.total_words == one.total_words == sum(words)
+
+
+COUNT_WORKER = Path(__file__).with_name("distributed_counting_worker.py")
+
+
+@pytest.mark.parametrize("words", [[9000, 2000, 6000, 500, 4000], [15_000]], ids=["uneven-files", "one-file"])
+def test_two_processes_deal_the_files_and_merge_exactly(tmp_path, words):
+    from wordlab.count.cooccurrence import cooccurrence as count_pairs
+    from wordlab.text import encode_corpus
+
+    paths = _files(tmp_path, words, gz=(0, 2))
+    (tmp_path / "files.json").write_text(json.dumps([str(p) for p in paths]))
+    _run_ranks("files", tmp_path, worker=COUNT_WORKER)
+    corpus = Corpus(paths)
+    one = Vocabulary.build(corpus, min_count=1)
+    ids = encode_corpus(corpus, one, cache_dir=False)
+    whole = count_pairs(ids, len(one), 3)
+    harmonic = count_pairs(ids, len(one), 3, weighting="harmonic")
+    for r in range(2):
+        got = json.loads((tmp_path / f"vocab.{r}.json").read_text())
+        assert got["itos"] == one.itos and got["counts"] == one.counts.tolist() and got["total"] == sum(words)
+        assert (scipy.sparse.load_npz(tmp_path / f"cooc.{r}.npz") != whole).nnz == 0
+    # root=0: the sum on rank 0 only
+    assert (scipy.sparse.load_npz(tmp_path / "root.0.npz") != harmonic).nnz == 0
+    assert (tmp_path / "root.1.none").exists() and not (tmp_path / "root.1.npz").exists()
+
+
+def test_two_processes_train_ppmi_with_rank_0_factorising(tmp_path):
+    from wordlab.count import PPMIConfig, train_ppmi
+
+    paths = _files(tmp_path, [6000, 3000, 5000])
+    (tmp_path / "files.json").write_text(json.dumps([str(p) for p in paths]))
+    _run_ranks("ppmi", tmp_path, worker=COUNT_WORKER)
+    v0, v1 = (np.load(tmp_path / f"vectors.{r}.npy") for r in range(2))
+    assert np.array_equal(v0, v1)  # every rank holds rank 0's vectors
+    model, _ = train_ppmi([str(p) for p in paths], PPMIConfig(dim=8, min_count=2), cache_dir=False)
+    np.testing.assert_allclose(v0, model.wv.vectors, atol=1e-4)
+    for r in range(2):
+        stats = json.loads((tmp_path / f"stats.{r}.json").read_text())
+        assert {k: stats[k] for k in ("words", "tokens", "nnz_cooccurrence", "nnz_ppmi")} == \
+            {k: model.stats[k] for k in ("words", "tokens", "nnz_cooccurrence", "nnz_ppmi")}
+
+
+def test_a_bad_file_read_by_one_process_fails_both_with_its_line(tmp_path):
+    from wordlab.text.shards import plan_files
+
+    paths = _files(tmp_path, [4000, 4000])
+    paths[1].write_bytes(b"\x00\x01binary".ljust(paths[0].stat().st_size, b"x"))
+    assert plan_files([p.stat().st_size for p in paths], 2) == [0, 1]  # rank 1 alone reads the bad file
+    (tmp_path / "files.json").write_text(json.dumps([str(p) for p in paths]))
+    _run_ranks("bad", tmp_path, worker=COUNT_WORKER)
+    for r in range(2):
+        assert f"{paths[1]}: looks like a binary file" in (tmp_path / f"error.{r}.txt").read_text()

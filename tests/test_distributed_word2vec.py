@@ -34,9 +34,9 @@ def _corpus(path: Path, words: int = 300_000) -> Path:
     return path
 
 
-def _run_ranks(job: str, out: Path, world: int = 2, machines: int = 1) -> None:
-    """``world`` processes as torchrun starts them on ``machines`` nodes (on this one host: the node rank,
-    ``GROUP_RANK``, keeps them apart as separate machines)."""
+def _run_ranks(job: str, out: Path, world: int = 2, machines: int = 1, worker: Path = WORKER) -> None:
+    """``world`` processes of ``worker JOB OUT`` as torchrun starts them on ``machines`` nodes (on this one host:
+    the node rank, ``GROUP_RANK``, keeps them apart as separate machines)."""
     port = distributed.free_port()
     procs = []
     per = world // machines
@@ -45,7 +45,7 @@ def _run_ranks(job: str, out: Path, world: int = 2, machines: int = 1) -> None:
                "LOCAL_WORLD_SIZE": str(per), "GROUP_RANK": str(r // per), "MASTER_ADDR": "127.0.0.1",
                "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1", "WORDLAB_DIST_TIMEOUT": "60",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        procs.append(subprocess.Popen([sys.executable, str(WORKER), job, str(out)], env=env,
+        procs.append(subprocess.Popen([sys.executable, str(worker), job, str(out)], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]

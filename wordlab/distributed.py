@@ -259,13 +259,14 @@ def merge_counts(counts: Mapping[Any, int]) -> dict[Any, int]:
     return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def merge_sparse(matrix: Any, dtype: Any = None) -> Any:
+def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None) -> Any:
     """Every rank's sparse matrix (``scipy.sparse``, same shape; e.g. co-occurrence counts) summed, on every
-    rank, in canonical CSR form (``dtype``: of the result, after summing in the parts' own dtype).
+    rank, in canonical CSR form (``dtype``: of the result, after summing in the parts' own dtype). With
+    ``root``, only that rank gets the sum (the others ``None``): what a job needs when one rank uses it.
 
     Tensors, not pickled objects, cross between the ranks, in two steps: each rank receives from every
     other the rows it owns (row ranges of near-equal non-zeros) and sums them; then the owned blocks are
-    gathered everywhere and stacked. Each rank sums about ``1/N`` of the matrix.
+    gathered everywhere (or on ``root``) and stacked. Each rank sums about ``1/N`` of the matrix.
     """
     import numpy as np
     import scipy.sparse as sp
@@ -321,7 +322,9 @@ def merge_sparse(matrix: Any, dtype: Any = None) -> Any:
     own.sum_duplicates()
     if dtype is not None:
         own = own.astype(dtype)
-    blocks = gather_to((own.indptr.astype(np.int64), own.indices.astype(np.int32), own.data), None)
+    blocks = gather_to((own.indptr.astype(np.int64), own.indices.astype(np.int32), own.data), root)
+    if not blocks:  # not the root
+        return None
     indptr = [blocks[0][0]]
     for r in range(1, world):
         indptr.append(blocks[r][0][1:] + indptr[-1][-1])

@@ -168,15 +168,22 @@ def _chunk_counts(ids: np.ndarray, start: int, stop: int, V: int, offsets: np.nd
     return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(V, V))
 
 
-def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, **kwargs) -> sp.csr_matrix:
+def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, *, root: int | None = None,
+                        **kwargs) -> sp.csr_matrix | None:
     """:func:`cooccurrence`; under torchrun each process counts the pairs of its range of the id stream and
-    every process gets the sum (float64 parts, rounded to float32 once: the single-process matrix)."""
+    every process gets the sum (float64 parts, rounded to float32 once: the single-process matrix).
+
+    ``root``: only that rank gets the matrix, the others ``None`` — for a job where one rank factorises it
+    (PPMI-SVD): the summed row blocks are gathered there instead of everywhere. In one process the matrix.
+    """
     from ..text.shards import process_group
 
     group = process_group()
     if group is None:
         return cooccurrence(ids, vocab_size, window, **kwargs)
     part = cooccurrence(ids, vocab_size, window, shard=(group.rank(), group.world_size()), **kwargs)
-    sym = group.merge_sparse(part, dtype=np.float32)  # summed in float64, rounded once
-    sym.sort_indices()
+    sym = group.merge_sparse(part, dtype=np.float32, root=root)  # summed in float64, rounded once
+    del part
+    if sym is not None:
+        sym.sort_indices()
     return sym

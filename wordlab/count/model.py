@@ -104,6 +104,22 @@ class PPMIConfig:
             raise ConfigError(f"n_iter and oversample must be >= 0, got {self.n_iter} and {self.oversample}")
 
 
+def _from_main(vectors: np.ndarray | None, nnz_counts: int, nnz_ppmi: int) -> tuple[np.ndarray, int, int]:
+    """Rank 0's vectors and matrix sizes on every process of a torchrun job (the arguments in one process)."""
+    from ..text.shards import process_group
+
+    group = process_group()
+    if group is None:
+        return vectors, nnz_counts, nnz_ppmi
+    import torch
+
+    head = group.broadcast_object(None if vectors is None else (vectors.shape, str(vectors.dtype), nnz_counts, nnz_ppmi))
+    shape, dtype, nnz_counts, nnz_ppmi = head
+    t = torch.from_numpy(np.ascontiguousarray(vectors)) if vectors is not None else \
+        torch.empty(shape, dtype=torch.from_numpy(np.empty(0, dtype)).dtype)
+    return group.broadcast_(t).numpy(), nnz_counts, nnz_ppmi
+
+
 class PPMISVD:
     """Count-based word vectors: sparse co-occurrence → SPPMI → truncated SVD (DLfS-2 ch. 2, Levy et al. 2015).
 
@@ -158,27 +174,33 @@ class PPMISVD:
         check_memory(pairs * 16 * 3 + v * (cfg.dim + cfg.oversample) * 8 * 4,
                      f"PPMI of {v:,} words, window {cfg.window}, dim {cfg.dim}")
 
+        # torchrun: every process counts its share, rank 0 alone gets the sum and factorises it
         C = cooccurrence_merged(ids, len(words), cfg.window, weighting=cfg.weighting, dynamic_window=cfg.dynamic_window,
-                         subsample=cfg.subsample or None, counts=vocab.counts if len(vocab.counts) else None,
-                         total_words=vocab.total_words or None, seed=cfg.seed, progress=progress)
+                                subsample=cfg.subsample or None, counts=vocab.counts if len(vocab.counts) else None,
+                                total_words=vocab.total_words or None, seed=cfg.seed, progress=progress, root=0)
         t_count = time.perf_counter()
-        nnz_counts = C.nnz
-        M = ppmi(C, alpha=cfg.alpha, shift_k=cfg.shift)
-        del C
-        t_ppmi = time.perf_counter()
-        vectors = svd_vectors(M, cfg.dim, cfg.eig, cfg.add_context, solver=cfg.solver, n_iter=cfg.n_iter,
-                              oversample=cfg.oversample, seed=cfg.seed, progress=progress)
+        vectors, nnz_counts, nnz_ppmi, t_ppmi = None, 0, 0, t_count
+        if C is not None:
+            nnz_counts = C.nnz
+            M = ppmi(C, alpha=cfg.alpha, shift_k=cfg.shift)
+            del C
+            nnz_ppmi = M.nnz
+            t_ppmi = time.perf_counter()
+            vectors = svd_vectors(M, cfg.dim, cfg.eig, cfg.add_context, solver=cfg.solver, n_iter=cfg.n_iter,
+                                  oversample=cfg.oversample, seed=cfg.seed, progress=progress)
+            del M
+        vectors, nnz_counts, nnz_ppmi = _from_main(vectors, nnz_counts, nnz_ppmi)  # every rank: rank 0's
         t_svd = time.perf_counter()
         self.vocab = vocab
         self.wv = KeyedVectors(words, vectors, counts=vocab.counts if len(vocab.counts) == len(words) else None)
         self.stats = {
-            "words": len(words), "tokens": int(len(ids)), "nnz_cooccurrence": int(nnz_counts), "nnz_ppmi": int(M.nnz),
+            "words": len(words), "tokens": int(len(ids)), "nnz_cooccurrence": int(nnz_counts), "nnz_ppmi": int(nnz_ppmi),
             "seconds": {"vocab": round(t_vocab - t0, 3), "count": round(t_count - t_vocab, 3),
                         "ppmi": round(t_ppmi - t_count, 3), "svd": round(t_svd - t_ppmi, 3),
                         "total": round(t_svd - t0, 3)},
         }
         log.info("ppmi-svd: %d words, %d co-occurrence non-zeros, %d PPMI non-zeros, %.1f s",
-                 len(words), nnz_counts, M.nnz, t_svd - t0)
+                 len(words), nnz_counts, nnz_ppmi, t_svd - t0)
         return self.wv
 
     # ------------------------------------------------------------------ files

@@ -1,0 +1,66 @@
+"""One rank of the 2-process tests in test_distributed_counting.py (run as a script with torchrun's environment).
+
+usage: distributed_counting_worker.py JOB DIR       (DIR/files.json: the corpus files)
+  files  the sharded vocabulary (min_count 1) → DIR/vocab.RANK.json; the merged co-occurrences on every rank
+         → DIR/cooc.RANK.npz, and on rank 0 only (``root=0``: the others note that they got None)
+  ppmi   train_ppmi on the files (rank 0 factorises, every rank gets the vectors) → DIR/vectors.RANK.npy
+  bad    the sharded vocabulary of files one of which is not text → DIR/error.RANK.txt (the line each rank raised)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from wordlab import distributed
+
+
+def files(out: Path) -> None:
+    import scipy.sparse
+
+    from wordlab.count.cooccurrence import cooccurrence_merged
+    from wordlab.text import encode_corpus, read_corpus
+    from wordlab.text.shards import build_vocabulary
+
+    corpus = read_corpus(json.loads((out / "files.json").read_text()))
+    vocab = build_vocabulary(corpus, min_count=1)
+    r = distributed.rank()
+    (out / f"vocab.{r}.json").write_text(json.dumps({"itos": vocab.itos, "counts": vocab.counts.tolist(),
+                                                     "total": vocab.total_words}))
+    ids = encode_corpus(corpus, vocab, cache_dir=False)
+    scipy.sparse.save_npz(out / f"cooc.{r}.npz", cooccurrence_merged(ids, len(vocab), 3))
+    root = cooccurrence_merged(ids, len(vocab), 3, weighting="harmonic", root=0)
+    if root is None:
+        (out / f"root.{r}.none").write_text("")
+    else:
+        scipy.sparse.save_npz(out / f"root.{r}.npz", root)
+
+
+def ppmi(out: Path) -> None:
+    from wordlab.count import PPMIConfig, train_ppmi
+
+    model, _ = train_ppmi(json.loads((out / "files.json").read_text()), PPMIConfig(dim=8, min_count=2),
+                          output=out / "ppmi.npz", cache_dir=False)
+    np.save(out / f"vectors.{distributed.rank()}.npy", model.wv.vectors)
+    (out / f"stats.{distributed.rank()}.json").write_text(json.dumps(model.stats))
+
+
+def bad(out: Path) -> None:
+    from wordlab.errors import DataError
+    from wordlab.text import read_corpus
+    from wordlab.text.shards import build_vocabulary
+
+    try:
+        build_vocabulary(read_corpus(json.loads((out / "files.json").read_text())))
+    except DataError as e:
+        (out / f"error.{distributed.rank()}.txt").write_text(str(e))
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    distributed.init_from_env()
+    {"files": files, "ppmi": ppmi, "bad": bad}[sys.argv[1]](Path(sys.argv[2]))
