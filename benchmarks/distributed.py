@@ -22,9 +22,11 @@ Sections (``--only lm,allreduce,word2vec,counting``, the default; and ``ptb``):
   and a sweep of ``sync_words`` for own copies (``--sync-sweep``; 0 = once per epoch) against the 1 × 1
   analogy: how often separate machines must merge to stay within 0.5 point.
 * ``counting`` — vocabulary + co-occurrence counting (min_count 5, window 5, uniform) of wikimix × 5
-  (``--count-copies``): 1 process vs 2 processes, each counting its share of the blocks (vocabulary) and of
-  the id stream (co-occurrences), merged exactly on every process (merge time included; the id array is
-  encoded once beforehand, outside the timing).
+  (``--count-copies``, as that many corpus files): 1 process vs 2 processes, each counting its share — whole
+  files dealt to the processes, the odd one shared by blocks (vocabulary), its range of the id stream
+  (co-occurrences) — merged exactly: the vocabulary on every process, the matrix on rank 0, which factorises
+  it in ``wordlab train ppmi`` (merge time included; the id array is encoded once beforehand, outside the
+  timing).
 
 From these, the **cost model** (see the README): a ring all-reduce moves about ``2·S`` bytes per process
 for a tensor of ``S`` bytes, so a sync costs ``2·S / bandwidth``; it stays under 10 % of compute when
@@ -177,8 +179,9 @@ def worker_w2v_scale(spec: str, out: Path) -> None:
 
 
 def worker_counting(spec: str, out: Path) -> None:
-    """Vocabulary (each process its share of the blocks) then co-occurrences (its range of the id stream),
-    merged on every process; ``spec``: JSON with the corpus files."""
+    """Vocabulary (each process its files, and its share of the blocks of a shared one) merged on every
+    process, then co-occurrences (its range of the id stream) summed on rank 0, as ``train ppmi`` does;
+    ``spec``: JSON with the corpus files."""
     from wordlab import distributed
     from wordlab.count.cooccurrence import cooccurrence_merged
     from wordlab.text import encode_corpus, read_corpus
@@ -193,7 +196,7 @@ def worker_counting(spec: str, out: Path) -> None:
     t1 = time.perf_counter()
     ids = encode_corpus(corpus, vocab, cache_dir=a["cache"])  # from the cache made before the timing
     t2 = time.perf_counter()
-    C = cooccurrence_merged(ids, len(vocab), 5)
+    C = cooccurrence_merged(ids, len(vocab), 5, root=0)  # None on the other ranks
     distributed.barrier()
     t3 = time.perf_counter()
     if distributed.is_main():
