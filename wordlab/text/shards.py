@@ -111,17 +111,26 @@ def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int],
 
 
 def merge_shards(parts: Sequence[Shard]) -> tuple[list[str], np.ndarray, int]:
-    """Every process's :func:`count_shard` merged: words in global first-occurrence order, summed counts, tokens."""
-    counts: dict[str, int] = {}
-    where: dict[str, tuple[int, int]] = {}
-    for words, cnt, first, _ in parts:
-        for j, (w, c, b) in enumerate(zip(words, cnt.tolist(), first.tolist())):
-            counts[w] = counts.get(w, 0) + c
-            key = (b, j)  # a block belongs to one process: j orders the words first seen in it
-            if w not in where or key < where[w]:
-                where[w] = key
-    order = sorted(counts, key=where.__getitem__)
-    return order, np.fromiter((counts[w] for w in order), np.int64, len(order)), sum(p[3] for p in parts)
+    """Every process's :func:`count_shard` merged: words in global first-occurrence order, summed counts, tokens.
+
+    Vectorised: each (word, shard) entry gets the word's index among the distinct words, counts are summed
+    with ``np.add.at`` and each word keeps its smallest key ``(block key, position in its shard's list)`` —
+    a block belongs to one process, so the position orders the words first seen in it.
+    """
+    words = [w for p in parts for w in p[0]]
+    distinct = list(dict.fromkeys(words))
+    index = {w: i for i, w in enumerate(distinct)}
+    of = np.fromiter((index[w] for w in words), np.int64, len(words))
+    cnt = np.concatenate([np.asarray(p[1], np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
+    block = np.concatenate([np.asarray(p[2], np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
+    pos = np.concatenate([np.arange(len(p[0]), dtype=np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
+    counts = np.zeros(len(distinct), np.int64)
+    np.add.at(counts, of, cnt)
+    by_key = np.lexsort((pos, block, of))  # per word, its entries by key: the first is its first occurrence
+    firsts = by_key[np.flatnonzero(np.r_[True, of[by_key][1:] != of[by_key][:-1]])] if len(of) else by_key
+    order = np.lexsort((pos[firsts], block[firsts]))  # words by first occurrence
+    word_of = of[firsts][order]
+    return [distinct[i] for i in word_of.tolist()], counts[word_of], sum(p[3] for p in parts)
 
 
 def build_vocabulary(corpus: Corpus, *, min_count: int = 1, max_size: int | None = None,
