@@ -59,11 +59,12 @@ def test_cooccurrence_matches_naive_loop_on_random_corpus(window, chunk):
 
 
 @pytest.mark.parametrize("dynamic", [False, True])
-def test_weighted_cooccurrence(dynamic):
+@pytest.mark.parametrize("L,chunk", [(4, 17), (1, 17), (5, 3), (9, 1 << 20)])  # offsets ride in 0-4 low bits
+def test_weighted_cooccurrence(dynamic, L, chunk):
     rng = np.random.default_rng(3)
-    V, L = 9, 4
+    V = 9
     ids = rng.integers(0, V, size=200)
-    C = cooccurrence(ids, V, L, weighting="harmonic", dynamic_window=dynamic, chunk_tokens=17)
+    C = cooccurrence(ids, V, L, weighting="harmonic", dynamic_window=dynamic, chunk_tokens=chunk)
     weight = (lambda d: (1 / d) * (L - d + 1) / L) if dynamic else (lambda d: 1 / d)
     np.testing.assert_allclose(C.toarray(), naive_cooccurrence(ids, V, L, weight), rtol=1e-6)
 

@@ -141,26 +141,48 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
 
 def _chunk_counts(ids: np.ndarray, start: int, stop: int, V: int, offsets: np.ndarray,
                   uniform: bool) -> sp.csr_matrix | None:
-    """Counts of the pairs ``(ids[i], ids[i+d])`` for ``start ≤ i < stop`` and ``d = 1..len(offsets)``."""
+    """Counts of the pairs ``(ids[i], ids[i+d])`` for ``start ≤ i < stop`` and ``d = 1..len(offsets)``.
+
+    The pair codes are written into one buffer and sorted in place (the counts are the run lengths), so a
+    chunk makes no copies of its codes — memory traffic, not arithmetic, is what counting costs.
+    """
     n = len(ids)
     x = ids[start:min(stop + len(offsets), n)].astype(np.int64)  # the chunk plus its right overhang
-    codes, weights = [], []
-    for d, w in enumerate(offsets, start=1):
+    spans = []
+    for d in range(1, len(offsets) + 1):
         m = min(stop, n - d) - start  # pairs whose right end is still inside the corpus
         if m <= 0:
             break
-        codes.append(x[:m] * V + x[d:d + m])  # (m,) pair codes w·V + c
-        if not uniform:
-            weights.append(np.full(m, w))
-    if not codes:
+        spans.append(m)
+    if not spans:
         return None
-    all_codes = np.concatenate(codes)
+    # weighted: the offset rides in the low bits of the code, (w·V + c)·2^k + d - 1, so that one in-place
+    # sort groups equal pairs and equal offsets: each run is a count n_d, and C[w, c] = Σ_d n_d · weight(d)
+    shift = 0 if uniform else int(len(spans) - 1).bit_length()
+    all_codes = np.empty(sum(spans), np.int64)
+    at = 0
+    for d, m in enumerate(spans, start=1):
+        part = all_codes[at:at + m]
+        np.multiply(x[:m], V << shift, out=part)
+        part += x[d:d + m] << shift  # (m,) pair codes w·V + c
+        if shift:
+            part += d - 1
+        at += m
+    all_codes.sort()
+    new = np.empty(len(all_codes), bool)
+    new[0] = True
+    np.not_equal(all_codes[1:], all_codes[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    runs = all_codes[starts]
+    n = np.diff(starts, append=len(all_codes))
     if uniform:
-        uniq, cnt = np.unique(all_codes, return_counts=True)
-        data = cnt.astype(np.float64)
+        uniq, data = runs, n.astype(np.float64)
     else:
-        uniq, inverse = np.unique(all_codes, return_inverse=True)
-        data = np.bincount(inverse, weights=np.concatenate(weights), minlength=len(uniq))
+        pair = runs >> shift
+        first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+        uniq = pair[first]
+        data = np.bincount(np.cumsum(np.r_[False, pair[1:] != pair[:-1]]),
+                           weights=n * offsets[runs & ((1 << shift) - 1)], minlength=len(uniq))
     rows, cols = np.divmod(uniq, V)
     # uniq is sorted, so (rows, cols) is already in csr order: build indptr directly
     indptr = np.zeros(V + 1, dtype=np.int64)
