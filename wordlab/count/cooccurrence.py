@@ -117,6 +117,8 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
             raise ConfigError(f"subsample must be >= 0, got {subsample}")
         ids = subsample_ids(ids, subsample, counts, total_words, seed)
     V = int(vocab_size)
+    if (V * V) << int(window - 1).bit_length() >= 1 << 63:  # pair codes (w·V + c, offset in the low bits)
+        raise ConfigError(f"a vocabulary of {V:,} words is too large to count pairs of (window {window})")
     n = len(ids)
     uniform = bool(np.all(offsets == 1.0))
     total = sp.csr_matrix((V, V), dtype=np.float64)  # float64 sums stay exact past 2**24
