@@ -116,8 +116,10 @@ def test_file_shares_merge_to_the_single_process_vocabulary(tmp_path, monkeypatc
     monkeypatch.setattr(text_reader, "COMPILED_MIN_BYTES", 0 if compiled else 1 << 40)
     corpus = Corpus(paths, block_size=1 << 13)
     assert corpus.compiled_split == compiled
-    shards = [count_shard(corpus, r, world) for r in range(world)]
+    done = [[] for _ in range(world)]
+    shards = [count_shard(corpus, r, world, on_bytes=done[r].append) for r in range(world)]
     assert sum(s[3] for s in shards) == sum(words)
+    assert all(sum(d) == corpus.total_bytes for d in done)  # every rank's progress bar ends full
     if len(words) > 1:  # files dealt: every process counted a part, none (nearly) all
         assert all(0 < s[3] < sum(words) for s in shards)
     merged_words, counts, total = merge_shards(shards)

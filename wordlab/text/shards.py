@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import DataError
-from .reader import Corpus, file_size
+from .reader import _COMPRESSED, Corpus, file_size
 from .vocab import Vocabulary, _byte_counter
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,8 @@ def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int],
     block) and the number of tokens counted."""
     from dataclasses import replace
 
-    owner = plan_files([file_size(f) for f in corpus.files], world)
+    # text bytes, estimated as in Corpus.compiled_split: a compressed file holds about three times its size
+    owner = plan_files([file_size(f) * (3 if f.suffix.lower() in _COMPRESSED else 1) for f in corpus.files], world)
     first: list[int] = []
     counter = _byte_counter(keep_ids=False) if corpus.compiled_split else None
     seen: Counter[str] = Counter()
@@ -86,7 +87,9 @@ def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int],
     shared = 0  # blocks of the shared files so far: dealt round-robin over the processes
     for k, path in enumerate(corpus.files):
         if owner[k] not in (-1, rank):
-            continue  # another process reads this file
+            if on_bytes is not None:  # another process reads this file: the progress bar counts it as done
+                on_bytes(file_size(path))
+            continue
         blocks = (corpus.byte_blocks(path, on_bytes=on_bytes) if counter is not None
                   else replace(corpus, paths=[path]).chunks(on_bytes=on_bytes))
         for i, block in enumerate(blocks):
