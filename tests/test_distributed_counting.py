@@ -48,6 +48,11 @@ def test_stream_shares_sum_to_the_single_process_cooccurrences(tmp_path, weighti
     merged = (parts[0] + parts[1] + parts[2]).astype(np.float32).tocsr()
     merged.sort_indices()
     assert (merged != whole).nnz == 0
+    # directed parts (what the processes exchange): fewer non-zeros, their sum S gives C = S + Sᵀ
+    directed = [cooccurrence(ids, len(vocab), 4, shard=(r, 3), directed=True, **kw) for r in range(3)]
+    assert all(d.nnz < p.nnz for d, p in zip(directed, parts))
+    S = directed[0] + directed[1] + directed[2]
+    assert ((S + S.T).astype(np.float32) != whole).nnz == 0
 
 
 def test_two_processes_count_through_the_verbs_exactly(tmp_path):

@@ -85,7 +85,8 @@ def _check_ids(ids: np.ndarray, vocab_size: int) -> np.ndarray:
 def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting: str = "uniform",
                  dynamic_window: bool = False, subsample: float | None = None, counts: np.ndarray | None = None,
                  total_words: int | None = None, seed: int = 0, chunk_tokens: int = CHUNK_TOKENS,
-                 progress: bool | None = None, shard: tuple[int, int] | None = None) -> sp.csr_matrix:
+                 progress: bool | None = None, shard: tuple[int, int] | None = None,
+                 directed: bool = False) -> sp.csr_matrix:
     """Symmetric co-occurrence matrix of a corpus given as word ids.
 
     Parameters
@@ -103,6 +104,9 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
     shard: ``(rank, world)``: count only the pairs whose left word lies in part ``rank`` of ``world``
         near-equal ranges of the (subsampled) stream, in float64 — the parts sum to the whole matrix
         (:func:`cooccurrence_merged`).
+    directed: with ``shard``, the part's left-to-right counts ``A`` only (float64, not symmetrised): the whole
+        matrix is ``S + Sᵀ`` of their sum ``S`` — what :func:`cooccurrence_merged` exchanges, about 40 % fewer
+        non-zeros than the symmetric parts.
 
     Returns
     -------
@@ -130,14 +134,22 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
             if part is not None:
                 total = total + part  # canonical csr + csr: a linear merge
             bar.update(stop - start)
+    if shard is not None and directed:
+        return total
     sym = (total + total.T).tocsr()  # C = A + Aᵀ: right and left contexts
     del total
     if shard is not None:  # a part: summed with the others in float64, then rounded once
         return sym
+    sym = _rounded(sym)
+    log.info("co-occurrence: %d tokens, window %d, %d non-zeros", n, window, sym.nnz)
+    return sym
+
+
+def _rounded(sym: sp.csr_matrix) -> sp.csr_matrix:
+    """The float64 sums rounded once to float32, in canonical form (sorted indices, no duplicates)."""
     sym = sym.astype(np.float32)
     sym.sum_duplicates()
     sym.sort_indices()
-    log.info("co-occurrence: %d tokens, window %d, %d non-zeros", n, window, sym.nnz)
     return sym
 
 
@@ -199,15 +211,18 @@ def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, *, ro
 
     ``root``: only that rank gets the matrix, the others ``None`` — for a job where one rank factorises it
     (PPMI-SVD): the summed row blocks are gathered there instead of everywhere. In one process the matrix.
+
+    The processes exchange their left-to-right counts ``A_r`` (``directed=True``); the sum ``S`` is then made
+    symmetric, ``C = S + Sᵀ``, where it is needed — fewer non-zeros cross than with symmetric parts.
     """
     from ..text.shards import process_group
 
     group = process_group()
     if group is None:
         return cooccurrence(ids, vocab_size, window, **kwargs)
-    part = cooccurrence(ids, vocab_size, window, shard=(group.rank(), group.world_size()), **kwargs)
-    sym = group.merge_sparse(part, dtype=np.float32, root=root)  # summed in float64, rounded once
+    part = cooccurrence(ids, vocab_size, window, shard=(group.rank(), group.world_size()), directed=True, **kwargs)
+    total = group.merge_sparse(part, root=root)  # summed in float64
     del part
-    if sym is not None:
-        sym.sort_indices()
-    return sym
+    if total is None:
+        return None
+    return _rounded((total + total.T).tocsr())  # rounded once: the single-process matrix
