@@ -111,13 +111,8 @@ def _from_main(vectors: np.ndarray | None, nnz_counts: int, nnz_ppmi: int) -> tu
     group = process_group()
     if group is None:
         return vectors, nnz_counts, nnz_ppmi
-    import torch
-
-    head = group.broadcast_object(None if vectors is None else (vectors.shape, str(vectors.dtype), nnz_counts, nnz_ppmi))
-    shape, dtype, nnz_counts, nnz_ppmi = head
-    t = torch.from_numpy(np.ascontiguousarray(vectors)) if vectors is not None else \
-        torch.empty(shape, dtype=torch.from_numpy(np.empty(0, dtype)).dtype)
-    return group.broadcast_(t).numpy(), nnz_counts, nnz_ppmi
+    # one object (any backend: broadcast_object stages it where the group needs it); the others sit idle anyway
+    return group.broadcast_object((vectors, nnz_counts, nnz_ppmi) if vectors is not None else None)
 
 
 class PPMISVD:
