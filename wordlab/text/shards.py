@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
+from dataclasses import replace
 from types import ModuleType
 from typing import Callable, Sequence
 
@@ -54,9 +55,9 @@ def plan_files(sizes: Sequence[int], world: int) -> list[int]:
     the blocks of. Files go whole, largest first, to the least-loaded process while that keeps it within its
     fair share (``sum(sizes) / world``); what does not fit (a single file, the odd file of equal ones) is
     shared by blocks — a ``.gz`` must be read from its start, so a whole file is read by one process only."""
-    owner = [-1] * len(sizes)
     if world <= 1:
         return [0] * len(sizes)
+    owner = [-1] * len(sizes)
     fair = sum(sizes) / world
     load = [0] * world
     for f in sorted(range(len(sizes)), key=lambda f: (-sizes[f], f)):
@@ -76,8 +77,6 @@ def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int],
     """Count this process's share (:func:`plan_files`: whole files, and every ``world``-th block of the shared
     files): words in first-seen order, their counts, where each was first seen (:func:`_key` of its file and
     block) and the number of tokens counted."""
-    from dataclasses import replace
-
     # text bytes, estimated as in Corpus.compiled_split: a compressed file holds about three times its size
     owner = plan_files([file_size(f) * (3 if f.suffix.lower() in _COMPRESSED else 1) for f in corpus.files], world)
     first: list[int] = []
