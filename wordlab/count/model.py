@@ -189,7 +189,8 @@ class PPMISVD:
         self.vocab = vocab
         self.wv = KeyedVectors(words, vectors, counts=vocab.counts if len(vocab.counts) == len(words) else None)
         self.stats = {
-            "words": len(words), "tokens": int(len(ids)), "nnz_cooccurrence": int(nnz_counts), "nnz_ppmi": int(nnz_ppmi),
+            "words": len(words), "tokens": int(len(ids)), "nnz_cooccurrence": int(nnz_counts),
+            "nnz_ppmi": int(nnz_ppmi),
             "seconds": {"vocab": round(t_vocab - t0, 3), "count": round(t_count - t_vocab, 3),
                         "ppmi": round(t_ppmi - t_count, 3), "svd": round(t_svd - t_ppmi, 3),
                         "total": round(t_svd - t0, 3)},
