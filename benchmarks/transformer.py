@@ -11,7 +11,10 @@ Sections (``--only quality,speed,generate``; all by default):
   BPTT 35, batch 20, SGD lr 5 divided by 4 when validation does not improve, clip 0.25; evaluation
   as its ``evaluate``: each 35-token chunk scored on its own). The table gives word-level test
   perplexity (total NLL ÷ (words + one ``<eos>`` per line); for word tokens it is the per-token
-  figure), bits per byte, tokens trained and the time used. ``--runs word,bpe,example`` picks runs.
+  figure), bits per byte, tokens trained and the time used. ``--runs word,bpe,example`` picks runs (see ``WORDLAB_RUNS``; ``rnn`` is an LSTM on the same BPE tokens).
+  Every wordlab run is ``--anneal-minutes`` (the cosine spans the budget) cut into three resumed parts with a
+  validation point after each; the example is validated at the same times. Runs started by separate
+  invocations (two side by side, one thread each) are saved one file each and merged into one table.
 * ``speed`` — training tokens/s of wordlab's Transformer (its ``TransformerLMTask.train_step`` with
   Adam, its default, and with the example's plain SGD) and the example's model and loop at the same
   config (the example's: 2×200, 2 heads, FF 200, BPTT 35, batch 20, WikiText-2's 33,278 words),
@@ -78,6 +81,13 @@ WORDLAB_RUNS = {
     "bpe": ["--arch", "transformer", "--tokenizer", "bpe", "--vocab-size", "8000", "--layers", "4", "--dim", "256",
             "--heads", "4", "--context", "128", "--dropout", "0.1", "--attn-dropout", "0.1", "--emb-dropout", "0.1",
             "--batch-size", "16", "--lr", "2e-3", "--warmup", "100"],
+    # for budgets under one epoch: no dropout, smaller batches (more updates per token), a shorter context
+    "bpe-small": ["--arch", "transformer", "--tokenizer", "bpe", "--vocab-size", "8000", "--layers", "3", "--dim", "256",
+                  "--heads", "4", "--context", "64", "--dropout", "0", "--attn-dropout", "0", "--emb-dropout", "0",
+                  "--batch-size", "12", "--lr", "3e-3", "--warmup", "50"],
+    "word-small": ["--arch", "transformer", "--layers", "2", "--dim", "200", "--heads", "4", "--hidden", "400",
+                   "--context", "64", "--dropout", "0", "--attn-dropout", "0", "--emb-dropout", "0",
+                   "--batch-size", "10", "--lr", "3e-3", "--warmup", "50"],
     "rnn": ["--arch", "rnn", "--cell", "lstm", "--tokenizer", "bpe", "--vocab-size", "8000", "--layers", "2",
             "--dim", "400", "--hidden", "400", "--tie", "--dropout", "0.1", "--batch-size", "32", "--bptt", "64",
             "--optimizer", "adam", "--lr", "3e-3", "--warmup", "50"],
@@ -417,7 +427,7 @@ def main() -> int:
     ap.add_argument("--only", default="speed,generate,quality")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--budget-minutes", type=float, default=4.0, help="training minutes per quality run")
-    ap.add_argument("--runs", default="word,bpe,rnn,example", help="quality runs: word, bpe, rnn, example")
+    ap.add_argument("--runs", default="word,bpe,rnn,example", help="quality runs: " + ", ".join([*WORDLAB_RUNS, "example"]))
     ap.add_argument("--eval-lines", type=int, default=0,
                     help="quality: test on the first N lines of the test split only (0: all)")
     ap.add_argument("--valid-lines", type=int, default=600,
