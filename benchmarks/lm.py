@@ -55,8 +55,7 @@ from wordlab.cli.common import print_table  # noqa: E402
 from wordlab.training import TrainConfig, fit  # noqa: E402
 
 # The quality run (the command in the report); --run-quality starts it.
-QUALITY_ARGS = ["--cell", "lstm", "--layers", "2", "--dim", "650", "--hidden", "650", "--dropout", "0.4",
-                "--emb-dropout", "0.1", "--tie", "--bptt", "35", "--batch-size", "64", "--optimizer", "adam", "--lr", "2e-3",
+QUALITY_ARGS = ["--cell", "lstm", "--layers", "2", "--emb-dropout", "0.1", "--tie", "--bptt", "35", "--optimizer", "adam", "--lr", "2e-3",
                 "--clip", "0.25", "--schedule", "cosine", "--epochs", "40", "--checkpoint-every", "100",
                 "--seed", "1", "--json"]  # the cosine spans --anneal-minutes (the epochs do not end first)
 
@@ -216,7 +215,9 @@ def bench_quality(args, out: dict) -> None:
     model_path, json_path = run / "ptb-lm.pt", run / "ptb_train.json"
     cmd = [sys.executable, "-m", "wordlab.cli", "-q", "lm", "train", "--train", str(ptb / "ptb.train.txt"),
            "--valid", str(ptb / "ptb.valid.txt"), "--test", str(ptb / "ptb.test.txt"), *QUALITY_ARGS,
-           "--anneal-minutes", str(args.minutes), "--threads", str(args.threads), "-o", str(model_path)]
+           "--dim", str(args.size), "--hidden", str(args.size), "--dropout", str(args.dropout),
+           "--batch-size", str(args.batch_size), "--anneal-minutes", str(args.minutes), "--threads", str(args.threads),
+           "-o", str(model_path)]
     if args.run_quality:
         run.mkdir(parents=True, exist_ok=True)
         with open(json_path, "w") as f:
@@ -270,6 +271,9 @@ def main() -> int:
                    help="where the PTB quality run writes ptb-lm.pt and ptb_train.json")
     p.add_argument("--run-quality", action="store_true", help="run the PTB quality training now (long)")
     p.add_argument("--minutes", type=float, default=58, help="time budget of the quality run (default 58)")
+    p.add_argument("--size", type=int, default=650, help="quality run: LSTM width (--dim = --hidden; default 650)")
+    p.add_argument("--dropout", type=float, default=0.4, help="quality run: dropout (default 0.4)")
+    p.add_argument("--batch-size", type=int, default=64, help="quality run: batch size (default 64)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     only = set(args.only.split(","))
