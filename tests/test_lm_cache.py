@@ -64,7 +64,7 @@ def test_lambda_zero_is_the_model_and_a_repeated_text_is_predicted_better(make):
         return  # an untrained LSTM's states all point the same way: its cache gains nothing (a trained one: the CLI test)
     best, grid = tune_cache(materialise(text_chunks(model, ids, batch_size=2, bptt=9)), size=500,
                             thetas=(0.3, 3.0, 30.0))
-    assert len(grid) == 21 and best.lam > 0
+    assert len(grid) == 27 and best.lam > 0
     tuned, _ = cache_nll(text_chunks(model, ids, batch_size=2, bptt=9), best)
     assert tuned < 0.9 * base  # the untrained Transformer (layer-normed states) gains from the repeats
 
@@ -99,6 +99,6 @@ def test_cli_eval_with_a_tuned_cache(tmp_path, capsys):
     assert cached["word_perplexity"] < plain["word_perplexity"]
     alone = next(g for g in cached["cache_tuned_on"]["grid"] if g["lambda"] == 0)  # λ = 0 on the grid: the model
     assert alone["perplexity"] == pytest.approx(plain["perplexity"], rel=1e-5)
-    assert len(cached["cache_tuned_on"]["grid"]) == 63
+    assert len(cached["cache_tuned_on"]["grid"]) == 81
     assert main(["-q", "lm", "eval", str(out), "--text", str(doc), "--cache-size", "50", "--cache-lambda", "2"]) == 1
     assert "--cache-lambda must be in [0, 1]" in capsys.readouterr().err

@@ -103,7 +103,7 @@ def cache_nll(chunks: Iterable[Chunk], cfg: CacheConfig) -> tuple[float, int]:
 
 
 THETAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
-LAMBDAS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+LAMBDAS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 def tune_cache(chunks: list[Chunk], size: int, thetas: Iterable[float] = THETAS,
