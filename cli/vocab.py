@@ -62,19 +62,24 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         print_json(stats)
-        return 0
+    else:
+        print_stats(stats, corpus, n_special, args)
+    return 0
+
+
+def print_stats(stats: dict, corpus, n_special: int, args: argparse.Namespace) -> None:
+    """The statistics as aligned lines and the table of the most frequent words."""
     print(f"files       {len(corpus.files)} ({corpus.total_bytes / 2**20:,.1f} MiB on disk)")
     print(f"tokens      {stats['tokens']:,}")
     print(f"vocabulary  {stats['vocabulary']:,} (min_count={args.min_count}"
           + (f", {n_special} specials" if n_special else "") + ")")
     print(f"coverage    {100 * stats['coverage']:.2f}% of tokens are in the vocabulary")
-    print(f"time        {seconds:.2f} s ({stats['tokens_per_second'] or 0:,} tokens/s), "
+    print(f"time        {stats['seconds']:.2f} s ({stats['tokens_per_second'] or 0:,} tokens/s), "
           f"peak RSS {stats['peak_rss_mb']:,.0f} MiB")
     if args.output:
         print(f"saved       {args.output}")
     if args.top:
-        total = vocab.total_words
+        total = stats["tokens"]
         print()
         print_table([[i + 1, w, c, f"{100 * c / total:.2f}%"] for i, (w, c) in enumerate(stats["top"])],
                     ["rank", "word", "count", "share"])
-    return 0
