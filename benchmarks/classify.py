@@ -87,11 +87,12 @@ def fasttext_vectors(corpus: Path, dim: int, threads: int) -> tuple:
         t0 = time.perf_counter()
         model = FastText(str(corpus), workers=threads, **params)
         model.save_facebook(cache)
-        atomic_write_text(meta, json.dumps({"train": {"train_seconds": round(time.perf_counter() - t0, 1)}}))
+        atomic_write_text(meta, json.dumps({"train": {"train_seconds": round(time.perf_counter() - t0, 1),
+                                                      "threads": threads, "command": info["command"]}}))
         info["cached"] = False
     else:
         info["cached"] = True
-    if meta.exists():
+    if meta.exists():  # how the cached vectors were made (their command, with the threads they had)
         info.update(json.loads(meta.read_text())["train"])
     kv = load_vectors(cache)
     info["words_in_vocab"] = len(kv)

@@ -147,6 +147,42 @@ def test_resume_is_bit_identical(tmp_path):
     np.testing.assert_array_equal(resumed.W_out, straight.W_out)
 
 
+def test_damaged_model_files_give_one_line(trained, tmp_path):
+    """The model file is read as Word2Vec's is: sizes checked, meta validated, shapes against the config."""
+    import json as _json
+
+    from wordlab.errors import CheckpointError
+
+    model, _ = trained
+    good = _saved(model, tmp_path)
+    with np.load(good, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = _json.loads(bytes(arrays["meta"]).decode("utf-8"))
+
+    def write(name, **changes):
+        p = tmp_path / name
+        np.savez(p, **{**arrays, **changes})
+        return p
+
+    def with_meta(**fields):
+        return np.frombuffer(_json.dumps({k: v for k, v in {**meta, **fields}.items() if v is not None}).encode(),
+                             np.uint8)
+
+    cases = {
+        write("rows.npz", W_in=arrays["W_in"][:-1]): r"field 'W_in' has shape .* n-gram buckets",
+        write("nototal.npz", meta=with_meta(total_words=None)): r"total_words",
+        write("badcfg.npz", meta=with_meta(config={**meta["config"], "min_n": "three"})): r"min_n",
+        write("foreign.npz", meta=with_meta(format="wordlab.word2vec/1")): r"not a wordlab fastText model",
+    }
+    trunc = tmp_path / "trunc.npz"
+    trunc.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    cases[trunc] = r"not a readable wordlab fastText model"
+    for path, pattern in cases.items():
+        with pytest.raises(CheckpointError, match=pattern) as e:
+            FastText.load(path)
+        assert "\n" not in str(e.value) and str(path) in str(e.value)
+
+
 def test_vocabulary_update_keeps_ngram_rows(trained, tmp_path):
     model, _ = trained
     n = len(model.vocab)

@@ -18,7 +18,6 @@ The kernel is :mod:`wordlab.fasttext.kernel`.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 from ..errors import CheckpointError, ConfigError
 from ..text import EOS, Vocabulary
 from ..word2vec import Word2Vec
-from ..word2vec.checks import check_hs_table
+from ..word2vec.checks import check_model_file
 from ..word2vec.fast_trainer import LOSS_EVERY
 from .config import FastTextConfig
 from .facebook import FacebookModel, read_facebook, write_facebook
@@ -154,47 +153,22 @@ class FastText(Word2Vec):
         return self._wv
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str | os.PathLike) -> None:
-        """The whole model (rows, vocabulary, config, training state) as one ``.npz``, atomically."""
-        if self.vocab is None:
-            raise ConfigError("nothing to save: the model has no vocabulary yet")
-        meta = {"format": FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
-                "specials": list(self.vocab.specials), "total_words": self.vocab.total_words,
-                "state": self.state, "history": self.history}
-        self._write_npz(path, meta)
+    FILE_FORMAT, FILE_KIND = FORMAT, "fastText model"
+
+    @classmethod
+    def _checked_config(cls, path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> FastTextConfig:
+        """The file's config, after checking its metadata and the tables' shapes (words + buckets input rows)."""
+        return check_model_file(path, meta, arrays["W_in"], arrays["W_out"], arrays["counts"], FastTextConfig)
 
     @classmethod
     def load(cls, path: str | os.PathLike, progress: bool | None = None) -> "FastText":
         """Read what :meth:`save` wrote (no pickle), or a fastText tool ``.bin`` (by its magic number)."""
         path = Path(path)
-        if not path.is_file():
-            raise CheckpointError(f"{path}: no such model file")
-        with open(path, "rb") as f:
-            if f.read(4) == b"\xba\x16\x4f\x2f":
-                return cls.load_facebook(path, progress=progress)
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-                W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
-                W_hs = z["W_hs"] if "W_hs" in z.files else None
-        except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise CheckpointError(f"{path}: not a readable wordlab fastText model: {first}") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise CheckpointError(f"{path}: not a wordlab fastText model (no {FORMAT!r} header)")
-        try:
-            config = FastTextConfig(**meta["config"])
-        except (TypeError, ConfigError) as e:
-            raise CheckpointError(f"{path}: bad fastText config: {e}") from None
-        words = meta["words"]
-        rows = len(words) + (config.bucket if config.subwords else 0)
-        if not (len(words) == len(counts) == len(W_out)) or W_in.shape != (rows, config.vector_size):
-            raise CheckpointError(f"{path}: inconsistent model file ({len(words)} words, W_in {W_in.shape}, "
-                                  f"W_out {W_out.shape}, expected W_in ({rows}, {config.vector_size}))")
-        check_hs_table(path, config, W_hs, len(words))
-        return cls._from_arrays(config, Vocabulary(words, counts, specials=meta.get("specials", ()),
-                                                   total_words=meta["total_words"]), W_in, W_out, progress, meta,
-                                W_hs=W_hs)
+        if path.is_file():
+            with open(path, "rb") as f:
+                if f.read(4) == b"\xba\x16\x4f\x2f":
+                    return cls.load_facebook(path, progress=progress)
+        return super().load(path, progress=progress)
 
     def to_facebook(self) -> FacebookModel:
         """The model as the fastText tool stores it (``<eos>`` becomes the tool's ``</s>``)."""

@@ -24,23 +24,28 @@ MODEL_META = schema.Record({
 }, required=("format", "config", "words", "total_words"))
 
 
-def check_model_file(path: object, meta: dict, W_in: np.ndarray, W_out: np.ndarray, counts: np.ndarray):
-    """The model's config, after checking the file's metadata and arrays; one line naming the field if not."""
+def check_model_file(path: object, meta: dict, W_in: np.ndarray, W_out: np.ndarray, counts: np.ndarray,
+                     config_class: type | None = None):
+    """The model's config (a ``config_class``, default :class:`Word2VecConfig`), after checking the file's
+    metadata and arrays; one line naming the field if not. A config with a ``bucket`` and ``subwords``
+    (fastText's) expects that many n-gram rows after the words' rows in ``W_in``."""
     from ..checkpoint import config_from_dict
     from .config import Word2VecConfig
 
     source = str(path)
     schema.validate(meta, MODEL_META, source, "meta", error=CheckpointError)
-    config = config_from_dict(Word2VecConfig, meta["config"], source=source)
+    config = config_from_dict(config_class or Word2VecConfig, meta["config"], source=source)
     vector_size = config.vector_size
+    extra = config.bucket if getattr(config, "subwords", False) else 0
     for name, arr in (("W_in", W_in), ("W_out", W_out)):
         schema.validate(arr, schema.Array("f", 2), source, name, error=CheckpointError)
     schema.validate(counts, schema.Array("iu", 1), source, "counts", error=CheckpointError)
     n = len(meta["words"])
-    for name, shape in (("W_in", W_in.shape), ("W_out", W_out.shape)):
-        if shape != (n, vector_size):
-            raise CheckpointError(f"{source}: field {name!r} has shape {shape}, expected ({n}, {vector_size}) "
-                                  f"for {n} words of vector_size {vector_size}; the file is damaged or mixed")
+    for name, shape, rows in (("W_in", W_in.shape, n + extra), ("W_out", W_out.shape, n)):
+        if shape != (rows, vector_size):
+            raise CheckpointError(f"{source}: field {name!r} has shape {shape}, expected ({rows}, {vector_size}) "
+                                  f"for {n} words{f' + {extra:,} n-gram buckets' if extra else ''} of vector_size "
+                                  f"{vector_size}; the file is damaged or mixed")
     if counts.shape != (n,):
         raise CheckpointError(f"{source}: field 'counts' has shape {counts.shape}, expected ({n},)")
     if n and int(counts.min()) < 0:

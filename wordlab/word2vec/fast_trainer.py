@@ -144,3 +144,24 @@ def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, table
         for t in threads:
             t.join()
     return effective, loss_sum, loss_pairs
+
+
+def hs_job(W_in: np.ndarray, W_out: np.ndarray, W_hs: np.ndarray, tree, tables: SamplingTables, c,
+           total_words: int):
+    """The per-chunk kernel call (``job(chunk, words_before, seed)``) of word2vec with hierarchical softmax
+    (``W_hs`` holds the inner nodes of ``tree``), its inputs checked once here and each chunk's ids per call."""
+    from .checks import check_chunk_ids, check_hs_inputs, check_kernel_inputs
+    from .kernel import train_job_hs
+
+    t = tables
+    check_kernel_inputs(W_in, W_out, np.zeros(0, np.int32), t, c.vector_size)
+    offsets, points, labels = check_hs_inputs(W_hs, tree, len(W_in), c.vector_size, label_is_code=False)
+    V = len(W_in)
+
+    def job(chunk: np.ndarray, before: int, seed: int):
+        check_chunk_ids(chunk, V)
+        return train_job_hs(W_in, W_out, W_hs, offsets, points, labels, chunk, t.sample_int, t.accept, t.alias, c.sg,
+                            c.negative, c.hs, c.window, c.alpha, c.min_alpha, before, max(total_words, 1),
+                            c.batch_words, seed, LOSS_EVERY, t.eos)
+
+    return job

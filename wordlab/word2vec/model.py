@@ -22,66 +22,34 @@ The model file is one ``.npz`` (``allow_pickle=False``): ``W_in``, ``W_out``, ``
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..atomic import atomic_write
-from ..errors import CheckpointError, ConfigError, DataError
+from ..errors import ConfigError, DataError
 from ..progress import progress_bar
 from ..tensor import num_threads
-from ..text import EOS, Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, read_corpus, scan_and_encode
+from ..text import EOS, Corpus, Vocabulary, build_vocab_and_ids, encode_corpus, scan_and_encode
 from ..provenance import record as provenance_record
-from ..schema import NPZ_ERRORS, load_npz, npz_meta
 from .checks import check_hs_table, check_model_file
 from .config import Word2VecConfig
-from .fast_trainer import LOSS_EVERY, SamplingTables, train_epoch_fast
+from .fast_trainer import LOSS_EVERY, SamplingTables, hs_job, train_epoch_fast
 from .gensim_compat import GensimAttributes, check_train_arguments, config_arguments, fire, pick_corpus
+from .artifact_kinds import MODEL_FORMAT
+from .files import read_model_file, write_model_file
 from .huffman import HuffmanTree, build_tree
+from .inputs import CorpusLike, as_corpus, check_table_memory, corpus_chunks, corpus_name
 from .modules import init_input_vectors
 from . import parallel
 
 log = logging.getLogger(__name__)
 
-FORMAT = "wordlab.word2vec/1"
-CorpusLike = str | os.PathLike | Sequence[str | os.PathLike] | Corpus | Iterable[Sequence[str]]
-
-
-def as_corpus(corpus: CorpusLike) -> Corpus | list[list[str]]:
-    """A :class:`Corpus` for paths, or the list of token lists itself."""
-    if isinstance(corpus, Corpus):
-        return corpus
-    if isinstance(corpus, (str, os.PathLike)):
-        return read_corpus(corpus)
-    items = list(corpus)
-    if items and all(isinstance(x, (str, os.PathLike)) for x in items):
-        return read_corpus(items)
-    if not all(isinstance(x, (list, tuple)) for x in items):
-        raise ConfigError("corpus must be a path, a list of paths, a Corpus or a list of token lists")
-    return [list(x) for x in items]
-
-
-def _chunks(corpus: Corpus | list[list[str]]) -> Iterable[list[str]]:
-    if isinstance(corpus, Corpus):
-        return corpus.chunks()
-    return (list(sentence) + [EOS] for sentence in corpus)  # each list is a sentence
-
-
-def _name(corpus: Corpus | list[list[str]]) -> str:
-    return corpus.name if isinstance(corpus, Corpus) else "corpus"
-
-
-def _check_table_memory(words: int, dim: int) -> None:
-    """Refuse (unless ``--force``) two ``words × dim`` float32 tables larger than the memory available."""
-    from ..limits import check_memory, estimate_embedding_memory
-
-    check_memory(estimate_embedding_memory(words, dim), f"two {words:,} x {dim:,} float32 tables (W_in, W_out)")
+FORMAT = MODEL_FORMAT  # the artifact registry sniffs it
 
 
 class Word2Vec(GensimAttributes):
@@ -164,10 +132,10 @@ class Word2Vec(GensimAttributes):
                 vocab, ids = build_vocab_and_ids(corpus, min_count=c.min_count, max_size=c.max_vocab_size,
                                                  cache_dir=self.cache_dir, progress=self.progress)
             else:
-                vocab, ids = scan_and_encode(_chunks(corpus), min_count=c.min_count, max_size=c.max_vocab_size,
-                                             source=_name(corpus))
+                vocab, ids = scan_and_encode(corpus_chunks(corpus), min_count=c.min_count, max_size=c.max_vocab_size,
+                                             source=corpus_name(corpus))
             self.vocab = vocab
-            _check_table_memory(len(vocab), c.vector_size)
+            check_table_memory(len(vocab), c.vector_size)
             rng = np.random.default_rng(c.seed)
             self.W_in = init_input_vectors(len(vocab), c.vector_size, rng)
             self.W_out = np.zeros((len(vocab), c.vector_size), np.float32)
@@ -208,7 +176,7 @@ class Word2Vec(GensimAttributes):
     def _update_vocab(self, corpus: Corpus | list[list[str]]) -> int:
         """``build_vocab(update=True)``: grow the vocabulary and the tables; returns the corpus's raw token count."""
         old = self.vocab
-        seen, raw_ids = scan_and_encode(_chunks(corpus), min_count=1, source=_name(corpus))
+        seen, raw_ids = scan_and_encode(corpus_chunks(corpus), min_count=1, source=corpus_name(corpus))
         kept = [(w, int(n)) for w, n in zip(seen.itos, seen.counts) if w in old.stoi or n >= self.config.min_count]
         self.vocab = old.extend([w for w, _ in kept], [n for _, n in kept],
                                 total_words=old.total_words + seen.total_words)
@@ -228,7 +196,7 @@ class Word2Vec(GensimAttributes):
         corpus = as_corpus(corpus)
         if isinstance(corpus, Corpus):
             return encode_corpus(corpus, self.vocab, unknown="drop", cache_dir=self.cache_dir, progress=self.progress)
-        parts = [self.vocab.encode(tokens, unknown="drop") for tokens in _chunks(corpus)]
+        parts = [self.vocab.encode(tokens, unknown="drop") for tokens in corpus_chunks(corpus)]
         return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
     # ------------------------------------------------------------------ training
@@ -347,22 +315,7 @@ class Word2Vec(GensimAttributes):
         ``None`` runs word2vec's own. :class:`~wordlab.fasttext.FastText` returns its n-gram kernel."""
         if not self.config.hs:
             return None
-        from .checks import check_chunk_ids, check_hs_inputs, check_kernel_inputs
-        from .kernel import train_job_hs
-
-        c, t = self.config, self.tables
-        check_kernel_inputs(self.W_in, self.W_out, np.zeros(0, np.int32), t, c.vector_size)
-        offsets, points, labels = check_hs_inputs(self.W_hs, self.tree, len(self.W_in), c.vector_size,
-                                                  label_is_code=False)
-        V = len(self.W_in)
-
-        def job(chunk: np.ndarray, before: int, seed: int):
-            check_chunk_ids(chunk, V)
-            return train_job_hs(self.W_in, self.W_out, self.W_hs, offsets, points, labels, chunk, t.sample_int,
-                                t.accept, t.alias, c.sg, c.negative, c.hs, c.window, c.alpha, c.min_alpha, before,
-                                max(total_words, 1), c.batch_words, seed, LOSS_EVERY, t.eos)
-
-        return job
+        return hs_job(self.W_in, self.W_out, self.W_hs, self.tree, self.tables, self.config, total_words)
 
     def _train_epoch(self, ids: np.ndarray, epoch: int, total_epochs: int, total_words: int, workers: int,
                      bar) -> dict:
@@ -431,23 +384,19 @@ class Word2Vec(GensimAttributes):
         return self._wv
 
     # ------------------------------------------------------------------ files
+    FILE_FORMAT, FILE_KIND = FORMAT, "word2vec model"
+
     def save(self, path: str | os.PathLike) -> None:
         """Write the whole model (weights, vocabulary, config, training state) as one ``.npz``, atomically."""
         if self.vocab is None:
             raise ConfigError("nothing to save: the model has no vocabulary yet")
-        meta = {"format": FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
+        meta = {"format": self.FILE_FORMAT, "config": self.config.to_dict(), "words": self.vocab.itos,
                 "specials": list(self.vocab.specials), "total_words": self.vocab.total_words,
                 "state": self.state, "history": self.history,
                 "corpus": {"count": int(self.corpus_count), "total_words": int(self.corpus_total_words)},
                 "provenance": provenance_record(config=self.config)}
-        self._write_npz(path, meta)
-
-    def _write_npz(self, path: str | os.PathLike, meta: dict) -> None:
-        """``W_in``, ``W_out``, ``W_hs`` (with ``hs``), ``counts`` and ``meta`` (UTF-8 JSON) as one ``.npz``, atomically."""
         tables = {"W_hs": self.W_hs} if self.config.hs else {}
-        with atomic_write(path, "wb") as f:
-            np.savez(f, W_in=self.W_in, W_out=self.W_out, counts=self.vocab.counts, **tables,
-                     meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+        write_model_file(path, {"W_in": self.W_in, "W_out": self.W_out, "counts": self.vocab.counts, **tables}, meta)
 
     @classmethod
     def _from_arrays(cls, config, vocab: Vocabulary, W_in: np.ndarray, W_out: np.ndarray, progress: bool | None,
@@ -467,28 +416,20 @@ class Word2Vec(GensimAttributes):
         return model
 
     @classmethod
+    def _checked_config(cls, path: Path, meta: dict, arrays: dict[str, np.ndarray]):
+        """The file's config, after checking its metadata and every array's type and shape against it."""
+        return check_model_file(path, meta, arrays["W_in"], arrays["W_out"], arrays["counts"])
+
+    @classmethod
     def load(cls, path: str | os.PathLike, progress: bool | None = None) -> "Word2Vec":
         """Read what :meth:`save` wrote (no pickle). Raises :class:`CheckpointError` for other files."""
         path = Path(path)
-        if not path.is_file():
-            raise CheckpointError(f"{path}: no such model file")
-        try:
-            meta = npz_meta(path)  # a JSON object, or a one-line DataError
-            z = load_npz(path, ("W_in", "W_out", "counts", "W_hs"))  # sizes checked before reading
-            W_in, W_out, counts = z["W_in"], z["W_out"], z["counts"]
-            W_hs = z.get("W_hs")
-        except NPZ_ERRORS as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            raise CheckpointError(f"{path}: not a readable wordlab word2vec model (truncated or foreign?): {first}") \
-                from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise CheckpointError(f"{path}: not a wordlab word2vec model (no {FORMAT!r} header)")
-        config = check_model_file(path, meta, W_in, W_out, counts)  # every field's type, every array's shape
+        meta, z = read_model_file(path, cls.FILE_FORMAT, cls.FILE_KIND)
+        config = cls._checked_config(path, meta, z)
         words = meta["words"]
-        check_hs_table(path, config, W_hs, len(words))
-        model = cls._from_arrays(config, Vocabulary(words, counts, specials=meta.get("specials", ()),
-                                                    total_words=meta["total_words"]), W_in, W_out, progress, meta,
-                                 W_hs=W_hs)
+        check_hs_table(path, config, z.get("W_hs"), len(words))
+        vocab = Vocabulary(words, z["counts"], specials=meta.get("specials", ()), total_words=meta["total_words"])
+        model = cls._from_arrays(config, vocab, z["W_in"], z["W_out"], progress, meta, W_hs=z.get("W_hs"))
         corpus = meta.get("corpus") or {}
         model.corpus_count, model.corpus_total_words = int(corpus.get("count", 0)), int(corpus.get("total_words", 0))
         return model
