@@ -50,6 +50,9 @@ def lm(out: Path) -> None:
     if distributed.is_main():
         torch.save(model.state_dict(), out / "shuffled.weights")
     (out / f"calls.{distributed.rank()}.json").write_text(json.dumps(calls))
+    # rank 0's number (the --anneal-minutes fraction) and decision on every rank
+    got = [distributed.broadcast_number(0.25 + distributed.rank()), distributed.agree(distributed.rank() == 0)]
+    (out / f"broadcast.{distributed.rank()}.json").write_text(json.dumps(got))
     # counting: each rank its share of the lines, merged exactly
     lines = LINES.splitlines()
     counts = distributed.merge_counts(Counter(w for line in distributed.shard_items(lines) for w in line.split()))

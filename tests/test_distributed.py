@@ -54,6 +54,7 @@ def _close(a: dict, b: dict, tol: float = 1e-5) -> float:
 def test_single_process_helpers_are_no_ops():
     assert distributed.world_size() == 1 and distributed.is_main() and not distributed.is_distributed()
     assert distributed.agree(True) and distributed.all_sum([1.5, 2]) == [1.5, 2.0]
+    assert distributed.broadcast_number(2) == 2.0
     assert distributed.broadcast_object({"a": 1}) == {"a": 1} and distributed.gather_objects(3) == [3]
     t = torch.arange(6).view(2, 3)
     assert distributed.gather_along(t, 1) is t and distributed.split_along(t, 0) is t
@@ -87,6 +88,7 @@ def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_
     assert [r["train_loss"] for r in hist] == pytest.approx([r["train_loss"] for r in ref_hist], abs=1e-5)
     # only rank 0 wrote (checkpoints and history)
     calls = [json.loads((tmp_path / f"calls.{r}.json").read_text()) for r in range(2)]
+    assert [json.loads((tmp_path / f"broadcast.{r}.json").read_text()) for r in range(2)] == [[0.25, True]] * 2
     assert calls[1] == [] and any(c.endswith("a.resume.pt") for c in calls[0]) \
         and any(c.endswith("a.history.json") for c in calls[0])
     # 1 → 2: the single-process cut, finished by 2 ranks

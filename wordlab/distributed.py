@@ -150,13 +150,18 @@ def broadcast_object(obj: Any, src: int = 0) -> Any:
     return box[0]
 
 
+def broadcast_number(value: float, src: int = 0) -> float:
+    """Rank ``src``'s ``value`` on every rank: one float64 tensor broadcast (no pickling, cheap per step)."""
+    if not is_distributed():
+        return float(value)
+    t = torch.tensor([float(value)], dtype=torch.float64, device=_comm_device())
+    dist.broadcast(t, src=src)
+    return float(t.item())
+
+
 def agree(flag: bool) -> bool:
     """Rank 0's ``flag`` on every rank: a decision (stop, time budget) taken once and obeyed by all."""
-    if not is_distributed():
-        return bool(flag)
-    t = torch.tensor([1.0 if flag else 0.0], device=_comm_device())
-    dist.broadcast(t, src=0)
-    return bool(t.item())
+    return bool(broadcast_number(1.0 if flag else 0.0))
 
 
 def all_sum(values: Sequence[float]) -> list[float]:

@@ -25,8 +25,8 @@ from torch import nn
 
 from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint, save_checkpoint
-from .distributed import (agree, all_sum, broadcast_object, gather_objects, init_from_env, is_main, rank,
-                          world_size, wrap_step)
+from .distributed import (agree, all_sum, broadcast_number, broadcast_object, gather_objects, init_from_env, is_main,
+                          rank, world_size, wrap_step)
 from .errors import CheckpointError, ConfigError
 from .progress import progress_bar, want_progress
 from .tensor import autocast, check_bf16, rng_state, set_rng_state, set_seed
@@ -319,7 +319,7 @@ def _anneal_fraction(run: Run, state: LoopState) -> float:
     if run.cfg.anneal_minutes is None:
         return 0.0
     spent = (state.elapsed + run.budget.elapsed() - run.counted) / (60.0 * run.cfg.anneal_minutes)
-    return broadcast_object(spent) if world_size() > 1 else spent
+    return broadcast_number(spent) if world_size() > 1 else spent
 
 
 def _my_batches(batches: Iterator[Any], per: int) -> Iterator[Any]:
