@@ -21,28 +21,40 @@ from ..layers.recurrent import detach_state
 
 
 @torch.no_grad()
-def nll(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35,
-        limit: int | None = None) -> tuple[float, int]:
-    """Summed negative log-likelihood (nats) and the number of target tokens it covers.
-
-    ``limit`` caps the number of windows (for quick checks, e.g. a dry run).
-    """
+def _carried(model: nn.Module, forward, ids: np.ndarray | torch.Tensor, batch_size: int, bptt: int,
+             limit: int | None):
+    """The evaluation pass: ``forward(x, state) -> (out, state)`` over every BPTT window with the state carried;
+    yields ``(out, y)`` per window (``y`` (B, t): the next tokens), the model in eval mode meanwhile."""
     from ..lm.data import batchify, bptt_windows  # here: wordlab.lm imports this module
 
     was_training = model.training
     model.eval()
     dev = next(model.parameters()).device
     data = batchify(ids, batch_size).to(dev)  # (B, L)
-    total, count, state = 0.0, 0, None
-    for k, (x, y) in enumerate(bptt_windows(data, bptt)):
-        if limit is not None and k >= limit:
-            break
-        logits, state = model(x, state)  # (B, t, V)
-        state = detach_state(state)
+    state = None
+    try:
+        for k, (x, y) in enumerate(bptt_windows(data, bptt)):
+            if limit is not None and k >= limit:
+                break
+            out, state = forward(x, state)
+            state = detach_state(state)
+            yield out, y
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
+def nll(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35,
+        limit: int | None = None) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) and the number of target tokens it covers.
+
+    ``limit`` caps the number of windows (for quick checks, e.g. a dry run).
+    """
+    total, count = 0.0, 0
+    for logits, y in _carried(model, model, ids, batch_size, bptt, limit):  # logits (B, t, V)
         total += F.cross_entropy(logits.transpose(0, 1).reshape(-1, logits.size(-1)), y.t().reshape(-1),
                                  reduction="sum").item()  # time-major: no copy of the logits
         count += y.numel()
-    model.train(was_training)
     return total, count
 
 
@@ -52,23 +64,9 @@ def hidden_chunks(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: 
     """The same pass as :func:`nll`, yielding per window ``(h (B, t, D), y (B, t), log p(y) (B, t))``: the
     model's hidden states (its ``features``), next tokens and their log-probabilities (for
     :mod:`wordlab.lm.cache`)."""
-    from ..lm.data import batchify, bptt_windows
-
-    was_training = model.training
-    model.eval()
-    dev = next(model.parameters()).device
-    data = batchify(ids, batch_size).to(dev)
-    state = None
-    try:
-        for k, (x, y) in enumerate(bptt_windows(data, bptt)):
-            if limit is not None and k >= limit:
-                break
-            h, state = model.features(x, state)
-            state = detach_state(state)
-            logp = torch.log_softmax(model.output(h).float(), dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
-            yield h, y, logp
-    finally:
-        model.train(was_training)
+    for h, y in _carried(model, model.features, ids, batch_size, bptt, limit):
+        logp = torch.log_softmax(model.output(h).float(), dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+        yield h, y, logp
 
 
 def perplexity(model: nn.Module, ids: np.ndarray | torch.Tensor, batch_size: int = 10, bptt: int = 35) -> float:
