@@ -59,7 +59,8 @@ GBIT = 1e9 / 8  # bytes per second in one Gb/s
 
 
 # ------------------------------------------------------------------ workers (one process each)
-def worker_lm(steps: int, out: Path) -> None:
+def worker_lm(steps: int, batch: int = 20, *, out: Path) -> None:
+    """``steps`` training windows of the PTB LSTM (global batch ``batch``; DDP ranks split it)."""
     import torch
 
     from wordlab import distributed
@@ -73,7 +74,7 @@ def worker_lm(steps: int, out: Path) -> None:
     model = RNNLanguageModel(LMConfig(vocab_size=len(data.vocab), cell="lstm", layers=2, emb_size=200,
                                       hidden_size=200, dropout=0.2, tie_weights=False))
     cfg = TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=3)
-    task = LMTask(data.train, None, batch_size=20, bptt=35, lstm=True)
+    task = LMTask(data.train, None, batch_size=batch, bptt=35, lstm=True)
     fit(model, task, cfg, progress=False)  # warm-up: first-call allocations, DDP set-up
     distributed.barrier()
     t0 = time.perf_counter()
@@ -81,7 +82,7 @@ def worker_lm(steps: int, out: Path) -> None:
     distributed.barrier()
     seconds = time.perf_counter() - t0
     if distributed.is_main():
-        tokens = res.steps * 20 * 35
+        tokens = res.steps * batch * 35
         grad_bytes = 4 * sum(p.numel() for p in model.parameters() if p.requires_grad)
         out.write_text(json.dumps({"tok_per_s": tokens / seconds, "seconds": seconds, "steps": res.steps,
                                    "step_seconds": seconds / res.steps, "grad_bytes": grad_bytes}))
@@ -250,6 +251,23 @@ def launch(job: str, args: list[str], world: int, threads: int, out: Path, timeo
     return json.loads(out.read_text())
 
 
+def launch_apart(job: str, args: list[str], copies: int, threads: int, tmp: Path, timeout: float = 900) -> list[dict]:
+    """``copies`` independent single-process runs at once (no process group): what the cores give two jobs that
+    never communicate, the ceiling of any multi-process speed-up on this machine."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+           "NUMBA_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT)}
+    for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(k, None)
+    outs = [tmp / f"{job}.apart{i}.json" for i in range(copies)]
+    procs = [subprocess.Popen([sys.executable, __file__, "--worker", job, "--out", str(o), *args], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for o in outs]
+    for p in procs:
+        _, err = p.communicate(timeout=timeout)
+        if p.returncode:
+            raise SystemExit(f"{job} worker failed:\n{err[-2000:]}")
+    return [json.loads(o.read_text()) for o in outs]
+
+
 def table(rows: list[list], headers: list[str]) -> None:
     from wordlab.cli.common import print_table
 
@@ -260,12 +278,17 @@ def section_lm(a, tmp: Path, res: dict) -> None:
     configs = {"1 process x 1 thread": (1, 1), "1 process x 2 threads": (1, 2), "2 processes x 1 thread": (2, 1)}
     runs: dict[str, list[dict]] = {k: [] for k in configs}
     names = list(configs)
+    apart = "2 independent processes x 1 thread, batch 10 each (no DDP: the ceiling)"
+    runs[apart] = []
     for r in range(a.rounds):
         for name in names[r % 3:] + names[:r % 3]:
             world, threads = configs[name]
             runs[name].append(launch("lm", [str(a.steps)], world, threads, tmp / "lm.json"))
-        print(f"  round {r + 1}: " + ", ".join(f"{n} {runs[n][-1]['tok_per_s']:,.0f} tok/s" for n in names),
+        both = launch_apart("lm", [str(a.steps), "10"], 2, 1, tmp)
+        runs[apart].append({"tok_per_s": sum(x["tok_per_s"] for x in both), "each": both})
+        print(f"  round {r + 1}: " + ", ".join(f"{n} {runs[n][-1]['tok_per_s']:,.0f} tok/s" for n in runs),
               flush=True)
+    names.append(apart)
     med = {n: statistics.median(x["tok_per_s"] for x in v) for n, v in runs.items()}
     base = med[names[0]]
     table([[n, med[n], med[n] / base] for n in names], ["LM training (PTB 2x200 LSTM, batch 20)", "tok/s", "vs 1x1"])
@@ -423,7 +446,7 @@ def main() -> int:
         elif a.worker in ("w2v_scale", "counting"):
             WORKERS[a.worker](a.job_args[0], out)
         else:
-            WORKERS[a.worker](int(a.job_args[0]), out)
+            WORKERS[a.worker](*(int(x) for x in a.job_args), out=out)
         return 0
     if {"lm", "ptb"} & set(a.only.split(",")) and not (DATA / "ptb" / "ptb.train.txt").exists():
         print(f"skipped: no PTB data under {DATA}")
