@@ -11,7 +11,9 @@ Sections (``--only lm,allreduce,word2vec,counting``, the default; and ``ptb``):
   dropout 0.2) on the shared loop (``LMTask`` + ``fit``): 1 process × 1 thread, 1 process × 2 threads and
   2 processes × 1 thread (DDP, 10 streams each, the same global batch). Each configuration is a fresh
   process set; they alternate for ``--rounds`` rounds of ``--steps`` windows (after a 3-window warm-up);
-  medians are reported.
+  medians are reported. Beside them, the ceiling: two independent single-process runs of 10 streams each at
+  the same time (no process group, nothing exchanged), their tokens/s summed: no 2-process run can beat what
+  the two cores give two jobs that never talk.
 * ``allreduce`` — time of one ``all_reduce`` between 2 processes over loopback (gloo) for tensors the size
   of that LM's gradients and of word2vec tables (2·V·d floats), and the bandwidth it implies.
 * ``word2vec`` — single-thread skip-gram words/s on ``--w2v-words`` words of text8 (the per-core speed the
@@ -27,7 +29,8 @@ Sections (``--only lm,allreduce,word2vec,counting``, the default; and ``ptb``):
   (co-occurrences) — merged exactly: the vocabulary on every process, the matrix on rank 0, which factorises
   it in ``wordlab train ppmi`` (merge time included, and shown apart: rank 0's seconds in the exchanges and
   merges; the id array is encoded once beforehand, outside the timing); ``--rounds`` alternating runs each,
-  the one of median total time reported.
+  the one of median total time reported; and the ceiling: two 1-process runs at once, ``2 × (seconds alone) /
+  (seconds each)``.
 
 From these, the **cost model** (see the README): a ring all-reduce moves about ``2·S`` bytes per process
 for a tensor of ``S`` bytes, so a sync costs ``2·S / bandwidth``; it stays under 10 % of compute when
@@ -382,11 +385,14 @@ def section_counting(a, tmp: Path, res: dict) -> None:
     encode_corpus(corpus, Vocabulary.build(corpus, min_count=5), cache_dir=tmp / "count-cache")
     configs = (("1 process", 1), ("2 processes", 2))
     every: dict[str, list[dict]] = {name: [] for name, _ in configs}
+    apart: list[float] = []  # two 1-process runs at once: each one's seconds
     for r in range(a.rounds):  # alternating which goes first; the run of median total time is reported
         for name, world in (configs if r % 2 == 0 else configs[::-1]):
             every[name].append(launch("counting", [spec], world, 1, tmp / "count.json"))
+        apart.extend(x["seconds"] for x in launch_apart("counting", [spec], 2, 1, tmp))
     runs = {name: sorted(v, key=lambda x: x["seconds"])[len(v) // 2] for name, v in every.items()}
     one, two = runs["1 process"], runs["2 processes"]
+    ceiling = 2 * one["seconds"] / statistics.median(apart)  # the work of two runs in the time of one of them
     exact = all(x["fingerprint"] == one["fingerprint"] and x["nnz"] == one["nnz"] and x["sum"] == one["sum"]
                 for v in every.values() for x in v)
     table([[n, r["tokens"], r["vocab_seconds"], r["vocab_merge_seconds"], r["cooccurrence_seconds"],
@@ -395,8 +401,11 @@ def section_counting(a, tmp: Path, res: dict) -> None:
            "vocabulary s", "of which merge", "co-occurrence s", "of which merge", "total s", "speed-up"])
     print("  merge: rank 0's seconds in the exchanges and merges, waiting for the other rank included")
     print(f"  merged counts identical to one process's: {exact}")
+    print(f"  ceiling: two 1-process runs at once take {statistics.median(apart):.2f} s each (median) against "
+          f"{one['seconds']:.2f} s alone: the two cores give at most {ceiling:.2f}x")
     res["counting"] = {"runs": runs, "all_runs": every, "copies": a.count_copies, "identical": exact,
-                       "speedup": one["seconds"] / two["seconds"], "load_average": os.getloadavg()}
+                       "speedup": one["seconds"] / two["seconds"], "apart_seconds": apart, "ceiling": ceiling,
+                       "load_average": os.getloadavg()}
 
 
 def cost_model(res: dict) -> None:
