@@ -62,8 +62,9 @@ GBIT = 1e9 / 8  # bytes per second in one Gb/s
 
 
 # ------------------------------------------------------------------ workers (one process each)
-def worker_lm(steps: int, batch: int = 20, *, out: Path) -> None:
-    """``steps`` training windows of the PTB LSTM (global batch ``batch``; DDP ranks split it)."""
+def worker_lm(steps: int, batch: int = 20, accumulate: int = 1, *, out: Path) -> None:
+    """``steps`` training windows of the PTB LSTM (global batch ``batch``; DDP ranks split it), ``accumulate``
+    of them per optimizer step."""
     import torch
 
     from wordlab import distributed
@@ -81,7 +82,8 @@ def worker_lm(steps: int, batch: int = 20, *, out: Path) -> None:
     fit(model, task, cfg, progress=False)  # warm-up: first-call allocations, DDP set-up
     distributed.barrier()
     t0 = time.perf_counter()
-    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps), progress=False)
+    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps,
+                                       accumulate=accumulate), progress=False)
     distributed.barrier()
     seconds = time.perf_counter() - t0
     if distributed.is_main():
@@ -109,7 +111,8 @@ def worker_ptb(steps: int, out: Path) -> None:
                                       hidden_size=200, dropout=0.2, tie_weights=False))
     task = LMTask(data.train, None, batch_size=20, bptt=35, lstm=True)
     t0 = time.perf_counter()
-    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps), progress=False)
+    res = fit(model, task, TrainConfig(epochs=1, optimizer="sgd", lr=20.0, clip=0.25, dry_run=steps,
+                                       accumulate=accumulate), progress=False)
     seconds = time.perf_counter() - t0
     test = LMTask(data.train[:20 * 40], data.test, batch_size=20, bptt=35, lstm=True).evaluate(model)
     if distributed.is_main():
@@ -278,15 +281,17 @@ def table(rows: list[list], headers: list[str]) -> None:
 
 
 def section_lm(a, tmp: Path, res: dict) -> None:
-    configs = {"1 process x 1 thread": (1, 1), "1 process x 2 threads": (1, 2), "2 processes x 1 thread": (2, 1)}
+    configs = {"1 process x 1 thread": (1, 1, 1), "1 process x 2 threads": (1, 2, 1),
+               "2 processes x 1 thread": (2, 1, 1), "1 process x 1 thread, --accumulate 4": (1, 1, 4),
+               "2 processes x 1 thread, --accumulate 4": (2, 1, 4)}
     runs: dict[str, list[dict]] = {k: [] for k in configs}
     names = list(configs)
     apart = "2 independent processes x 1 thread, batch 10 each (no DDP: the ceiling)"
     runs[apart] = []
     for r in range(a.rounds):
-        for name in names[r % 3:] + names[:r % 3]:
-            world, threads = configs[name]
-            runs[name].append(launch("lm", [str(a.steps)], world, threads, tmp / "lm.json"))
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            world, threads, accumulate = configs[name]
+            runs[name].append(launch("lm", [str(a.steps), "20", str(accumulate)], world, threads, tmp / "lm.json"))
         both = launch_apart("lm", [str(a.steps), "10"], 2, 1, tmp)
         runs[apart].append({"tok_per_s": sum(x["tok_per_s"] for x in both), "each": both})
         print(f"  round {r + 1}: " + ", ".join(f"{n} {runs[n][-1]['tok_per_s']:,.0f} tok/s" for n in runs),

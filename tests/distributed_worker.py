@@ -49,6 +49,10 @@ def lm(out: Path) -> None:
     fit(model, Shuffled(8), TrainConfig(epochs=3, lr=0.01, monitor="valid_loss", seed=1), progress=False)
     if distributed.is_main():
         torch.save(model.state_dict(), out / "shuffled.weights")
+    model = shuffled_model()  # and 2 batches of 8 accumulated per rank: one process's batches of 32
+    fit(model, Shuffled(8), TrainConfig(epochs=3, lr=0.01, monitor="valid_loss", seed=1, accumulate=2), progress=False)
+    if distributed.is_main():
+        torch.save(model.state_dict(), out / "accumulated.weights")
     (out / f"calls.{distributed.rank()}.json").write_text(json.dumps(calls))
     # rank 0's number (the --anneal-minutes fraction) and decision on every rank
     got = [distributed.broadcast_number(0.25 + distributed.rank()), distributed.agree(distributed.rank() == 0)]

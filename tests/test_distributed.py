@@ -106,6 +106,10 @@ def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_
     model = shuffled_model()
     fit(model, Shuffled(16), TrainConfig(epochs=3, lr=0.01, monitor="valid_loss", seed=1), progress=False)
     _close(model.state_dict(), torch.load(tmp_path / "shuffled.weights"))
+    # --accumulate 2 on 2 ranks (gradients exchanged once per optimizer step) = one process, batches of 32
+    model = shuffled_model()
+    fit(model, Shuffled(32), TrainConfig(epochs=3, lr=0.01, monitor="valid_loss", seed=1), progress=False)
+    _close(model.state_dict(), torch.load(tmp_path / "accumulated.weights"))
 
 
 def test_a_killed_rank_ends_the_job_with_one_line(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -246,3 +247,47 @@ def test_anneal_minutes_is_a_time_budget_for_the_whole_run_across_resumes(tmp_pa
     assert second.history[-1]["lr"] == pytest.approx(scheduled_lr(cfg, 20, 100, 29 / 30))
     with pytest.raises(ConfigError, match="anneal-minutes"):
         TrainConfig(anneal_minutes=0)
+
+
+def test_accumulate_equals_a_larger_batch_and_resumes_at_an_optimizer_step(tmp_path):
+    """``--accumulate 2`` on batches of 16 is one step on batches of 32 (the loss is a mean); a run killed
+    mid-way resumes from its last snapshot, which sits between optimizer steps, to the same weights."""
+
+    class Pairs(Regression):  # batches of 16 in the order of Regression(batch=32)'s batches of 32
+        def batches(self, epoch, start=0):
+            order = np.random.default_rng(1000 + epoch).permutation(len(self.X))
+            for i in range(start, self.num_batches(epoch)):
+                idx = torch.from_numpy(order[i * 16:(i + 1) * 16])
+                yield self.X[idx], self.y[idx]
+
+    def model():
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))  # no dropout: exact comparison
+
+    cfg = TrainConfig(epochs=2, lr=0.05, optimizer="sgd", clip=1.0, seed=3)
+    big, acc = model(), model()
+    fit(big, Regression(batch=32), cfg)
+    res = fit(acc, Pairs(batch=16), replace(cfg, accumulate=2))
+    for (k, a), b in zip(big.state_dict().items(), acc.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=k)
+    assert res.steps == 2 * 16  # steps count batches: 16 of 16 examples per epoch
+
+    class Killed(Exception):
+        pass
+
+    class Dies(Pairs):
+        def train_step(self, model, batch):
+            if self.seen == 13:  # mid-epoch 1, in the middle of an optimizer step, after the snapshot at 12
+                raise Killed
+            return super().train_step(model, batch)
+
+    ckpt = replace(cfg, accumulate=2, checkpoint_every=3)  # crossed at 4 (after 3), 6, 10 (after 9), 12
+    with pytest.raises(Killed):
+        fit(model(), Dies(batch=16), ckpt, out=tmp_path / "k.pt")
+    assert load_checkpoint(resume_path(tmp_path / "k.pt"))["progress"]["step"] == 12
+    resumed = model()
+    fit(resumed, Pairs(batch=16), ckpt, out=tmp_path / "k.pt", resume=True)
+    for (k, a), b in zip(acc.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    with pytest.raises(ConfigError, match="accumulate"):
+        TrainConfig(accumulate=0)

@@ -11,6 +11,7 @@ may be collective. Decisions (time budget) are rank 0's, broadcast to the others
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -266,32 +267,22 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
     cut = False
     bar = progress_bar(n, desc=f"epoch {state.epoch + 1}/{run.epochs}", unit="batch", enabled=run.progress,
                        initial=state.step)
-    for batch in _my_batches(run.task.batches(state.epoch, state.step), per):
-        if state.step >= n:
-            break
+    batches = _my_batches(run.task.batches(state.epoch, state.step), per)
+    for group in _groups(batches, cfg.accumulate, (n - state.step) // per):
         t_step = clock()
         spent = _anneal_fraction(run, state)
         if spent >= 1.0 and run.budget.steps:
             cut = True  # the run's --anneal-minutes are spent
             break
         if cfg.schedule in ("cosine", "inverse_sqrt") or getattr(cfg, "warmup", 0):
-            for group in optimizer.param_groups:
-                group["lr"] = scheduled_lr(cfg, state.step_total, run.total_steps, spent)
-        optimizer.zero_grad(set_to_none=True)
-        with autocast(dev, cfg.precision):  # training forward only; evaluation stays float32
-            loss, units = run.step(batch)
-        if not torch.isfinite(loss):
-            raise ConfigError(f"training diverged: the loss became {loss.item()} at epoch {state.epoch + 1} step "
-                              f"{state.step + 1}; the learning rate (--lr {optimizer.param_groups[0]['lr']:g}) is "
-                              f"probably too high: lower it or set --clip")
-        loss.backward()
-        if cfg.clip:
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-        optimizer.step()
-        state.step += per
-        state.step_total += per
-        state.run_steps += 1
-        run.pending[0] += loss.item() * units
+            for param_group in optimizer.param_groups:
+                param_group["lr"] = scheduled_lr(cfg, state.step_total, run.total_steps, spent)
+        loss_sum, units = _optimizer_step(run, state, group, dev)
+        before = state.step_total // per
+        state.step += per * len(group)
+        state.step_total += per * len(group)
+        state.run_steps += len(group)
+        run.pending[0] += loss_sum
         run.pending[1] += units
         units_epoch += units
         if run.progress:
@@ -302,8 +293,9 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
             post[f"{unit}/s"] = f"{units_epoch / max(time.perf_counter() - t0, 1e-9):,.0f}"
             post["lr"] = f"{optimizer.param_groups[0]['lr']:.3g}"
             bar.set_postfix(post, refresh=False)
-            bar.update(per)
-        if cfg.checkpoint_every and state.step_total // per % cfg.checkpoint_every == 0 and state.step < n:
+            bar.update(per * len(group))
+        every = cfg.checkpoint_every
+        if every and state.step_total // per // every > before // every and state.step < n:
             save_resume(run, state)
         run.budget.step_seconds = clock() - t_step
         run.budget.steps += 1
@@ -312,6 +304,45 @@ def train_epoch(run: Run, state: LoopState) -> tuple[bool, float, int]:
             break
     bar.close()
     return cut, time.perf_counter() - t0, units_epoch
+
+
+def _groups(batches: Iterator[Any], k: int, count: int) -> Iterator[list]:
+    """The first ``count`` of ``batches`` in consecutive groups of ``k`` (the last one may be shorter)."""
+    group: list = []
+    for i, batch in enumerate(batches):
+        if i >= count:
+            break
+        group.append(batch)
+        if len(group) == k:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _optimizer_step(run: Run, state: LoopState, group: list, dev: torch.device) -> tuple[float, int]:
+    """One optimizer step on ``group``: each batch's loss ÷ ``len(group)`` back-propagated, the gradients
+    added up (``--accumulate``), clipped, applied. Under DDP the gradients are exchanged once, during the
+    last batch's backward (the others run under ``no_sync``). Returns (Σ loss × units, Σ units)."""
+    cfg, optimizer = run.cfg, run.optimizer
+    optimizer.zero_grad(set_to_none=True)
+    loss_sum, units_sum = 0.0, 0
+    for i, batch in enumerate(group):
+        skip_sync = i < len(group) - 1 and hasattr(run.step, "no_sync")
+        with run.step.no_sync() if skip_sync else contextlib.nullcontext():
+            with autocast(dev, cfg.precision):  # training forward only; evaluation stays float32
+                loss, units = run.step(batch)
+            if not torch.isfinite(loss):
+                raise ConfigError(f"training diverged: the loss became {loss.item()} at epoch {state.epoch + 1} "
+                                  f"step {state.step + 1}; the learning rate (--lr "
+                                  f"{optimizer.param_groups[0]['lr']:g}) is probably too high: lower it or set --clip")
+            (loss / len(group) if len(group) > 1 else loss).backward()
+        loss_sum += loss.item() * units
+        units_sum += units
+    if cfg.clip:
+        nn.utils.clip_grad_norm_(run.model.parameters(), cfg.clip)
+    optimizer.step()
+    return loss_sum, units_sum
 
 
 def _anneal_fraction(run: Run, state: LoopState) -> float:

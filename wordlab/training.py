@@ -83,6 +83,9 @@ class TrainConfig:
     weight_decay: float = field(default=0.0, metadata={"help": "weight decay"})
     momentum: float = field(default=0.0, metadata={"help": "SGD momentum"})
     clip: float | None = field(default=None, metadata={"help": "gradient norm clip (none or 0 = off)"})
+    accumulate: int = field(default=1, metadata={
+        "help": "batches whose gradients add up to one optimizer step (a k times larger batch in the memory of "
+                "one; under torchrun the processes exchange gradients once per optimizer step)"})
     schedule: str = field(default="none", metadata={
         "help": "learning-rate schedule: divide by --lr-decay when validation stops improving (plateau), "
                 "cosine, or none", "choices": SCHEDULES})
@@ -131,6 +134,8 @@ class TrainConfig:
             raise ConfigError(f"--anneal-minutes must be > 0, got {self.anneal_minutes}")
         if self.warmup < 0:
             raise ConfigError(f"warmup must be >= 0 steps, got {self.warmup}")
+        if self.accumulate < 1:
+            raise ConfigError(f"accumulate must be >= 1 batches per optimizer step, got {self.accumulate}")
         if self.schedule == "inverse_sqrt" and self.warmup < 1:
             raise ConfigError("the inverse_sqrt schedule needs --warmup >= 1 steps (its peak is at the end of warm-up)")
         if self.lr_decay < 1:
