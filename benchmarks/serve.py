@@ -28,7 +28,7 @@ Prints a table and writes ``benchmarks/results/serve.json``.
 
     nice -n 10 python benchmarks/serve.py [--words 300000] [--dim 300] [--rate 200] [--seconds 30]
                                           [--clients 32] [--sat-seconds 10] [--streams 4] [--gen-tokens 100]
-                                          [--window-ms 5] [--pace 0] [--only open,saturation,generation]
+                                          [--window-ms 5] [--only open,saturation,generation]
                                           [--neighbours-only]
 
 Every figure is from one run on whatever machine runs it; on a shared machine the client and the
@@ -163,8 +163,7 @@ def serve(args: argparse.Namespace) -> None:
         paths = _write_artifacts(args, Path(tmp))
         served = load_artifacts(paths)  # through wordlab.artifacts.load, as `wordlab serve FILE...` does
     limits = ServeLimits(max_generations=max(4, args.streams), max_tokens=max(500, args.gen_tokens))
-    apps = [create_app(served, limits=limits, batching=True, batch_window=args.window_ms / 1000,
-                       batch_pace=args.pace),
+    apps = [create_app(served, limits=limits, batching=True, batch_window=args.window_ms / 1000),
             create_app(served, limits=limits, batching=False)]
     for app in apps:  # the benchmark's own probe: how many matrix passes answered how many queries
         app.add_api_route("/bench/stats", _stats_route(app.state.wordlab), include_in_schema=False)
@@ -335,7 +334,7 @@ async def generation(url: str, lm: str, streams: int, tokens: int) -> dict:
 
 def client(args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--server", "--words", str(args.words), "--dim", str(args.dim),
-           "--window-ms", str(args.window_ms), "--pace", str(args.pace),
+           "--window-ms", str(args.window_ms),
            "--lm-vocab", str(args.lm_vocab), "--streams", str(args.streams), "--gen-tokens", str(args.gen_tokens)]
     if args.neighbours_only or "generation" not in args.only:
         cmd.append("--neighbours-only")
@@ -346,8 +345,7 @@ def client(args: argparse.Namespace) -> dict:
             raise SystemExit("the server process ended before it started serving")
         info = json.loads(line)
         batched, single = (f"http://127.0.0.1:{p}" for p in info["ports"])
-        out: dict = {"words": args.words, "dim": args.dim, "window_ms": args.window_ms, "pace": args.pace,
-                     "rss_start_mb": round(info["rss_start_mb"], 1),
+        out: dict = {"words": args.words, "dim": args.dim, "rss_start_mb": round(info["rss_start_mb"], 1),
                      "rss_loaded_mb": round(info["rss_loaded_mb"], 1)}
         print(f"server up: {args.words:,} x {args.dim} vectors, RSS {info['rss_loaded_mb']:.0f} MB", file=sys.stderr)
 
@@ -440,8 +438,6 @@ def main() -> None:
                     help="skip the language models and the generation rows (neighbour load and memory only)")
     ap.add_argument("--window-ms", type=float, default=5.0,
                     help="how long the oldest neighbour query waits for others to share its pass")
-    ap.add_argument("--pace", type=float, default=0.0,
-                    help="rest after a neighbour pass, as a multiple of its length, before the next may start")
     ap.add_argument("--only", default="open,saturation,generation",
                     help="comma-separated sections to run: open, saturation, generation (default: all)")
     ap.add_argument("--out", type=Path, default=RESULTS)

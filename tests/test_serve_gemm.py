@@ -161,37 +161,3 @@ def test_queries_arriving_within_the_window_share_one_pass():
     got = asyncio.run(main())
     assert (batcher.passes, batcher.answered) == (1, 4)  # all four came within 0.2 s of the first
     assert got == index.search_many(index.unit[:4], 5, [{i} for i in range(4)])
-
-
-def test_pace_rests_after_a_pass_so_queries_that_come_meanwhile_share_the_next():
-    import asyncio
-    import time
-
-    from wordlab.serve.vectors import MicroBatcher
-
-    class SlowIndex:  # a pass takes 0.2 s whatever its size
-        def search_many(self, queries, k, exclude, pool=None):
-            time.sleep(0.2)
-            return [[("w", 1.0)] for _ in queries]
-
-    def run(pace):
-        batcher = MicroBatcher(SlowIndex(), max_batch=8, window=0.0, pace=pace)
-
-        async def ask():
-            t = time.perf_counter()
-            await batcher.query(np.zeros(3, np.float32), 1, set())
-            return time.perf_counter() - t
-
-        async def main():
-            await ask()  # the first pass; the next two queries come after it ended, 0.03 s apart
-            second = asyncio.ensure_future(ask())
-            await asyncio.sleep(0.03)
-            return await asyncio.gather(second, ask())
-
-        waits = asyncio.run(main())
-        return batcher.passes, waits
-
-    n, waits = run(1.0)  # a rest as long as the pass: the second query waits for it, the third joins it
-    assert n == 2 and waits[0] > 0.3
-    n, _ = run(0.0)  # no rest: the second query starts a pass at once, the third needs another
-    assert n == 3

@@ -25,10 +25,10 @@ class ServerState:
     """What the routes share: the served artifacts, vector indexes and batchers, the limits, a generation count."""
 
     def __init__(self, served: dict[str, Served], limits: ServeLimits, batching: bool = True,
-                 batch_window: float = 0.005, batch_pace: float = 0.0) -> None:
+                 batch_window: float = 0.005) -> None:
         self.served, self.limits = served, limits
         self.indexes = {n: VectorIndex(s.obj, gemm=batching) for n, s in served.items() if s.kind == "vectors"}
-        self.batchers = {n: MicroBatcher(ix, limits.max_batch, batching, batch_window, batch_pace)
+        self.batchers = {n: MicroBatcher(ix, limits.max_batch, batching, batch_window)
                          for n, ix in self.indexes.items()}
         self.generating = 0
         self._gen_lock = threading.Lock()

@@ -21,19 +21,17 @@ STATIC = Path(__file__).with_name("static")
 
 
 def create_app(artifacts: Sequence[str | os.PathLike] | dict[str, Served], *, limits: ServeLimits | None = None,
-               token: str | None = None, batching: bool = True, batch_window: float = 0.005,
-               batch_pace: float = 0.0) -> FastAPI:
+               token: str | None = None, batching: bool = True, batch_window: float = 0.005) -> FastAPI:
     """An app serving ``artifacts`` (paths, each loaded once by content; or already loaded ``Served``).
 
     ``token``: every ``/api/`` call must carry it (``Authorization: Bearer TOKEN``). ``batching=False``
     answers each neighbour query with its own pass (the benchmark's baseline); ``batch_window``: how long
-    (seconds) the oldest neighbour query may wait for others to share its pass; ``batch_pace``: the rest after
-    a pass, as a multiple of its length, before the next may start (:class:`.vectors.MicroBatcher`). No route takes a file
+    (seconds) the oldest neighbour query may wait for others to share its pass. No route takes a file
     path: only the artifacts given here are ever read. CORS is off (no CORS middleware).
     """
     limits = limits or ServeLimits()
     served = artifacts if isinstance(artifacts, dict) else load_artifacts(artifacts)
-    state = ServerState(served, limits, batching, batch_window, batch_pace)
+    state = ServerState(served, limits, batching, batch_window)
     app = FastAPI(title="wordlab serve", version=__version__, docs_url=None, redoc_url=None,
                   description="Explore word vectors, language models, translators and classifiers. "
                               "Errors are JSON objects {\"error\": \"one line\"} with a 4xx status.")

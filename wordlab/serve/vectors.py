@@ -171,19 +171,14 @@ class MicroBatcher:
     read once per batch instead of once per request. A pass starts when the oldest queued query has
     waited ``window`` seconds (or the batch is full): every pass reads all the int8 codes (90 MB for
     300k x 300) whatever its size, so at a steady request rate a short wait buys several queries per
-    read instead of one. ``pace``: after a pass of ``s`` seconds the next starts ``pace · s`` seconds after
-    it ended at the earliest (unless the batch is full), so passes take at most ``1 / (1 + pace)`` of the
-    time and leave the rest of the cores to HTTP; without it, under load, a pass longer than ``window``
-    is followed at once by the next (the queries that came meanwhile are already older than the window)
-    and the passes take every core. Passes run one at a time on a thread of their own, with a helper
-    thread for half of the GEMM. ``enabled=False`` gives one scan per request (the baseline).
+    read instead of one. Passes run one at a time on a thread of their own, with a helper thread for half of the GEMM. ``enabled=False`` gives one
+    scan per request (the baseline).
     """
 
-    def __init__(self, index: VectorIndex, max_batch: int = 64, enabled: bool = True, window: float = 0.005,
-                 pace: float = 0.0) -> None:
+    def __init__(self, index: VectorIndex, max_batch: int = 64, enabled: bool = True, window: float = 0.005
+                 ) -> None:
         self.index, self.max_batch, self.enabled = index, max_batch, enabled
-        self.window, self.pace = window, pace
-        self._next_start = float("-inf")  # the event loop's clock: no pass before this (pace)
+        self.window = window
         self._queue: list[_Pending] = []
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
@@ -209,10 +204,9 @@ class MicroBatcher:
         return await item.future
 
     async def _gather(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Wait until the oldest queued query is ``window`` seconds old and the pace allows a pass, or until
-        ``max_batch`` queries wait."""
+        """Wait until the oldest queued query is ``window`` seconds old or ``max_batch`` queries wait."""
         while self._queue and len(self._queue) < self.max_batch:
-            left = max(self._queue[0].arrived + self.window, self._next_start) - loop.time()
+            left = self._queue[0].arrived + self.window - loop.time()
             if left <= 0:
                 return
             await asyncio.sleep(min(left, 0.001))
@@ -228,15 +222,14 @@ class MicroBatcher:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self.window > 0:
+                await self._gather(loop)
             while self._queue:
-                if self.window > 0 or self.pace > 0:
-                    await self._gather(loop)
                 batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
                 batch = [b for b in batch if not b.future.done()]  # a cancelled request costs nothing
                 if not batch:
                     continue
                 k = max(b.k for b in batch)
-                started = loop.time()
                 try:
                     res = await loop.run_in_executor(self._executor, self.index.search_many,
                                                      np.stack([b.query for b in batch]), k, [b.exclude for b in batch],
@@ -246,9 +239,6 @@ class MicroBatcher:
                         if not b.future.done():
                             b.future.set_exception(e)
                     continue
-                finally:
-                    ended = loop.time()
-                    self._next_start = ended + self.pace * (ended - started)
                 self.passes += 1
                 self.answered += len(batch)
                 for b, r in zip(batch, res):
