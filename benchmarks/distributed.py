@@ -93,9 +93,9 @@ def worker_lm(steps: int, batch: int = 20, accumulate: int = 1, *, out: Path) ->
                                    "step_seconds": seconds / res.steps, "grad_bytes": grad_bytes}))
 
 
-def worker_ptb(steps: int, out: Path) -> None:
+def worker_ptb(steps: int, accumulate: int = 1, *, out: Path) -> None:
     """PTB 2x200 LSTM (dropout 0.2, SGD lr 20, clip 0.25, global batch 20, BPTT 35) for ``steps`` windows from
-    the same seed, then test perplexity (rank 0 writes it)."""
+    the same seed (``accumulate`` windows per optimizer step), then test perplexity (rank 0 writes it)."""
     import torch
 
     from wordlab import distributed
@@ -117,7 +117,7 @@ def worker_ptb(steps: int, out: Path) -> None:
     test = LMTask(data.train[:20 * 40], data.test, batch_size=20, bptt=35, lstm=True).evaluate(model)
     if distributed.is_main():
         out.write_text(json.dumps({"steps": res.steps, "tokens": res.steps * 20 * 35, "seconds": seconds,
-                                   "test_ppl": test["valid_ppl"]}))
+                                   "accumulate": accumulate, "test_ppl": test["valid_ppl"]}))
 
 
 def worker_allreduce(sizes: list[int], out: Path) -> None:
@@ -307,13 +307,16 @@ def section_lm(a, tmp: Path, res: dict) -> None:
 
 def section_ptb(a, tmp: Path, res: dict) -> None:
     """PTB test perplexity after the same token budget: 1 process vs 2 processes (DDP, same global batch)."""
-    runs = {name: launch("ptb", [str(a.ptb_steps)], world, 1, tmp / "ptb.json", timeout=3600)
+    args = [str(a.ptb_steps), str(a.ptb_accumulate)]
+    runs = {name: launch("ptb", args, world, 1, tmp / "ptb.json", timeout=3600)
             for name, world in (("1 process x 1 thread", 1), ("2 processes x 1 thread", 2))}
     one = runs["1 process x 1 thread"]["test_ppl"]
     table([[n, r["tokens"], r["seconds"], r["test_ppl"], 100 * (r["test_ppl"] / one - 1)] for n, r in runs.items()],
-          [f"PTB 2x200 LSTM, {a.ptb_steps} steps of 20 x 35", "tokens", "seconds", "test ppl", "vs 1 process %"])
-    res["ptb"] = {"runs": runs, "steps": a.ptb_steps,
-                  "difference_percent": 100 * (runs["2 processes x 1 thread"]["test_ppl"] / one - 1)}
+          [f"PTB 2x200 LSTM, {a.ptb_steps} steps of 20 x 35, --accumulate {a.ptb_accumulate}", "tokens", "seconds",
+           "test ppl", "vs 1 process %"])
+    res["ptb" if a.ptb_accumulate == 1 else f"ptb_accumulate_{a.ptb_accumulate}"] = {
+        "runs": runs, "steps": a.ptb_steps, "accumulate": a.ptb_accumulate,
+        "difference_percent": 100 * (runs["2 processes x 1 thread"]["test_ppl"] / one - 1)}
 
 
 def section_allreduce(a, tmp: Path, res: dict) -> None:
@@ -443,6 +446,7 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=30, help="LM training windows per measured run")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--ptb-steps", type=int, default=600, help="ptb: training windows (of 20 x 35 tokens) per run")
+    p.add_argument("--ptb-accumulate", type=int, default=1, help="ptb: windows per optimizer step (--accumulate)")
     p.add_argument("--w2v-words", type=int, default=2_000_000)
     p.add_argument("--w2v-epochs", type=int, default=2, help="epochs of the wikimix skip-gram rows")
     p.add_argument("--sync-sweep", default="0,1000000,250000,10000",
