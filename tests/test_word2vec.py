@@ -362,3 +362,28 @@ def test_unknown_keyword_and_empty_vocabulary():
         Word2Vec(size=100)
     with pytest.raises(DataError, match="min_count=50"):
         Word2Vec([["a", "b", "a"]], min_count=50)
+
+
+def test_spread_jobs_keep_threads_on_distant_parts_and_alpha_on_words_trained():
+    """``spread=True``: with 2 threads the jobs are taken alternately from the two halves of the text; the
+    j-th job taken is placed at ``j * batch_words`` on the α schedule whichever chunk it is."""
+    import threading
+
+    from wordlab.word2vec.fast_trainer import spread_order, train_epoch_fast
+
+    assert spread_order(10, 2) == [0, 5, 1, 6, 2, 7, 3, 8, 4, 9]
+    assert spread_order(7, 3) == [0, 2, 4, 1, 3, 5, 6] and spread_order(4, 1) == [0, 1, 2, 3]
+    step = 100
+    ids = np.arange(10 * step, dtype=np.int32)
+    cfg = Word2VecConfig(batch_words=step, workers=2)
+    for spread, order in ((True, spread_order(10, 2)), (False, list(range(10)))):
+        seen, lock = [], threading.Lock()
+
+        def job(chunk, before, seed):
+            with lock:
+                seen.append((int(chunk[0]) // step, (before - 5000) // step))
+            return len(chunk), 0.0, 0
+
+        train_epoch_fast(None, None, ids, None, cfg, epoch=0, words_before=5000, total_words=10**6, workers=2,
+                         job=job, spread=spread)
+        assert sorted(seen, key=lambda x: x[1]) == [(order[j], j) for j in range(10)]

@@ -113,6 +113,7 @@ class FastText(Word2Vec):
 
     # ------------------------------------------------------------------ training
     _progress_rate = True
+    _spread_jobs = True
 
     def _epoch_job(self, total_words: int):
         from ..word2vec.checks import check_hs_inputs

@@ -73,16 +73,31 @@ def job_seed(seed: int, epoch: int, job: int) -> int:
     return x & (2**48 - 1)
 
 
+def spread_order(jobs: int, parts: int) -> list[int]:
+    """Jobs ``0 … jobs-1`` cut into ``parts`` contiguous parts, taken one from each part in turn."""
+    bounds = [jobs * k // parts for k in range(parts + 1)]
+    out = []
+    for i in range(bounds[1] - bounds[0] + 1):
+        out.extend(bounds[k] + i for k in range(parts) if bounds[k] + i < bounds[k + 1])
+    return out
+
+
 def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, tables: SamplingTables,
                      config: Word2VecConfig, *, epoch: int, words_before: int, total_words: int,
                      workers: int, on_progress: ProgressFn | None = None,
-                     job: JobFn | None = None, first_job: int = 0) -> tuple[int, float, int]:
+                     job: JobFn | None = None, first_job: int = 0, spread: bool = False) -> tuple[int, float, int]:
     """One pass over ``ids`` with ``workers`` threads; returns ``(effective words, loss sum, loss pairs)``.
 
     ``words_before`` / ``total_words`` place this epoch on the linear α schedule of the whole run.
     ``job(chunk, words_before_chunk, seed)`` replaces word2vec's kernel call (fastText's kernel uses it).
     ``first_job``: the number of the first job (its seed's index) when ``ids`` is a slice of the epoch's
     array cut at a multiple of ``batch_words`` (a process's shard, :mod:`.parallel`).
+    ``spread``: the threads work on distant parts of the text at once, as the C tools' threads do (each its
+    own contiguous part of the file): the jobs are taken in the order part 0, part 1, …, part 0, … of
+    ``workers`` contiguous parts, instead of in text order, where the threads train neighbouring chunks —
+    the same article, the same words — together and Hogwild's overlapping writes fall on the same rows.
+    α follows the words trained so far (the order the jobs are taken in), as the tools' global count does;
+    each job keeps its own seed, so a run is reproducible for a given number of threads.
     """
     from .kernel import train_job
 
@@ -90,6 +105,8 @@ def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, table
         check_kernel_inputs(W_in, W_out, ids, tables, config.vector_size)
     step = config.batch_words
     starts = list(range(0, len(ids), step))
+    n_threads = max(1, min(workers, len(starts)))
+    order = spread_order(len(starts), n_threads) if spread else range(len(starts))
     results: queue.Queue = queue.Queue()
     lock = threading.Lock()
     next_job = [0]
@@ -103,21 +120,21 @@ def train_epoch_fast(W_in: np.ndarray, W_out: np.ndarray, ids: np.ndarray, table
                     next_job[0] += 1
                 if j >= len(starts):
                     break
-                s = starts[j]
+                p = order[j]  # the chunk; j: how many were taken before it (its place on the α schedule)
+                s = starts[p]
                 chunk = ids[s:s + step]
+                seed = job_seed(config.seed, epoch, first_job + p)
                 if job is not None:
-                    eff, loss, pairs = job(chunk, words_before + s, job_seed(config.seed, epoch, first_job + j))
+                    eff, loss, pairs = job(chunk, words_before + j * step, seed)
                 else:
                     eff, loss, pairs = train_job(
                         W_in, W_out, chunk, tables.sample_int, tables.accept, tables.alias, config.sg,
                         config.negative, config.window, config.alpha, config.min_alpha,
-                        words_before + s, max(total_words, 1), step, job_seed(config.seed, epoch, first_job + j),
-                        LOSS_EVERY, tables.eos)
+                        words_before + j * step, max(total_words, 1), step, seed, LOSS_EVERY, tables.eos)
                 results.put((len(chunk), eff, loss, pairs))
         except BaseException as e:  # re-raised in the calling thread
             results.put(e)
 
-    n_threads = max(1, min(workers, len(starts)))
     threads = [threading.Thread(target=worker, name=f"word2vec-{i}", daemon=True) for i in range(n_threads)]
     for t in threads:
         t.start()

@@ -309,6 +309,8 @@ class Word2Vec(GensimAttributes):
 
     #: show words/s in the progress bar's postfix (fastText does)
     _progress_rate = False
+    #: threads train distant parts of the text at once (``train_epoch_fast(spread=True)``; fastText does)
+    _spread_jobs = False
 
     def _epoch_job(self, total_words: int):
         """The per-chunk kernel call for :func:`train_epoch_fast` (``job(chunk, words_before, seed)``);
@@ -346,7 +348,7 @@ class Word2Vec(GensimAttributes):
             eff, loss, pairs, sync = parallel.train_epoch_merged(self, ids, workers=workers, **kwargs)
         elif fast:
             eff, loss, pairs = train_epoch_fast(self.W_in, self.W_out, ids, self.tables, c, workers=workers, job=job,
-                                                **kwargs)
+                                                spread=self._spread_jobs, **kwargs)
         else:
             from .torch_trainer import train_epoch_torch
 

@@ -298,7 +298,7 @@ def train_epoch_merged(model: "Word2Vec", ids: np.ndarray, *, epoch: int, words_
             done = words_before + sum(trained(q, k) for q in range(world))  # all processes, before segment k
             e, l_, p = train_epoch_fast(model.W_in, model.W_out, segment, model.tables, c, epoch=epoch,
                                         words_before=done // world, total_words=scaled_total, workers=workers,
-                                        on_progress=on_progress, job=job, first_job=j0)
+                                        on_progress=on_progress, job=job, first_job=j0, spread=model._spread_jobs)
             eff, loss, pairs = eff + e, loss + l_, pairs + p
         sync_seconds += merge_updates(merged, bases, plan)
     eff, loss, pairs = dist.all_sum([eff, loss, pairs])
