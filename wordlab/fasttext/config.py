@@ -28,10 +28,11 @@ class FastTextConfig(Word2VecConfig):
         tool's own update, pair by pair with fresh noise words; ``"window"`` computes the centre word's
         vector once, shares ``negative`` noise words across its window and writes one summed gradient
         back (about 1.5-2x faster, much worse vectors). On wikimix at 5 epochs (``benchmarks/fasttext.py``,
-        2 threads) ``"pair"`` reached analogy 48.16 % (mean of 3 seeds) vs the tool's 47.46 % and
-        ``"window"``'s 29.88 %, RW ρ 0.365 vs 0.366 (window 0.282), WS-353 0.498 vs 0.518 (window 0.442),
-        at 3.87x the tool's words/s on a quiet machine. The window update was the default until it
-        failed the quality goals it was allowed under; it stays as the fast option.
+        2 threads, the threads on distant parts of the text) ``"pair"`` reached analogy 48.34 % (mean of 5
+        seeds) vs the tool's 47.67 % and ``"window"``'s 29.88 %, RW ρ 0.374 vs 0.369 (window 0.282), WS-353
+        0.522 vs 0.521 (window 0.442), at 3.45-4.49x the tool's words/s on a quiet machine. The window
+        update was the default until it failed the quality goals it was allowed under; it stays as the fast
+        option.
     """
 
     min_n: int = field(default=3, metadata={"help": "shortest character n-gram (with the < > boundaries)"})

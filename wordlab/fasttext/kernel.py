@@ -48,7 +48,10 @@ The previous form (rows read and written per pair) ran at 2.85x the tool's words
 against the tool's 48.13 % / 0.369 / 0.515. This form, with the prefetches (:mod:`.prefetch`), 5 epochs,
 seeds 1-3, load 6-9: analogy 48.16 % / RW 0.365 / WS-353 0.498 (the tool, one run at load 6.4: 47.64 %
 / 0.366 / 0.529); side by side at 1 epoch: 3.77x the tool's words per CPU-second, 2.83x in wall time
-(wordlab at load 6.2, the tool at 4.7).
+(wordlab at load 6.2, the tool at 4.7). With the threads on distant parts of the text
+(``train_epoch_fast(spread=True)``, as the tool's threads each read their own part of the file; before,
+they trained neighbouring chunks of one article and overwrote each other's rows), quiet, 5 seeds:
+48.34 % / 0.374 / 0.522 against the tool's 47.67 % / 0.369 / 0.521 (6 runs), 3.45-4.49x its words/s.
 
 CBOW (``FastText::cbow``, no deviation): ``h`` is the mean over the subword rows of all context
 words, it predicts the centre against ``negative`` noise words, and every one of those rows gets
