@@ -39,8 +39,9 @@ from torch import nn
 
 from .distributed import translate_errors
 from .errors import ConfigError
-from .loop import (LoopState, Run, end_epoch, evaluate, history_path, make_optimizer, make_scheduler,  # noqa: F401
-                   resume_path, resume_state, scheduled_lr, start_run, train_epoch)
+from .loop import (LoopState, Run, end_epoch, evaluate, history_path, resume_path, resume_state,  # noqa: F401
+                   start_run, train_epoch)
+from .optim import make_optimizer, make_scheduler, scheduled_lr  # noqa: F401
 from .tensor import check_precision
 
 log = logging.getLogger(__name__)
