@@ -64,3 +64,7 @@ class FastTextConfig(Word2VecConfig):
     @property
     def subwords(self) -> bool:
         return self.max_n > 0 and self.bucket > 0
+
+    def input_rows(self, words: int) -> int:
+        """Rows of ``W_in``: the words', then the n-gram buckets (none without subwords)."""
+        return words + (self.bucket if self.subwords else 0)

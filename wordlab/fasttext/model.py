@@ -79,10 +79,10 @@ class FastText(Word2Vec):
         if not update:  # np.zeros: pages of buckets no word uses are never touched
             from ..limits import check_memory
 
-            rows = self.nwords + (c.bucket if c.subwords else 0)
+            rows = c.input_rows(self.nwords)
             check_memory(4 * c.vector_size * (rows + self.nwords),
                          f"fastText's {rows:,} x {c.vector_size:,} input table (words + {c.bucket:,} buckets)")
-            W = zeros_rows(self.nwords + (c.bucket if c.subwords else 0), c.vector_size)
+            W = zeros_rows(rows, c.vector_size)
             W[:self.nwords] = self.W_in
             self.W_in = W
         self._subwords = None

@@ -27,8 +27,8 @@ MODEL_META = schema.Record({
 def check_model_file(path: object, meta: dict, W_in: np.ndarray, W_out: np.ndarray, counts: np.ndarray,
                      config_class: type | None = None):
     """The model's config (a ``config_class``, default :class:`Word2VecConfig`), after checking the file's
-    metadata and arrays; one line naming the field if not. A config with a ``bucket`` and ``subwords``
-    (fastText's) expects that many n-gram rows after the words' rows in ``W_in``."""
+    metadata and arrays; one line naming the field if not. ``W_in`` has ``config.input_rows(words)`` rows
+    (fastText's n-gram buckets follow the words' rows)."""
     from ..checkpoint import config_from_dict
     from .config import Word2VecConfig
 
@@ -36,7 +36,7 @@ def check_model_file(path: object, meta: dict, W_in: np.ndarray, W_out: np.ndarr
     schema.validate(meta, MODEL_META, source, "meta", error=CheckpointError)
     config = config_from_dict(config_class or Word2VecConfig, meta["config"], source=source)
     vector_size = config.vector_size
-    extra = config.bucket if getattr(config, "subwords", False) else 0
+    extra = config.input_rows(len(meta["words"])) - len(meta["words"])
     for name, arr in (("W_in", W_in), ("W_out", W_out)):
         schema.validate(arr, schema.Array("f", 2), source, name, error=CheckpointError)
     schema.validate(counts, schema.Array("iu", 1), source, "counts", error=CheckpointError)

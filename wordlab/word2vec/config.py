@@ -133,6 +133,10 @@ class Word2VecConfig:
             if not ok:
                 raise ConfigError(message)
 
+    def input_rows(self, words: int) -> int:
+        """Rows of ``W_in`` for a vocabulary of ``words`` words (fastText adds its n-gram buckets)."""
+        return words
+
     def replace(self, **changes) -> "Word2VecConfig":
         """A copy with some fields changed (checked again); a default ``alpha`` follows a changed ``sg``."""
         if "sg" in changes and "alpha" not in changes and getattr(self, "_alpha_auto", False):
