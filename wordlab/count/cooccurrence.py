@@ -12,8 +12,10 @@ randomly shrunk window in expectation (Levy, Goldberg & Dagan 2015, §3.2 "dynam
 
 The count is vectorised per offset and streamed over the id array in chunks: for each chunk
 and offset ``d`` the pairs ``(w_i, w_{i+d})`` become int64 codes ``w_i · V + w_{i+d}``; the
-chunk's codes are reduced with ``np.unique`` (a sort) into a small sparse matrix that is added
-to the running total. Peak memory is the total's non-zeros plus one chunk, not the corpus.
+chunk's codes are sorted into a small sparse matrix; the chunks' matrices are summed like a binary
+counter (two sums of 2^k chunks merge into one of 2^(k+1)), so each count is merged about log₂(chunks)
+times, not once per later chunk. Peak memory is about twice the total's non-zeros plus one chunk, not the
+corpus.
 
 Subsampling (``subsample=t``) removes frequent tokens before windowing with word2vec's keep
 probability (:func:`wordlab.text.keep_probability`) — the "dirty" subsampling of Levy et al.,
@@ -125,15 +127,22 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
         raise ConfigError(f"a vocabulary of {V:,} words is too large to count pairs of (window {window})")
     n = len(ids)
     uniform = bool(np.all(offsets == 1.0))
-    total = sp.csr_matrix((V, V), dtype=np.float64)  # float64 sums stay exact past 2**24
     lo, hi = (0, n) if shard is None else (n * shard[0] // shard[1], n * (shard[0] + 1) // shard[1])
+    stack: list[tuple[int, sp.csr_matrix]] = []  # (level, sum of 2**level chunks): a binary-counter merge
     with progress_bar(hi - lo, desc="counting co-occurrences", unit="tok", enabled=progress, unit_scale=True) as bar:
         for start in range(lo, hi, chunk_tokens):
             stop = min(start + chunk_tokens, hi)
             part = _chunk_counts(ids, start, stop, V, offsets, uniform)
             if part is not None:
-                total = total + part  # canonical csr + csr: a linear merge
+                level = 0
+                while stack and stack[-1][0] == level:  # equal-sized sums merge: each count is merged log k times
+                    part = stack.pop()[1] + part  # canonical csr + csr: a linear merge
+                    level += 1
+                stack.append((level, part))
             bar.update(stop - start)
+    total = sp.csr_matrix((V, V), dtype=np.float64)  # float64 sums stay exact past 2**24
+    for _, part in reversed(stack):
+        total = part + total
     if shard is not None and directed:
         return total
     sym = (total + total.T).tocsr()  # C = A + Aᵀ: right and left contexts
