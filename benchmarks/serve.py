@@ -179,7 +179,11 @@ def serve(args: argparse.Namespace) -> None:
                           "lms": [n for n, s in served.items() if s.kind == "lm"]}), flush=True)
         await asyncio.gather(*tasks)
 
-    asyncio.run(main())
+    # the event loop `wordlab serve` gets from uvicorn.run: uvloop when it is installed (the serve extra)
+    factory = servers[0].config.get_loop_factory()
+    loop = factory() if factory is not None else asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.run_until_complete(main())
 
 
 # ---------------------------------------------------------------------------------------- client side

@@ -17,6 +17,7 @@ import scipy.sparse
 import torch
 
 from wordlab import distributed
+from wordlab.errors import ConfigError
 from wordlab.lm import LMTask
 from wordlab.training import TrainConfig, fit
 
@@ -70,6 +71,15 @@ def test_single_process_helpers_are_no_ops():
     assert list(distributed.shard_items("abc")) == ["a", "b", "c"]
     assert distributed.merge_counts({"b": 1, "a": 1, "c": 5}) == {"c": 5, "a": 1, "b": 1}
     assert list(distributed.merge_counts({"b": 1, "a": 1, "c": 5})) == ["c", "a", "b"]
+    import numpy as np
+
+    sp = scipy.sparse
+    s = sp.csr_matrix(np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 3.0], [4.0, 0.0, 0.5]]))
+    both = distributed.merge_sparse(s, dtype=np.float32, symmetric=True)
+    assert both.dtype == np.float32 and both.has_canonical_format
+    assert np.array_equal(both.toarray(), (s + s.T).toarray())
+    with pytest.raises(ConfigError, match="square"):
+        distributed.merge_sparse(sp.csr_matrix(np.ones((2, 3))), symmetric=True)
 
 
 def test_two_ranks_equal_one_process_only_rank_0_writes_and_resume_across_world_sizes(tmp_path):

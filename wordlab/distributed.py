@@ -264,27 +264,38 @@ def merge_counts(counts: Mapping[Any, int]) -> dict[Any, int]:
     return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None) -> Any:
+def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmetric: bool = False) -> Any:
     """Every rank's sparse matrix (``scipy.sparse``, same shape; e.g. co-occurrence counts) summed, on every
     rank, in canonical CSR form (``dtype``: of the result, after summing in the parts' own dtype). With
     ``root``, only that rank gets the sum (the others ``None``): what a job needs when one rank uses it.
+    ``symmetric``: the sum ``S`` plus its transpose, ``S + Sᵀ`` (square matrices; e.g. the left-to-right
+    co-occurrence counts of each rank's share), made on the ranks in parallel instead of on one.
 
     Tensors, not pickled objects, cross between the ranks, in two steps: each rank receives from every
-    other the rows it owns (row ranges of near-equal non-zeros) and sums them; then the owned blocks are
-    gathered everywhere (or on ``root``) and stacked. Each rank sums about ``1/N`` of the matrix.
+    other the rows it owns (row ranges of near-equal non-zeros) and sums them (with ``symmetric``, each rank
+    then transposes its block and sends every other rank its rows of the transpose); then the owned blocks
+    are gathered everywhere (or on ``root``) and stacked. Each rank sums about ``1/N`` of the matrix.
     """
     import numpy as np
     import scipy.sparse as sp
 
     csr = sp.csr_matrix(matrix)
     csr.sum_duplicates()  # canonical: sums of canonical CSR matrices are linear merges, no sort
+    if symmetric and csr.shape[0] != csr.shape[1]:
+        raise ConfigError(f"symmetric needs a square matrix, not {csr.shape[0]} x {csr.shape[1]}")
     if not is_distributed():
+        if symmetric:
+            csr = (csr + csr.T).tocsr()
+            csr.sum_duplicates()
         return csr if dtype is None else csr.astype(dtype)
     shapes = gather_objects(csr.shape)
     if any(p != shapes[0] for p in shapes):
         raise ConfigError(f"ranks hold matrices of different shapes: {shapes}")
     rows, world, me = csr.shape[0], world_size(), rank()
-    row_nnz = torch.from_numpy(np.diff(csr.indptr).astype(np.int64))
+    row_nnz = np.diff(csr.indptr).astype(np.int64)
+    if symmetric:  # row i of S + Sᵀ holds row i and column i of S
+        row_nnz += np.bincount(csr.indices, minlength=rows).astype(np.int64)
+    row_nnz = torch.from_numpy(row_nnz)
     dist.all_reduce(row_nnz)  # non-zeros per row over all ranks (an upper bound of the sum's)
     cum = np.concatenate([[0], np.cumsum(row_nnz.numpy())])
     bounds = np.searchsorted(cum, np.linspace(0, cum[-1], world + 1), side="left")
@@ -295,56 +306,61 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None) -> Any
         lo, hi = m.indptr[a], m.indptr[b]
         return (m.indptr[a:b + 1] - lo).astype(np.int64), m.indices[lo:hi].astype(np.int32), m.data[lo:hi]
 
-    def gather_to(arrays: tuple, dst: int | None) -> list[tuple]:
-        """Every rank's ``(indptr, indices, data)`` on rank ``dst`` (``None``: on every rank).
+    def exchange(pieces: list[tuple | None]) -> list[tuple]:
+        """All to all, point to point: ``pieces[q]`` (arrays, or None: nothing for q) goes to rank q; returns
+        what every rank sent this one, by sender (its own piece included). Every send and receive is posted
+        at once, so no rank waits on another's arithmetic (gloo's ``gather`` of the same bytes, one
+        destination after another, took ~3× as long over loopback)."""
+        width = max(len(x) for x in pieces if x is not None)
+        sizes = torch.tensor([[len(a) for a in x] if x is not None else [-1] * width for x in pieces],
+                             dtype=torch.int64)  # (destination, array)
+        every = [torch.empty_like(sizes) for _ in range(world)]
+        dist.all_gather(every, sizes)
+        dtypes = [torch.from_numpy(a[:0]).dtype for a in next(x for x in pieces if x is not None)]
+        reqs, got = [], []
+        for src in range(world):
+            n = every[src][me]
+            if src == me or int(n[0]) < 0:
+                got.append(pieces[me] if src == me else None)
+                continue
+            bufs = tuple(torch.empty(int(n[k]), dtype=dtypes[k]) for k in range(width))
+            reqs.extend(dist.irecv(b, src=src) for b in bufs)
+            got.append(bufs)
+        for dst, x in enumerate(pieces):
+            if dst != me and x is not None:
+                reqs.extend(dist.isend(torch.from_numpy(np.ascontiguousarray(a)), dst=dst) for a in x)
+        for req in reqs:
+            req.wait()
+        return [g if g is None or src == me else tuple(t.numpy() for t in g) for src, g in enumerate(got)]
 
-        To one rank, point to point at their exact sizes (gloo's ``gather`` of the same bytes took ~10× as
-        long over loopback); to every rank, ``all_gather`` of arrays padded to one size."""
-        sizes = torch.tensor([len(x) for x in arrays], dtype=torch.int64)
-        all_sizes = [torch.zeros_like(sizes) for _ in range(world)]
-        dist.all_gather(all_sizes, sizes)
-        tensors = [torch.from_numpy(np.ascontiguousarray(x)) for x in arrays]
-        if dst is not None:
-            if me != dst:
-                for req in [dist.isend(t, dst=dst) for t in tensors]:
-                    req.wait()
-                return []
-            got: list[tuple] = []
-            reqs = []
-            for r in range(world):
-                if r == me:
-                    got.append(tuple(arrays))
-                    continue
-                bufs = tuple(torch.empty(int(all_sizes[r][k]), dtype=t.dtype) for k, t in enumerate(tensors))
-                reqs.extend(dist.irecv(b, src=r) for b in bufs)
-                got.append(bufs)
-            for req in reqs:
-                req.wait()
-            return [tuple(x if isinstance(x, np.ndarray) else x.numpy() for x in g) for g in got]
-        out = []
-        for k, x in enumerate(tensors):
-            n = max(int(s[k]) for s in all_sizes)
-            t = torch.zeros(n, dtype=x.dtype)
-            t[:len(x)] = x
-            bufs = [torch.empty_like(t) for _ in range(world)]
-            dist.all_gather(bufs, t)
-            out.append(bufs)
-        return [tuple(out[k][r][:int(all_sizes[r][k])].numpy() for k in range(len(arrays))) for r in range(world)]
+    def summed(parts: list[tuple | None], a: int, b: int, start: Any = None) -> Any:
+        out = start
+        for x in parts:
+            if x is not None:
+                m = sp.csr_matrix((x[2], x[1], x[0]), shape=(b - a, csr.shape[1]))
+                out = m if out is None else out + m
+        out.sum_duplicates()
+        return out
 
-    own = None
-    for q in range(world):  # rank q receives every rank's rows bounds[q] .. bounds[q+1]
-        a, b = int(bounds[q]), int(bounds[q + 1])
-        got = gather_to(piece(csr, a, b), q)
-        if q == me:
-            for indptr, indices, data in got:
-                part = sp.csr_matrix((data, indices, indptr), shape=(b - a, csr.shape[1]))
-                own = part if own is None else own + part
-    own.sum_duplicates()
+    a0, b0 = int(bounds[me]), int(bounds[me + 1])
+    ranges = [(int(bounds[q]), int(bounds[q + 1])) for q in range(world)]
+    own = summed(exchange([piece(csr, a, b) for a, b in ranges]), a0, b0)  # my rows of every rank's part
+    if symmetric:  # (S + Sᵀ)[rows of q] = S[rows of q] + (S[:, rows of q])ᵀ, the latter from every owner
+        t = own.T.tocsr()  # (columns, my rows): its rows of q's range are q's share of my block's transpose
+        mine = []
+        for a, b in ranges:
+            indptr, indices, data = piece(t, a, b)
+            mine.append((indptr, (indices + a0).astype(np.int32), data))  # columns: my rows' ids
+        own = summed(exchange(mine), a0, b0, own)
     if dtype is not None:
         own = own.astype(dtype)
-    blocks = gather_to((own.indptr.astype(np.int64), own.indices.astype(np.int32), own.data), root)
-    if not blocks:  # not the root
-        return None
+    mine = (own.indptr.astype(np.int64), own.indices.astype(np.int32), own.data)
+    if root is None:
+        blocks = exchange([mine] * world)
+    else:
+        blocks = exchange([mine if q == root else None for q in range(world)])
+        if me != root:
+            return None
     indptr = [blocks[0][0]]
     for r in range(1, world):
         indptr.append(blocks[r][0][1:] + indptr[-1][-1])

@@ -221,8 +221,9 @@ def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, *, ro
     ``root``: only that rank gets the matrix, the others ``None`` — for a job where one rank factorises it
     (PPMI-SVD): the summed row blocks are gathered there instead of everywhere. In one process the matrix.
 
-    The processes exchange their left-to-right counts ``A_r`` (``directed=True``); the sum ``S`` is then made
-    symmetric, ``C = S + Sᵀ``, where it is needed — fewer non-zeros cross than with symmetric parts.
+    The processes exchange their left-to-right counts ``A_r`` (``directed=True``); the sum ``S`` is made
+    symmetric, ``C = S + Sᵀ``, by the ranks in parallel, each for its rows (``merge_sparse(symmetric=True)``)
+    — fewer non-zeros cross than with symmetric parts, and no rank transposes the whole matrix.
     """
     from ..text.shards import process_group
 
@@ -230,8 +231,8 @@ def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, *, ro
     if group is None:
         return cooccurrence(ids, vocab_size, window, **kwargs)
     part = cooccurrence(ids, vocab_size, window, shard=(group.rank(), group.world_size()), directed=True, **kwargs)
-    total = group.merge_sparse(part, root=root)  # summed in float64
+    total = group.merge_sparse(part, dtype=np.float32, root=root, symmetric=True)  # S + Sᵀ summed in float64
     del part
     if total is None:
         return None
-    return _rounded((total + total.T).tocsr())  # rounded once: the single-process matrix
+    return _rounded(total)  # each block rounded once on its rank: the single-process matrix
