@@ -5,7 +5,8 @@
 The vocabulary (min-count 5, the one PPMI-SVD and skip-gram use in ``benchmarks/glove.py``) and the
 co-occurrence matrix of each window are built once and cached (``wordlab.count.cooccurrence_cache``,
 under ``$WORDLAB_CACHE``), so a grid point costs only its AdaGrad epochs. ``--grid`` is a JSON list of
-GloVeConfig fields, plus ``at``: the epochs at which to score a point on the way (one run gives the
+GloVeConfig fields, plus ``subsample`` (word2vec's threshold, applied to the stream before counting: Levy et
+al.'s "dirty" subsampling) and ``at``: the epochs at which to score a point on the way (one run gives the
 learning curve). Every score is of ``W + W̃`` (the paper's output), of ``W + W̃`` with its eigenvalues
 weighted by ``p = 0.5`` (``eig05_*``, ``GloVeConfig.eig``) and of ``W`` alone, Spearman ρ
 on the pairs both words of which are in the vocabulary (the same pairs for every setting).
@@ -66,11 +67,13 @@ def main() -> int:
     for point in json.loads(args.grid):
         point = dict(point)
         at = set(point.pop("at", ()))
-        cfg = GloVeConfig(**{"dim": 100, "threads": args.threads, "min_count": args.min_count, **point})
-        key = (cfg.window, cfg.weighting)
+        subsample = float(point.get("subsample", 0.0))  # counted on a subsampled stream (not a GloVeConfig field)
+        cfg = GloVeConfig(**{"dim": 100, "threads": args.threads, "min_count": args.min_count,
+                             **{k: v for k, v in point.items() if k != "subsample"}})
+        key = (cfg.window, cfg.weighting, subsample)
         if key not in matrices:
             matrices[key] = cached_cooccurrence(corpus, vocab, ids, window=cfg.window, weighting=cfg.weighting,
-                                                progress=False)[0]
+                                                subsample=subsample, seed=1, progress=False)[0]
         model = GloVe(cfg)
         t0 = time.perf_counter()
 
