@@ -129,10 +129,14 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
     uniform = bool(np.all(offsets == 1.0))
     lo, hi = (0, n) if shard is None else (n * shard[0] // shard[1], n * (shard[0] + 1) // shard[1])
     stack: list[tuple[int, sp.csr_matrix]] = []  # (level, sum of 2**level chunks): a binary-counter merge
+    # one code buffer and one flag buffer for every chunk: arrays this large are mapped fresh by each
+    # allocation, so reusing them saves the page faults of every chunk after the first
+    size = min(chunk_tokens, max(hi - lo, 0)) * len(offsets)
+    work = (np.empty(size, np.int64), np.empty(size, bool))
     with progress_bar(hi - lo, desc="counting co-occurrences", unit="tok", enabled=progress, unit_scale=True) as bar:
         for start in range(lo, hi, chunk_tokens):
             stop = min(start + chunk_tokens, hi)
-            part = _chunk_counts(ids, start, stop, V, offsets, uniform)
+            part = _chunk_counts(ids, start, stop, V, offsets, uniform, work)
             if part is not None:
                 level = 0
                 while stack and stack[-1][0] == level:  # equal-sized sums merge: each count is merged log k times
@@ -163,7 +167,7 @@ def _rounded(sym: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _chunk_counts(ids: np.ndarray, start: int, stop: int, V: int, offsets: np.ndarray,
-                  uniform: bool) -> sp.csr_matrix | None:
+                  uniform: bool, work: tuple[np.ndarray, np.ndarray] | None = None) -> sp.csr_matrix | None:
     """Counts of the pairs ``(ids[i], ids[i+d])`` for ``start ≤ i < stop`` and ``d = 1..len(offsets)``.
 
     The pair codes are written into one buffer and sorted in place (the counts are the run lengths), so a
@@ -182,7 +186,8 @@ def _chunk_counts(ids: np.ndarray, start: int, stop: int, V: int, offsets: np.nd
     # weighted: the offset rides in the low bits of the code, (w·V + c)·2^k + d - 1, so that one in-place
     # sort groups equal pairs and equal offsets: each run is a count n_d, and C[w, c] = Σ_d n_d · weight(d)
     shift = 0 if uniform else int(len(spans) - 1).bit_length()
-    all_codes = np.empty(sum(spans), np.int64)
+    total = sum(spans)
+    all_codes = work[0][:total] if work is not None and len(work[0]) >= total else np.empty(total, np.int64)
     at = 0
     for d, m in enumerate(spans, start=1):
         part = all_codes[at:at + m]
@@ -192,7 +197,7 @@ def _chunk_counts(ids: np.ndarray, start: int, stop: int, V: int, offsets: np.nd
             part += d - 1
         at += m
     all_codes.sort()
-    new = np.empty(len(all_codes), bool)
+    new = work[1][:total] if work is not None and len(work[1]) >= total else np.empty(total, bool)
     new[0] = True
     np.not_equal(all_codes[1:], all_codes[:-1], out=new[1:])
     starts = np.flatnonzero(new)
