@@ -309,8 +309,8 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmet
     def exchange(pieces: list[tuple | None]) -> list[tuple]:
         """All to all, point to point: ``pieces[q]`` (arrays, or None: nothing for q) goes to rank q; returns
         what every rank sent this one, by sender (its own piece included). Every send and receive is posted
-        at once, so no rank waits on another's arithmetic (gloo's ``gather`` of the same bytes, one
-        destination after another, took ~3× as long over loopback)."""
+        at once, so no rank waits on another's arithmetic (``dist.gather`` to one destination after another
+        took about twice as long over loopback: 0.32-0.38 s against 0.14-0.21 s for a 5.2M-entry merge)."""
         width = max(len(x) for x in pieces if x is not None)
         sizes = torch.tensor([[len(a) for a in x] if x is not None else [-1] * width for x in pieces],
                              dtype=torch.int64)  # (destination, array)
