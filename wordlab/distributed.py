@@ -333,6 +333,7 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmet
                 ops.extend(dist.P2POp(dist.isend, torch.from_numpy(np.ascontiguousarray(a)).to(dev), dst) for a in x)
         for req in dist.batch_isend_irecv(ops) if ops else ():  # NCCL: one group, no send behind a recv
             req.wait()
+        dist.barrier()  # a send is done once handed over, not received: nobody leaves (or exits) before all have
         return [g if g is None or src == me else tuple(t.cpu().numpy() for t in g) for src, g in enumerate(got)]
 
     def summed(parts: list[tuple | None], a: int, b: int, start: Any = None) -> Any:
