@@ -307,7 +307,7 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmet
         lo, hi = m.indptr[a], m.indptr[b]
         return (m.indptr[a:b + 1] - lo).astype(np.int64), m.indices[lo:hi].astype(np.int32), m.data[lo:hi]
 
-    def exchange(pieces: list[tuple | None]) -> list[tuple]:
+    def exchange(pieces: list[tuple | None]) -> list[tuple | None]:
         """All to all, point to point: ``pieces[q]`` (arrays, or None: nothing for q) goes to rank q; returns
         what every rank sent this one, by sender (its own piece included). Every send and receive is posted
         at once, so no rank waits on another's arithmetic (``dist.gather`` to one destination after another
