@@ -1,9 +1,11 @@
-"""One rank of the 2-process tests in test_distributed_counting.py (run as a script with torchrun's environment).
+"""One rank of the 2- and 3-process tests in test_distributed_counting.py (run as a script with torchrun's environment).
 
 usage: distributed_counting_worker.py JOB DIR       (DIR/files.json: the corpus files)
   files  the sharded vocabulary (min_count 1) → DIR/vocab.RANK.json; the merged co-occurrences on every rank
          → DIR/cooc.RANK.npz, and on rank 0 only (``root=0``: the others note that they got None)
   ppmi   train_ppmi on the files (rank 0 factorises, every rank gets the vectors) → DIR/vectors.RANK.npy
+  merge  merge_sparse of different matrices on each rank, symmetric or not, to every rank and to each root
+         → DIR/merged.RANK.json (how many results the rank checked)
   bad    the sharded vocabulary of files one of which is not text → DIR/error.RANK.txt (the line each rank raised)
 """
 
@@ -49,6 +51,30 @@ def ppmi(out: Path) -> None:
     (out / f"stats.{distributed.rank()}.json").write_text(json.dumps(model.stats))
 
 
+def merge(out: Path) -> None:
+    """merge_sparse on every rank's matrix of a different density, with and without ``symmetric``, to every
+    rank and to each root; and a tiny matrix held by rank 0 alone, so that some ranks own no rows."""
+    import scipy.sparse as sp
+
+    r, world = distributed.rank(), distributed.world_size()
+    parts = [sp.random(50, 50, density=0.05 * (q + 1), random_state=q, format="csr") * 7 for q in range(world)]
+    total = sum(parts)
+    checked = 0
+    for symmetric in (False, True):
+        want = (total + total.T if symmetric else total).toarray().astype(np.float32)
+        for root in (None, *range(world)):
+            got = distributed.merge_sparse(parts[r], dtype=np.float32, root=root, symmetric=symmetric)
+            if root is None or root == r:
+                assert got.dtype == np.float32 and got.has_canonical_format
+                assert np.array_equal(got.toarray(), want), (symmetric, root)
+                checked += 1
+            else:
+                assert got is None
+    tiny = sp.csr_matrix(np.array([[1.0, 2.0], [0.0, 3.0]]) if r == 0 else np.zeros((2, 2)))
+    assert np.array_equal(distributed.merge_sparse(tiny, symmetric=True).toarray(), [[2.0, 2.0], [2.0, 6.0]])
+    (out / f"merged.{r}.json").write_text(json.dumps(checked))
+
+
 def bad(out: Path) -> None:
     from wordlab.errors import DataError
     from wordlab.text import read_corpus
@@ -63,4 +89,4 @@ def bad(out: Path) -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     distributed.init_from_env()
-    {"files": files, "ppmi": ppmi, "bad": bad}[sys.argv[1]](Path(sys.argv[2]))
+    {"files": files, "ppmi": ppmi, "merge": merge, "bad": bad}[sys.argv[1]](Path(sys.argv[2]))

@@ -55,6 +55,12 @@ def test_stream_shares_sum_to_the_single_process_cooccurrences(tmp_path, weighti
     assert ((S + S.T).astype(np.float32) != whole).nnz == 0
 
 
+def test_three_processes_merge_sparse_matrices_exactly_to_every_rank_or_one(tmp_path):
+    _run_ranks("merge", tmp_path, world=3, worker=COUNT_WORKER)
+    # each rank checked its result of the 2 x (to every rank + to each of the 3 roots) merges it received
+    assert [json.loads((tmp_path / f"merged.{r}.json").read_text()) for r in range(3)] == [4, 4, 4]
+
+
 def test_two_processes_count_through_the_verbs_exactly(tmp_path):
     from wordlab.cli import main
 
