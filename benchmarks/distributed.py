@@ -229,7 +229,8 @@ def worker_counting(spec: str, out: Path) -> None:
     C = cooccurrence_merged(ids, len(vocab), 5, root=0)  # None on the other ranks
     distributed.barrier()
     t3 = time.perf_counter()
-    own = {"vocab_own_seconds": t1 - t0 - merging["vocab"], "cooccurrence_own_seconds": t3 - t2 - merging["cooccurrence"]}
+    own = {"vocab_own_seconds": t1 - t0 - merging["vocab"],
+           "cooccurrence_own_seconds": t3 - t2 - merging["cooccurrence"]}
     per_rank = distributed.gather_objects(own)  # each rank's seconds outside the exchanges: the balance
     if distributed.is_main():
         out.write_text(json.dumps({"tokens": vocab.total_words, "words": len(vocab), "nnz": int(C.nnz),
