@@ -7,6 +7,7 @@ usage: distributed_counting_worker.py JOB DIR       (DIR/files.json: the corpus 
   merge  merge_sparse of different matrices on each rank, symmetric or not, to every rank and to each root
          → DIR/merged.RANK.json (how many results the rank checked)
   bad    the sharded vocabulary of files one of which is not text → DIR/error.RANK.txt (the line each rank raised)
+  queue  two work queues (40 items; then without end, stopped at 30) with rank 0 slow → DIR/queue.RANK.json
 """
 
 from __future__ import annotations
@@ -75,6 +76,24 @@ def merge(out: Path) -> None:
     (out / f"merged.{r}.json").write_text(json.dumps(checked))
 
 
+def queue(out: Path) -> None:
+    """Each rank's indices from two work queues opened in turn; rank 0 takes 20 ms per item, the others none."""
+    import time
+
+    r = distributed.rank()
+    got = []
+    for i in distributed.work_queue(40):
+        got.append(i)
+        if r == 0:
+            time.sleep(0.02)
+    endless = []
+    for i in distributed.work_queue():  # without end: each rank stops past 30
+        if i >= 30:
+            break
+        endless.append(i)
+    (out / f"queue.{r}.json").write_text(json.dumps([got, endless]))
+
+
 def bad(out: Path) -> None:
     from wordlab.errors import DataError
     from wordlab.text import read_corpus
@@ -89,4 +108,4 @@ def bad(out: Path) -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     distributed.init_from_env()
-    {"files": files, "ppmi": ppmi, "merge": merge, "bad": bad}[sys.argv[1]](Path(sys.argv[2]))
+    {"files": files, "ppmi": ppmi, "merge": merge, "queue": queue, "bad": bad}[sys.argv[1]](Path(sys.argv[2]))

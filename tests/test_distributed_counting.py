@@ -55,6 +55,80 @@ def test_stream_shares_sum_to_the_single_process_cooccurrences(tmp_path, weighti
     assert ((S + S.T).astype(np.float32) != whole).nnz == 0
 
 
+@pytest.mark.parametrize("weighting,subsample", [("uniform", None), ("harmonic", 1e-3)])
+def test_claimed_chunks_sum_to_the_single_process_cooccurrences(tmp_path, weighting, subsample):
+    from wordlab.count.cooccurrence import chunk_bounds
+
+    vocab, ids = build_vocab_and_ids(read_corpus(_corpus(tmp_path / "c.txt", 30_000)), min_count=2, cache_dir=False)
+    kw = dict(weighting=weighting, subsample=subsample, counts=vocab.counts, total_words=vocab.total_words, seed=3,
+              chunk_tokens=4096)
+    whole = cooccurrence(ids, len(vocab), 4, **kw)
+    # chunks dealt unevenly and in any order, as a work queue may deal them
+    k = len(chunk_bounds(len(ids), 4096, shared=True))  # subsampling keeps fewer tokens: a bound
+    taken = {0: [c for c in range(200) if c % 3 == 0], 1: [c for c in range(200) if c % 3 == 1 or c == 2][::-1],
+             2: [c for c in range(200) if c % 3 == 2 and c != 2]}
+    seen: list[int] = []
+
+    def claim(r):
+        def deal(n):
+            assert n < 200 and n <= k
+            mine = [c for c in taken[r] if c < n]
+            seen.extend(mine)
+            return iter(mine)
+        return deal
+
+    parts = [cooccurrence(ids, len(vocab), 4, claim=claim(r), directed=True, **kw) for r in range(3)]
+    assert sorted(seen) == list(range(len(seen))) and all(p.nnz for p in parts)  # each chunk counted once
+    S = parts[0] + parts[1] + parts[2]
+    assert ((S + S.T).astype(np.float32) != whole).nnz == 0
+
+
+def test_shared_chunks_cover_the_stream_and_end_in_quarters():
+    from wordlab.count.cooccurrence import chunk_bounds
+
+    for n, size in ((17_718_310, 1 << 21), (10, 4), (9, 4), (1, 8), (0, 8), (4096 * 7, 4096)):
+        for shared in (False, True):
+            b = chunk_bounds(n, size, shared)
+            assert [a for a, _ in b] == ([0] + [z for _, z in b[:-1]] if n else []) and (b[-1][1] if b else 0) == n
+            assert all(0 < z - a <= size for a, z in b)
+            if shared and n > 2 * size:  # the last one to two full chunks' worth of tokens in quarters
+                small = [z - a for a, z in b if z - a < size]
+                assert 4 < len(small) <= 8 and max(small) == size // 4 and b[-len(small) - 1][1] % size == 0
+    assert chunk_bounds(10, 4) == [(0, 4), (4, 8), (8, 10)]
+
+
+def test_claimed_blocks_merge_to_the_single_process_vocabulary(tmp_path, monkeypatch):
+    from wordlab.text.reader import _COMPRESSED, file_size
+    from wordlab.text.shards import plan_files
+
+    paths = _files(tmp_path, [4000, 4000, 4000, 6000], gz=(3,))
+    monkeypatch.setattr(text_reader, "COMPILED_MIN_BYTES", 0)
+    corpus = Corpus(paths, block_size=1 << 12)
+    sizes = [file_size(f) * (3 if f.suffix in _COMPRESSED else 1) for f in paths]  # as count_shard plans
+    assert plan_files(sizes, 2) == [1, 1, -1, 0]  # the third file is shared by blocks
+    # the blocks of each shared file dealt by a queue: rank 0 gets blocks 0-2 and every 4th, rank 1 the rest
+    def claim(r):
+        def blocks():
+            return (i for i in range(10_000) if (i < 3 or i % 4 == 0) == (r == 0))
+        return blocks
+
+    shards = [count_shard(corpus, r, 2, claim=claim(r)) for r in range(2)]
+    assert sum(s[3] for s in shards) == 18_000 and all(s[3] for s in shards)
+    words, counts, total = merge_shards(shards)
+    many, _ = Vocabulary.from_counts(words, counts, min_count=1, total_words=total)
+    one = Vocabulary.build(corpus, min_count=1)
+    assert many.itos == one.itos and np.array_equal(many.counts, one.counts) and many.total_words == 18_000
+
+
+def test_work_queues_deal_every_item_once_and_more_to_a_faster_rank(tmp_path):
+    _run_ranks("queue", tmp_path, worker=COUNT_WORKER)
+    got = [json.loads((tmp_path / f"queue.{r}.json").read_text()) for r in range(2)]
+    for q, n in ((0, 40), (1, 30)):
+        assert sorted(got[0][q] + got[1][q]) == list(range(n))  # every index to exactly one rank
+        assert all(g[q] == sorted(g[q]) for g in got)  # increasing on each rank
+    assert len(got[1][0]) > 2 * len(got[0][0])  # rank 0 sleeps 20 ms an item: rank 1 takes most of them
+
+
 def test_three_processes_merge_sparse_matrices_exactly_to_every_rank_or_one(tmp_path):
     _run_ranks("merge", tmp_path, world=3, worker=COUNT_WORKER)
     # each rank checked its result of the 2 x (to every rank + to each of the 3 roots) merges it received

@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime
+import itertools
 import logging
 import os
 import re
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 
 #: seconds a collective waits for the other ranks before failing (env ``WORDLAB_DIST_TIMEOUT`` overrides)
 TIMEOUT_S = 30.0
+
+
+_STORE: Any = None  # the rendezvous store (keys under "wordlab/"), set by init_from_env
+_QUEUES = itertools.count()  # work queues opened so far: the same sequence on every rank
 
 
 class RankLost(WordlabError):
@@ -76,8 +81,13 @@ def init_from_env(backend: str | None = None) -> bool:
         backend = "nccl" if dev.type == "cuda" else "gloo"
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
-    try:
-        dist.init_process_group(backend, timeout=timeout())
+    global _STORE
+    try:  # env:// as init_process_group does it, keeping the store: the work queues (:func:`work_queue`) use it
+        store, rank_, world = next(dist.rendezvous("env://", timeout=timeout()))
+        store.set_timeout(timeout())
+        dist.init_process_group(backend, store=dist.PrefixStore("default_pg", store), rank=rank_,
+                                world_size=world, timeout=timeout())
+        _STORE = dist.PrefixStore("wordlab", store)
     except (dist.DistError, RuntimeError, ValueError) as e:
         raise RankLost(f"could not join the process group ({backend}, {os.environ.get('MASTER_ADDR')}:"
                        f"{os.environ.get('MASTER_PORT')}): {_first_line(e)}") from None
@@ -88,6 +98,8 @@ def init_from_env(backend: str | None = None) -> bool:
 
 def shutdown() -> None:
     """Leave the process group (idempotent)."""
+    global _STORE
+    _STORE = None
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
 
@@ -244,6 +256,26 @@ def split_along(obj: Any, dim: int) -> Any:
         return type(obj)(split_along(o, dim) for o in obj)
     start, stop = shard_range(obj.size(dim))
     return obj.narrow(dim, start, stop - start).contiguous()
+
+
+def work_queue(n: int | None = None) -> Iterator[int]:
+    """Indices ``0, 1, …`` (up to ``n - 1``; without end when ``n`` is None) dealt to whichever rank asks
+    first: each index goes to exactly one rank, and a rank gets increasing indices. A faster (or less busy)
+    rank takes more of the work, so the ranks finish together however uneven their speeds — a static share
+    ends when its slowest rank does. A collective: every rank opens the same queues in the same order (the
+    queue is a counter in the rendezvous store, one atomic ``add`` per index). All of them in one process."""
+    if not is_distributed() or _STORE is None:
+        yield from (range(n) if n is not None else itertools.count())
+        return
+    key = f"queue{next(_QUEUES)}"
+    while True:
+        try:
+            i = int(_STORE.add(key, 1)) - 1
+        except (dist.DistError, RuntimeError) as e:
+            raise RankLost(f"rank {rank()}: lost the other processes ({_first_line(e)})") from None
+        if n is not None and i >= n:
+            return
+        yield i
 
 
 def shard_items(items: Iterable[Any]) -> Iterator[Any]:

@@ -25,6 +25,7 @@ which widens the effective window.
 from __future__ import annotations
 
 import logging
+from typing import Callable, Iterable
 
 import numpy as np
 import scipy.sparse as sp
@@ -88,7 +89,7 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
                  dynamic_window: bool = False, subsample: float | None = None, counts: np.ndarray | None = None,
                  total_words: int | None = None, seed: int = 0, chunk_tokens: int = CHUNK_TOKENS,
                  progress: bool | None = None, shard: tuple[int, int] | None = None,
-                 directed: bool = False) -> sp.csr_matrix:
+                 claim: Callable[[int], Iterable[int]] | None = None, directed: bool = False) -> sp.csr_matrix:
     """Symmetric co-occurrence matrix of a corpus given as word ids.
 
     Parameters
@@ -106,9 +107,13 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
     shard: ``(rank, world)``: count only the pairs whose left word lies in part ``rank`` of ``world``
         near-equal ranges of the (subsampled) stream, in float64 — the parts sum to the whole matrix
         (:func:`cooccurrence_merged`).
-    directed: with ``shard``, the part's left-to-right counts ``A`` only (float64, not symmetrised): the whole
-        matrix is ``S + Sᵀ`` of their sum ``S`` — what :func:`cooccurrence_merged` exchanges, about 40 % fewer
-        non-zeros than the symmetric parts.
+    claim: instead of ``shard``, the chunks are dealt as the processes ask for them: ``claim(k)`` yields the
+        indices, out of the ``k`` chunks of :func:`chunk_bounds`, that this process counts
+        (:func:`wordlab.distributed.work_queue`: each chunk to one process, a faster process takes more).
+        The result is this process's part, as with ``shard``.
+    directed: with ``shard`` or ``claim``, the part's left-to-right counts ``A`` only (float64, not
+        symmetrised): the whole matrix is ``S + Sᵀ`` of their sum ``S`` — what :func:`cooccurrence_merged`
+        exchanges, about 40 % fewer non-zeros than the symmetric parts.
 
     Returns
     -------
@@ -127,15 +132,23 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
         raise ConfigError(f"a vocabulary of {V:,} words is too large to count pairs of (window {window})")
     n = len(ids)
     uniform = bool(np.all(offsets == 1.0))
-    lo, hi = (0, n) if shard is None else (n * shard[0] // shard[1], n * (shard[0] + 1) // shard[1])
+    if claim is not None:
+        bounds = chunk_bounds(n, chunk_tokens, shared=True)
+        chunks: Iterable[tuple[int, int]] = (bounds[k] for k in claim(len(bounds)))
+        longest = max((b - a for a, b in bounds), default=0)
+    else:
+        lo, hi = (0, n) if shard is None else (n * shard[0] // shard[1], n * (shard[0] + 1) // shard[1])
+        chunks = ((a, min(a + chunk_tokens, hi)) for a in range(lo, hi, chunk_tokens))
+        longest = min(chunk_tokens, max(hi - lo, 0))
+    part_only = shard is not None or claim is not None
     stack: list[tuple[int, sp.csr_matrix]] = []  # (level, sum of 2**level chunks): a binary-counter merge
     # one code buffer and one flag buffer for every chunk: arrays this large are mapped fresh by each
     # allocation, so reusing them saves the page faults of every chunk after the first
-    size = min(chunk_tokens, max(hi - lo, 0)) * len(offsets)
-    work = (np.empty(size, np.int64), np.empty(size, bool))
-    with progress_bar(hi - lo, desc="counting co-occurrences", unit="tok", enabled=progress, unit_scale=True) as bar:
-        for start in range(lo, hi, chunk_tokens):
-            stop = min(start + chunk_tokens, hi)
+    work = (np.empty(longest * len(offsets), np.int64), np.empty(longest * len(offsets), bool))
+    total_tokens = n if claim is not None or shard is None else hi - lo
+    with progress_bar(total_tokens, desc="counting co-occurrences", unit="tok", enabled=progress,
+                      unit_scale=True) as bar:
+        for start, stop in chunks:
             part = _chunk_counts(ids, start, stop, V, offsets, uniform, work)
             if part is not None:
                 level = 0
@@ -143,19 +156,30 @@ def cooccurrence(ids: np.ndarray, vocab_size: int, window: int = 5, *, weighting
                     part = stack.pop()[1] + part  # canonical csr + csr: a linear merge
                     level += 1
                 stack.append((level, part))
-            bar.update(stop - start)
+            # claimed chunks: the bar follows the queue (every process's chunks up to this one are taken)
+            bar.update(max(stop - bar.n, 0) if claim is not None else stop - start)
     total = sp.csr_matrix((V, V), dtype=np.float64)  # float64 sums stay exact past 2**24
     for _, part in reversed(stack):
         total = part + total
-    if shard is not None and directed:
+    if part_only and directed:
         return total
     sym = (total + total.T).tocsr()  # C = A + Aᵀ: right and left contexts
     del total
-    if shard is not None:  # a part: summed with the others in float64, then rounded once
+    if part_only:  # a part: summed with the others in float64, then rounded once
         return sym
     sym = _rounded(sym)
     log.info("co-occurrence: %d tokens, window %d, %d non-zeros", n, window, sym.nnz)
     return sym
+
+
+def chunk_bounds(n: int, chunk_tokens: int = CHUNK_TOKENS, shared: bool = False) -> list[tuple[int, int]]:
+    """``[start, stop)`` of the chunks of an ``n``-token stream: ``chunk_tokens`` each. ``shared``: chunks dealt
+    to processes as they ask (:func:`cooccurrence` ``claim``) — the last ``2 · chunk_tokens`` tokens are cut
+    in chunks of a quarter, so that the process that takes the last chunk finishes soon after the others."""
+    small = max(chunk_tokens // 4, 1)
+    tail = min(-(-max(n - 2 * chunk_tokens, 0) // chunk_tokens) * chunk_tokens, n) if shared else n  # quarters
+    bulk = [(a, min(a + chunk_tokens, tail)) for a in range(0, tail, chunk_tokens)]
+    return bulk + [(a, min(a + small, n)) for a in range(tail, n, small)]
 
 
 def _rounded(sym: sp.csr_matrix) -> sp.csr_matrix:
@@ -235,7 +259,7 @@ def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, *, ro
     group = process_group()
     if group is None:
         return cooccurrence(ids, vocab_size, window, **kwargs)
-    part = cooccurrence(ids, vocab_size, window, shard=(group.rank(), group.world_size()), directed=True, **kwargs)
+    part = cooccurrence(ids, vocab_size, window, claim=group.work_queue, directed=True, **kwargs)
     total = group.merge_sparse(part, dtype=np.float32, root=root, symmetric=True)  # S + Sᵀ summed in float64
     del part
     if total is None:

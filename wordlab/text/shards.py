@@ -4,14 +4,16 @@ A ``.gz`` cannot be split by byte range: it must be read from its start. So when
 files, whole files are dealt to the processes (largest first, to the least-loaded one, while that keeps it
 within its fair share of the bytes: :func:`plan_files`) and each process reads only its own. What does not
 fit — a single file, the odd one of several equal files — is shared by blocks: every process reads it and
-counts every N-th of its blocks (blocks end at whitespace or a line end, so no token is ever cut). Each
+counts the blocks it takes from a work queue (:func:`wordlab.distributed.work_queue`: each block to the
+first process that asks, so a process done sooner with its whole files, or faster, counts more of them;
+blocks end at whitespace or a line end, so no token is ever cut). Each
 process notes, for every word, the file and block where it first saw it. Merged, the counts are summed and
 the words put in global first-occurrence order (first file, then block, then order of appearance in that
 block — which only the process owning the block saw), so :meth:`Vocabulary.from_counts` on the merged counts
 gives exactly the vocabulary one process builds: same words, ids, counts and total::
 
     files:    f0 f1 f2 (equal sizes), 2 processes: rank 0 reads f0, rank 1 reads f1, both read f2
-    f2:       blocks b0 b1 b2 b3 …  rank 0 counts b0 b2 …, rank 1 counts b1 b3 …
+    f2:       blocks b0 b1 b2 b3 …  each counted by the rank that took it, e.g. rank 0 b0 b2 b3, rank 1 b1 …
     merged:   count(w) = Σ_r count_r(w)      first(w) = min_r (file, block, order in that block)
 
 Nothing here imports torch in a single process: :func:`process_group` is ``None`` unless
@@ -25,7 +27,7 @@ import sys
 from collections import Counter
 from dataclasses import replace
 from types import ModuleType
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -73,10 +75,14 @@ def _key(file: int, block: int) -> int:
     return (file << 40) | block
 
 
-def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int], None] | None = None) -> Shard:
+def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int], None] | None = None,
+                claim: Callable[[], Iterable[int]] | None = None) -> Shard:
     """Count this process's share (:func:`plan_files`: whole files, and every ``world``-th block of the shared
     files): words in first-seen order, their counts, where each was first seen (:func:`_key` of its file and
-    block) and the number of tokens counted."""
+    block) and the number of tokens counted. ``claim``: the blocks of each shared file are dealt as the
+    processes ask for them instead — ``claim()`` yields the increasing block indices this process counts
+    (:func:`wordlab.distributed.work_queue`), so a process that is done with its whole files sooner, or
+    counts faster, takes more of them."""
     # text bytes, estimated as in Corpus.compiled_split: a compressed file holds about three times its size
     owner = plan_files([file_size(f) * (3 if f.suffix.lower() in _COMPRESSED else 1) for f in corpus.files], world)
     first: list[int] = []
@@ -91,8 +97,14 @@ def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int],
             continue
         blocks = (corpus.byte_blocks(path, on_bytes=on_bytes) if counter is not None
                   else replace(corpus, paths=[path]).chunks(on_bytes=on_bytes))
+        wanted = iter(claim()) if owner[k] == -1 and claim is not None else None
+        want = next(wanted) if wanted is not None else 0
         for i, block in enumerate(blocks):
-            if owner[k] == -1:
+            if wanted is not None:  # read on to the next block this process got
+                if i < want:
+                    continue
+                want = next(wanted)
+            elif owner[k] == -1:
                 mine = shared % world == rank
                 shared += 1
                 if not mine:
@@ -143,7 +155,7 @@ def build_vocabulary(corpus: Corpus, *, min_count: int = 1, max_size: int | None
     if group is None:
         return Vocabulary.build(corpus, min_count=min_count, max_size=max_size, specials=specials, on_bytes=on_bytes)
     try:
-        part: Shard | str = count_shard(corpus, group.rank(), group.world_size(), on_bytes)
+        part: Shard | str = count_shard(corpus, group.rank(), group.world_size(), on_bytes, group.work_queue)
     except DataError as e:  # a file only this process reads is bad: every process fails with its line
         part = str(e)
     parts = group.gather_objects(part)
