@@ -217,8 +217,11 @@ def worker_counting(spec: str, out: Path) -> None:
     shards.merge_shards = timed(shards.merge_shards, "vocab")
     distributed.merge_sparse = timed(distributed.merge_sparse, "cooccurrence")
     t = time.perf_counter()  # start-up, as the imports above: the compiled counter loaded (numba's cache)
-    from wordlab.text.fastcount import ByteCounter
-    ByteCounter().add(b"warm up\n")
+    from wordlab.text.fastcount import ByteCounter, merge_packed
+    warm = ByteCounter()
+    warm.add(b"warm up\n")
+    warm.words_and_counts()
+    merge_packed([warm.packed()])
     startup = time.perf_counter() - t
     distributed.barrier()
     t0 = time.perf_counter()
@@ -229,8 +232,11 @@ def worker_counting(spec: str, out: Path) -> None:
     C = cooccurrence_merged(ids, len(vocab), 5, root=0)  # None on the other ranks
     distributed.barrier()
     t3 = time.perf_counter()
+    import resource
+
     own = {"vocab_own_seconds": t1 - t0 - merging["vocab"],
-           "cooccurrence_own_seconds": t3 - t2 - merging["cooccurrence"]}
+           "cooccurrence_own_seconds": t3 - t2 - merging["cooccurrence"],
+           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     per_rank = distributed.gather_objects(own)  # each rank's seconds outside the exchanges: the balance
     if distributed.is_main():
         out.write_text(json.dumps({"tokens": vocab.total_words, "words": len(vocab), "nnz": int(C.nnz),

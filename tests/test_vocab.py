@@ -172,6 +172,25 @@ def test_compiled_split_is_str_split(tmp_path, compiled):
     assert [words[i] for i in counter.id_array()] == TRICKY.split()
 
 
+def test_packed_words_merge_by_bytes_even_when_hashes_collide():
+    from wordlab.text.fastcount import ByteCounter, merge_packed
+
+    texts = [TRICKY, "end zzz é a new ü", ""]
+    parts = []
+    for t in texts:
+        c = ByteCounter(capacity=2)
+        c.add(t.encode("utf-8"))
+        parts.append(c.packed())
+    want = list(dict.fromkeys(w for t in texts for w in Counter(t.split())))
+    words, of = merge_packed(parts)
+    assert words == want
+    entries = [w for t in texts for w in Counter(t.split())]
+    assert [words[i] for i in of] == entries
+    # every hash the same: only the byte comparison tells words apart
+    collided = [(data, off, np.zeros_like(h)) for data, off, h in parts]
+    assert merge_packed(collided)[0] == want and merge_packed([])[0] == []
+
+
 @pytest.mark.parametrize("specials", [(), (PAD, UNK)])
 def test_compiled_and_python_paths_agree(tmp_path, compiled, specials):
     rng = np.random.default_rng(0)

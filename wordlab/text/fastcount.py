@@ -120,6 +120,85 @@ def _rehash(word_hash, n_words, size):  # pragma: no cover - compiled
     return table
 
 
+@njit(cache=True, nogil=True)
+def _merge_words(arena, starts, ends, hashes):  # pragma: no cover - compiled
+    """The distinct byte strings among ``arena[starts[e]:ends[e]]`` (hashes given): each entry's index among
+    them (in order of first appearance) and the first entry of each."""
+    n = hashes.size
+    size = 2
+    while size < 2 * n:
+        size *= 2
+    table = np.full(size, -1, dtype=np.int64)
+    mask = np.uint64(size - 1)
+    of = np.empty(n, dtype=np.int64)
+    rep = np.empty(n, dtype=np.int64)
+    distinct = 0
+    for e in range(n):
+        h = hashes[e]
+        a, length = starts[e], ends[e] - starts[e]
+        slot = h & mask
+        while True:
+            d = table[slot]
+            if d < 0:
+                table[slot] = distinct
+                rep[distinct] = e
+                of[e] = distinct
+                distinct += 1
+                break
+            r = rep[d]
+            if hashes[r] == h and ends[r] - starts[r] == length:
+                o = starts[r]
+                same = True
+                for k in range(length):
+                    if arena[o + k] != arena[a + k]:
+                        same = False
+                        break
+                if same:
+                    of[e] = d
+                    break
+            slot = (slot + np.uint64(1)) & mask
+    return of, rep[:distinct]
+
+
+@njit(cache=True, nogil=True)
+def _joined(arena, starts, ends):  # pragma: no cover - compiled
+    """``arena[starts[i]:ends[i]]`` for every ``i``, each followed by a newline, in one array."""
+    out = np.empty(int(np.sum(ends - starts)) + starts.size, dtype=np.uint8)
+    at = 0
+    for i in range(starts.size):
+        for k in range(starts[i], ends[i]):
+            out[at] = arena[k]
+            at += 1
+        out[at] = 10
+        at += 1
+    return out
+
+
+def decode_words(arena: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """The words ``arena[starts[i]:ends[i]]`` (UTF-8, no white space in them) as ``str``: joined by newlines
+    and decoded at once, which is several times faster than a ``bytes.decode`` per word."""
+    if not len(starts):
+        return []
+    return _joined(arena, np.asarray(starts, np.int64), np.asarray(ends, np.int64)).tobytes().decode("utf-8").split("\n")[:-1]
+
+
+Packed = tuple[bytes, np.ndarray, np.ndarray]  # a counter's words: UTF-8 bytes, offsets (n + 1), FNV-1a hashes
+
+
+def merge_packed(parts: list[Packed]) -> tuple[list[str], np.ndarray]:
+    """Several counters' words (:meth:`ByteCounter.packed`, in order) merged without a ``str`` per entry: the
+    distinct words in order of first appearance, and each entry's index among them (``int64``). Entries with
+    equal hashes are compared byte for byte, so a hash collision never merges two words."""
+    data = b"".join(p[0] for p in parts)
+    base = np.cumsum([0] + [len(p[0]) for p in parts[:-1]], dtype=np.int64)
+    starts = np.concatenate([np.asarray(p[1][:-1], np.int64) + b for p, b in zip(parts, base)] or [np.zeros(0, np.int64)])
+    ends = np.concatenate([np.asarray(p[1][1:], np.int64) + b for p, b in zip(parts, base)] or [np.zeros(0, np.int64)])
+    hashes = np.concatenate([np.asarray(p[2], np.uint64) for p in parts] or [np.zeros(0, np.uint64)])
+    arena = np.frombuffer(data, dtype=np.uint8)
+    of, rep = _merge_words(arena, starts, ends, hashes)
+    return decode_words(arena, starts[rep], ends[rep]), of
+
+
 class ByteCounter:
     """Counts (and optionally records the provisional ids of) the whitespace tokens of UTF-8 blocks."""
 
@@ -167,9 +246,13 @@ class ByteCounter:
     def words_and_counts(self) -> tuple[list[str], np.ndarray]:
         """Words in first-occurrence order and their counts."""
         n = int(self.state[0])
-        data, off = self.arena[: int(self.state[1])].tobytes(), self.offsets[: n + 1].tolist()
-        words = [data[off[i]:off[i + 1]].decode("utf-8") for i in range(n)]
-        return words, self.counts[:n].copy()
+        return decode_words(self.arena, self.offsets[:n], self.offsets[1:n + 1]), self.counts[:n].copy()
+
+    def packed(self) -> Packed:
+        """Words in first-occurrence order without decoding them (:func:`merge_packed`): their UTF-8 bytes
+        end to end, where each starts and ends (``n + 1`` offsets) and their FNV-1a hashes."""
+        n = int(self.state[0])
+        return self.arena[: int(self.state[1])].tobytes(), self.offsets[: n + 1].copy(), self.word_hash[:n].copy()
 
     def id_array(self) -> np.ndarray:
         """Provisional ids of every token so far (``keep_ids=True``)."""

@@ -27,7 +27,7 @@ import sys
 from collections import Counter
 from dataclasses import replace
 from types import ModuleType
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -35,9 +35,14 @@ from ..errors import DataError
 from .reader import _COMPRESSED, Corpus, file_size
 from .vocab import Vocabulary, _byte_counter
 
+if TYPE_CHECKING:
+    from .fastcount import Packed
+
 log = logging.getLogger(__name__)
 
-Shard = tuple[list[str], np.ndarray, np.ndarray, int]  # words (first seen here), counts, first block, tokens
+# words first seen here (``str``, or a compiled counter's packed bytes: :meth:`ByteCounter.packed`), their counts,
+# the block where each was first seen, tokens
+Shard = tuple["list[str] | Packed", np.ndarray, np.ndarray, int]
 
 
 def process_group() -> ModuleType | None:
@@ -118,26 +123,32 @@ def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int],
                 seen.update(block)
                 total += len(block)
                 first.extend([_key(k, i)] * (len(seen) - before))
-    if counter is not None:
-        words, counts = counter.words_and_counts()
-        return words, counts, np.asarray(first, np.int64), int(counter.total)
+    if counter is not None:  # the words stay bytes: merge_shards needs no str per word and shard
+        n = int(counter.state[0])
+        return counter.packed(), counter.counts[:n].copy(), np.asarray(first, np.int64), int(counter.total)
     return list(seen), np.fromiter(seen.values(), np.int64, len(seen)), np.asarray(first, np.int64), total
 
 
 def merge_shards(parts: Sequence[Shard]) -> tuple[list[str], np.ndarray, int]:
     """Every process's :func:`count_shard` merged: words in global first-occurrence order, summed counts, tokens.
 
-    Vectorised: each (word, shard) entry gets the word's index among the distinct words, counts are summed
-    with ``np.add.at`` and each word keeps its smallest key ``(block key, position in its shard's list)`` —
-    a block belongs to one process, so the position orders the words first seen in it.
+    Vectorised: each (word, shard) entry gets the word's index among the distinct words (a compiled hash
+    table over the packed bytes when every shard comes from the compiled counter, else a ``dict``), counts are
+    summed with ``np.add.at`` and each word keeps its smallest key ``(block key, position in its shard's
+    list)`` — a block belongs to one process, so the position orders the words first seen in it.
     """
-    words = [w for p in parts for w in p[0]]
-    distinct = list(dict.fromkeys(words))
-    index = {w: i for i, w in enumerate(distinct)}
-    of = np.fromiter((index[w] for w in words), np.int64, len(words))
+    if parts and all(isinstance(p[0], tuple) for p in parts):
+        from .fastcount import merge_packed
+
+        distinct, of = merge_packed([p[0] for p in parts])
+    else:
+        words = [w for p in parts for w in _words(p[0])]
+        distinct = list(dict.fromkeys(words))
+        index = {w: i for i, w in enumerate(distinct)}
+        of = np.fromiter((index[w] for w in words), np.int64, len(words))
     cnt = np.concatenate([np.asarray(p[1], np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
     block = np.concatenate([np.asarray(p[2], np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
-    pos = np.concatenate([np.arange(len(p[0]), dtype=np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
+    pos = np.concatenate([np.arange(len(p[1]), dtype=np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
     counts = np.zeros(len(distinct), np.int64)
     np.add.at(counts, of, cnt)
     by_key = np.lexsort((pos, block, of))  # per word, its entries by key: the first is its first occurrence
@@ -145,6 +156,14 @@ def merge_shards(parts: Sequence[Shard]) -> tuple[list[str], np.ndarray, int]:
     order = np.lexsort((pos[firsts], block[firsts]))  # words by first occurrence
     word_of = of[firsts][order]
     return [distinct[i] for i in word_of.tolist()], counts[word_of], sum(p[3] for p in parts)
+
+
+def _words(words: "list[str] | Packed") -> list[str]:
+    """A shard's words as ``str`` (decoding packed ones)."""
+    if not isinstance(words, tuple):
+        return words
+    data, off = words[0], np.asarray(words[1]).tolist()
+    return [data[off[i]:off[i + 1]].decode("utf-8") for i in range(len(off) - 1)]
 
 
 def build_vocabulary(corpus: Corpus, *, min_count: int = 1, max_size: int | None = None,
