@@ -320,15 +320,17 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmet
             csr = (csr + csr.T).tocsr()
             csr.sum_duplicates()
         return csr if dtype is None else csr.astype(dtype)
-    shapes = gather_objects(csr.shape)
-    if any(p != shapes[0] for p in shapes):
-        raise ConfigError(f"ranks hold matrices of different shapes: {shapes}")
     rows, world, me = csr.shape[0], world_size(), rank()
     dev = _comm_device()  # NCCL moves device tensors only: staged through the GPU there, as they are
-    row_nnz = np.diff(csr.indptr).astype(np.int64)
-    if symmetric:  # row i of S + Sᵀ holds row i and column i of S
-        row_nnz += np.bincount(csr.indices, minlength=rows).astype(np.int64)
-    row_nnz = torch.from_numpy(row_nnz).to(dev)
+    shapes = [torch.empty(2, dtype=torch.int64, device=dev) for _ in range(world)]
+    dist.all_gather(shapes, torch.tensor(csr.shape, dtype=torch.int64, device=dev))
+    shapes = [tuple(t.tolist()) for t in shapes]
+    if any(p != shapes[0] for p in shapes):
+        raise ConfigError(f"ranks hold matrices of different shapes: {shapes}")
+    row_nnz = torch.from_numpy(np.diff(csr.indptr).astype(np.int64))
+    if symmetric:  # row i of S + Sᵀ holds row i and column i of S (torch counts int32 without a copy)
+        row_nnz += torch.bincount(torch.from_numpy(csr.indices), minlength=rows)
+    row_nnz = row_nnz.to(dev)
     dist.all_reduce(row_nnz)  # non-zeros per row over all ranks (an upper bound of the sum's)
     cum = np.concatenate([[0], np.cumsum(row_nnz.cpu().numpy())])
     bounds = np.searchsorted(cum, np.linspace(0, cum[-1], world + 1), side="left")
@@ -337,7 +339,8 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmet
 
     def piece(m: Any, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lo, hi = m.indptr[a], m.indptr[b]
-        return (m.indptr[a:b + 1] - lo).astype(np.int64), m.indices[lo:hi].astype(np.int32), m.data[lo:hi]
+        return ((m.indptr[a:b + 1] - lo).astype(np.int64, copy=False), m.indices[lo:hi].astype(np.int32, copy=False),
+                m.data[lo:hi])
 
     def exchange(pieces: list[tuple | None]) -> list[tuple | None]:
         """All to all, point to point: ``pieces[q]`` (arrays, or None: nothing for q) goes to rank q; returns
@@ -401,6 +404,7 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmet
         indptr.append(blocks[r][0][1:] + indptr[-1][-1])
     total = sp.csr_matrix((np.concatenate([b[2] for b in blocks]), np.concatenate([b[1] for b in blocks]),
                            np.concatenate(indptr)), shape=csr.shape)
+    total.has_canonical_format = True  # row blocks, each canonical, stacked in order: no need to scan it again
     return total
 
 

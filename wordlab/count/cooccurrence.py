@@ -184,7 +184,7 @@ def chunk_bounds(n: int, chunk_tokens: int = CHUNK_TOKENS, shared: bool = False)
 
 def _rounded(sym: sp.csr_matrix) -> sp.csr_matrix:
     """The float64 sums rounded once to float32, in canonical form (sorted indices, no duplicates)."""
-    sym = sym.astype(np.float32)
+    sym = sym.astype(np.float32, copy=False)  # a merged float32 sum is already canonical: no copy, no scan
     sym.sum_duplicates()
     sym.sort_indices()
     return sym
