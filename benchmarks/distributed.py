@@ -25,14 +25,15 @@ Sections (``--only lm,allreduce,word2vec,counting``, the default; and ``ptb``):
   analogy: how often separate machines must merge to stay within 0.5 point.
 * ``counting`` — vocabulary + co-occurrence counting (min_count 5, window 5, uniform) of wikimix × 5
   (``--count-copies``, as that many corpus files): 1 process vs 2 processes, each counting its share — whole
-  files dealt to the processes, the odd one shared by blocks (vocabulary), its range of the id stream
-  (co-occurrences) — merged exactly: the vocabulary on every process, the matrix on rank 0, which factorises
+  files dealt to the processes, the blocks of the odd one and the chunks of the id stream (co-occurrences)
+  taken from work queues as each process asks (``wordlab.distributed.work_queue``) — merged exactly: the
+  vocabulary on every process, the matrix on rank 0, which factorises
   it in ``wordlab train ppmi`` (merge time included, and shown apart: rank 0's seconds in the exchanges and
   merges; the id array is encoded once beforehand, outside the timing; so are the imports and loading the
-  compiled token counter from numba's cache, ~1.2 s in every process, reported apart as start-up: the clock
-  measures counting, which is what grows with the corpus); ``--rounds`` alternating runs each,
-  the one of median total time reported; and the ceiling: two 1-process runs at once, ``2 × (seconds alone) /
-  (seconds each)``.
+  compiled token counter and word merge from numba's cache, 0.5–0.9 s in every process, reported apart as
+  start-up: the clock measures counting, which is what grows with the corpus); ``--rounds`` alternating runs
+  each, the one of median total time reported, with each rank's own seconds (exchanges excluded) and peak
+  memory; and the ceiling: two 1-process runs at once, ``2 × (seconds alone) / (seconds each)``.
 
 From these, the **cost model** (see the README): a ring all-reduce moves about ``2·S`` bytes per process
 for a tensor of ``S`` bytes, so a sync costs ``2·S / bandwidth``; it stays under 10 % of compute when
