@@ -52,8 +52,13 @@ def _close(a: dict, b: dict, tol: float = 1e-5) -> float:
     return worst
 
 
-def test_single_process_helpers_are_no_ops():
+def test_single_process_helpers_are_no_ops(monkeypatch):
     assert distributed.world_size() == 1 and distributed.is_main() and not distributed.is_distributed()
+    assert list(distributed.work_queue(3)) == [0, 1, 2] and next(distributed.work_queue()) == 0
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    assert distributed.local_world_size() == 1
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "4")
+    assert distributed.local_world_size() == 4
     assert distributed.agree(True) and distributed.all_sum([1.5, 2]) == [1.5, 2.0]
     assert distributed.broadcast_number(2) == 2.0
     assert distributed.broadcast_object({"a": 1}) == {"a": 1} and distributed.gather_objects(3) == [3]

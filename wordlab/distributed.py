@@ -58,6 +58,11 @@ def local_rank() -> int:
     return int(os.environ.get("LOCAL_RANK", "0") or 0)
 
 
+def local_world_size() -> int:
+    """Processes of this job on this machine (``LOCAL_WORLD_SIZE``, which torchrun sets; else the world size)."""
+    return int(os.environ.get("LOCAL_WORLD_SIZE", "0") or 0) or world_size()
+
+
 def timeout() -> datetime.timedelta:
     return datetime.timedelta(seconds=float(os.environ.get("WORDLAB_DIST_TIMEOUT", TIMEOUT_S)))
 

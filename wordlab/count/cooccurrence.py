@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTINGS = ("uniform", "harmonic")
 CHUNK_TOKENS = 1 << 21
+MIN_SHARED_CHUNK = 1 << 18  # the smallest chunk cooccurrence_merged gives each of several processes on one machine
 
 
 def offset_weights(window: int, weighting: str = "uniform", dynamic_window: bool = False) -> np.ndarray:
@@ -250,6 +251,10 @@ def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, *, ro
     ``root``: only that rank gets the matrix, the others ``None`` — for a job where one rank factorises it
     (PPMI-SVD): the summed row blocks are gathered there instead of everywhere. In one process the matrix.
 
+    The processes take chunks of the stream from a work queue as they go (:func:`cooccurrence` ``claim``); with
+    ``k`` processes on one machine each chunk is ``1/k`` of :data:`CHUNK_TOKENS` (at least
+    :data:`MIN_SHARED_CHUNK`), so that together they need the scratch memory of one process.
+
     The processes exchange their left-to-right counts ``A_r`` (``directed=True``); the sum ``S`` is made
     symmetric, ``C = S + Sᵀ``, by the ranks in parallel, each for its rows (``merge_sparse(symmetric=True)``)
     — fewer non-zeros cross than with symmetric parts, and no rank transposes the whole matrix.
@@ -259,6 +264,9 @@ def cooccurrence_merged(ids: np.ndarray, vocab_size: int, window: int = 5, *, ro
     group = process_group()
     if group is None:
         return cooccurrence(ids, vocab_size, window, **kwargs)
+    # chunks of 1/k the size for k processes on one machine: the machine's scratch memory stays that of one
+    # process (and the work queue's grain is finer)
+    kwargs.setdefault("chunk_tokens", max(CHUNK_TOKENS // group.local_world_size(), MIN_SHARED_CHUNK))
     part = cooccurrence(ids, vocab_size, window, claim=group.work_queue, directed=True, **kwargs)
     total = group.merge_sparse(part, dtype=np.float32, root=root, symmetric=True)  # S + Sᵀ summed in float64
     del part
