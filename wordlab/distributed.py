@@ -393,11 +393,11 @@ def merge_sparse(matrix: Any, dtype: Any = None, root: int | None = None, symmet
         mine = []
         for a, b in ranges:
             indptr, indices, data = piece(t, a, b)
-            mine.append((indptr, (indices + a0).astype(np.int32), data))  # columns: my rows' ids
+            mine.append((indptr, (indices + a0).astype(np.int32, copy=False), data))  # columns: my rows' ids
         own = summed(exchange(mine), a0, b0, own)
     if dtype is not None:
-        own = own.astype(dtype)
-    mine = (own.indptr.astype(np.int64), own.indices.astype(np.int32), own.data)
+        own = own.astype(dtype, copy=False)
+    mine = (own.indptr.astype(np.int64, copy=False), own.indices.astype(np.int32, copy=False), own.data)
     if root is None:
         blocks = exchange([mine] * world)
     else:
