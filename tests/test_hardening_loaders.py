@@ -242,3 +242,18 @@ def test_headerless_glove_file_loads_from_every_vectors_verb(tmp_path, capsys):
 
 def test_errors_are_wordlab_errors():
     assert issubclass(CheckpointError, WordlabError) and issubclass(DataError, WordlabError)
+
+
+def test_a_python_2_npy_header_loads_without_a_warning(tmp_path):
+    import warnings
+
+    from wordlab.schema import load_npy
+
+    header = "{'descr': '<i4', 'fortran_order': False, 'shape': (3L,), }"  # Python 2 wrote longs as 3L
+    header += " " * (64 - 10 - len(header) - 1) + "\n"
+    path = tmp_path / "old.npy"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode()
+                     + np.arange(3, dtype="<i4").tobytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_npy(path).tolist() == [0, 1, 2]

@@ -20,6 +20,7 @@ import json
 import tokenize
 import types
 import typing
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -293,7 +294,9 @@ def _checked_array(f, available: int, where: str) -> np.ndarray:
     if version not in ((1, 0), (2, 0)):
         raise ValueError(f"{where}: unknown .npy version {version}")
     read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    shape, fortran, dtype = read_header(f, max_header_size=10000)
+    with warnings.catch_warnings():  # numpy's note on a header written by Python 2 says nothing to act on
+        warnings.simplefilter("ignore", UserWarning)
+        shape, fortran, dtype = read_header(f, max_header_size=10000)
     if dtype.hasobject:
         raise ValueError(f"{where}: holds Python objects (pickles are never loaded)")
     count = 1
