@@ -40,6 +40,15 @@ def _unicode_ws_len(buf, i, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _same_bytes(a, i, b, j, length):  # pragma: no cover - compiled
+    """``a[i:i+length] == b[j:j+length]``, byte by byte (the check behind an equal hash)."""
+    for k in range(length):
+        if a[i + k] != b[j + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _count(buf, pos, table, word_hash, offsets, arena, counts, cap_words, state, out):  # pragma: no cover
     """Split and count ``buf[pos:]``; return where it stopped (``len(buf)`` when done).
 
@@ -91,7 +100,7 @@ def _count(buf, pos, table, word_hash, offsets, arena, counts, cap_words, state,
                 offsets[wid + 1] = used
                 break
             if word_hash[wid] == h and offsets[wid + 1] - offsets[wid] == length:
-                o = offsets[wid]
+                o = offsets[wid]  # compared inline, not through _same_bytes: the tokenizer's hot loop
                 same = True
                 for k in range(length):
                     if arena[o + k] != buf[s + k]:
@@ -146,16 +155,9 @@ def _merge_words(arena, starts, ends, hashes):  # pragma: no cover - compiled
                 distinct += 1
                 break
             r = rep[d]
-            if hashes[r] == h and ends[r] - starts[r] == length:
-                o = starts[r]
-                same = True
-                for k in range(length):
-                    if arena[o + k] != arena[a + k]:
-                        same = False
-                        break
-                if same:
-                    of[e] = d
-                    break
+            if hashes[r] == h and ends[r] - starts[r] == length and _same_bytes(arena, starts[r], arena, a, length):
+                of[e] = d
+                break
             slot = (slot + np.uint64(1)) & mask
     return of, rep[:distinct]
 
