@@ -114,6 +114,10 @@ def test_claimed_blocks_merge_to_the_single_process_vocabulary(tmp_path, monkeyp
 
     shards = [count_shard(corpus, r, 2, claim=claim(r)) for r in range(2)]
     assert sum(s[3] for s in shards) == 18_000 and all(s[3] for s in shards)
+    # a queue that runs dry before the file ends: that process counts no more of it, the other the rest
+    few = [count_shard(corpus, 0, 2, claim=lambda: iter([1])), count_shard(corpus, 1, 2, claim=lambda: (
+        i for i in range(10_000) if i != 1))]
+    assert merge_shards(few)[1].tolist() == merge_shards(shards)[1].tolist()
     words, counts, total = merge_shards(shards)
     many, _ = Vocabulary.from_counts(words, counts, min_count=1, total_words=total)
     one = Vocabulary.build(corpus, min_count=1)

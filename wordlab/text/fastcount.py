@@ -181,7 +181,8 @@ def decode_words(arena: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> lis
     and decoded at once, which is several times faster than a ``bytes.decode`` per word."""
     if not len(starts):
         return []
-    return _joined(arena, np.asarray(starts, np.int64), np.asarray(ends, np.int64)).tobytes().decode("utf-8").split("\n")[:-1]
+    joined = _joined(arena, np.asarray(starts, np.int64), np.asarray(ends, np.int64))
+    return joined.tobytes().decode("utf-8").split("\n")[:-1]
 
 
 Packed = tuple[bytes, np.ndarray, np.ndarray]  # a counter's words: UTF-8 bytes, offsets (n + 1), FNV-1a hashes
@@ -193,8 +194,9 @@ def merge_packed(parts: list[Packed]) -> tuple[list[str], np.ndarray]:
     equal hashes are compared byte for byte, so a hash collision never merges two words."""
     data = b"".join(p[0] for p in parts)
     base = np.cumsum([0] + [len(p[0]) for p in parts[:-1]], dtype=np.int64)
-    starts = np.concatenate([np.asarray(p[1][:-1], np.int64) + b for p, b in zip(parts, base)] or [np.zeros(0, np.int64)])
-    ends = np.concatenate([np.asarray(p[1][1:], np.int64) + b for p, b in zip(parts, base)] or [np.zeros(0, np.int64)])
+    none = [np.zeros(0, np.int64)]
+    starts = np.concatenate([np.asarray(p[1][:-1], np.int64) + b for p, b in zip(parts, base)] or none)
+    ends = np.concatenate([np.asarray(p[1][1:], np.int64) + b for p, b in zip(parts, base)] or none)
     hashes = np.concatenate([np.asarray(p[2], np.uint64) for p in parts] or [np.zeros(0, np.uint64)])
     arena = np.frombuffer(data, dtype=np.uint8)
     of, rep = _merge_words(arena, starts, ends, hashes)

@@ -103,12 +103,12 @@ def count_shard(corpus: Corpus, rank: int, world: int, on_bytes: Callable[[int],
         blocks = (corpus.byte_blocks(path, on_bytes=on_bytes) if counter is not None
                   else replace(corpus, paths=[path]).chunks(on_bytes=on_bytes))
         wanted = iter(claim()) if owner[k] == -1 and claim is not None else None
-        want = next(wanted) if wanted is not None else 0
+        want = next(wanted, None) if wanted is not None else None
         for i, block in enumerate(blocks):
-            if wanted is not None:  # read on to the next block this process got
-                if i < want:
+            if wanted is not None:  # read on to the next block this process got (None: it gets no more)
+                if want is None or i < want:
                     continue
-                want = next(wanted)
+                want = next(wanted, None)
             elif owner[k] == -1:
                 mine = shared % world == rank
                 shared += 1
