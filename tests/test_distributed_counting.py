@@ -37,12 +37,17 @@ def test_block_shares_merge_to_the_single_process_vocabulary(tmp_path, monkeypat
         assert many.total_words == one.total_words
 
 
-@pytest.mark.parametrize("weighting,subsample", [("uniform", None), ("harmonic", 1e-3)])
-def test_stream_shares_sum_to_the_single_process_cooccurrences(tmp_path, weighting, subsample):
+def _stream(tmp_path, weighting, subsample):
+    """A 30k-word corpus as ids, the counting options (chunks of 4096 tokens) and its single-process matrix."""
     vocab, ids = build_vocab_and_ids(read_corpus(_corpus(tmp_path / "c.txt", 30_000)), min_count=2, cache_dir=False)
     kw = dict(weighting=weighting, subsample=subsample, counts=vocab.counts, total_words=vocab.total_words, seed=3,
               chunk_tokens=4096)
-    whole = cooccurrence(ids, len(vocab), 4, **kw)
+    return vocab, ids, kw, cooccurrence(ids, len(vocab), 4, **kw)
+
+
+@pytest.mark.parametrize("weighting,subsample", [("uniform", None), ("harmonic", 1e-3)])
+def test_stream_shares_sum_to_the_single_process_cooccurrences(tmp_path, weighting, subsample):
+    vocab, ids, kw, whole = _stream(tmp_path, weighting, subsample)
     parts = [cooccurrence(ids, len(vocab), 4, shard=(r, 3), **kw) for r in range(3)]
     assert all(p.nnz for p in parts)
     merged = (parts[0] + parts[1] + parts[2]).astype(np.float32).tocsr()
@@ -59,10 +64,7 @@ def test_stream_shares_sum_to_the_single_process_cooccurrences(tmp_path, weighti
 def test_claimed_chunks_sum_to_the_single_process_cooccurrences(tmp_path, weighting, subsample):
     from wordlab.count.cooccurrence import chunk_bounds
 
-    vocab, ids = build_vocab_and_ids(read_corpus(_corpus(tmp_path / "c.txt", 30_000)), min_count=2, cache_dir=False)
-    kw = dict(weighting=weighting, subsample=subsample, counts=vocab.counts, total_words=vocab.total_words, seed=3,
-              chunk_tokens=4096)
-    whole = cooccurrence(ids, len(vocab), 4, **kw)
+    vocab, ids, kw, whole = _stream(tmp_path, weighting, subsample)
     # chunks dealt unevenly and in any order, as a work queue may deal them
     k = len(chunk_bounds(len(ids), 4096, shared=True))  # subsampling keeps fewer tokens: a bound
     taken = {0: [c for c in range(200) if c % 3 == 0], 1: [c for c in range(200) if c % 3 == 1 or c == 2][::-1],
