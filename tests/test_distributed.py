@@ -160,3 +160,20 @@ def test_nproc_2_trains_a_language_model_from_the_command_line(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count('"summary"') == 1 and json.loads(done.stdout)["summary"]["stopped"] == "completed"
     assert (tmp_path / "m.pt").exists() and (tmp_path / "m.resume.pt").exists()
+
+
+def test_nproc_2_counts_a_vocabulary_through_torchruns_store(tmp_path):
+    """`wordlab --nproc 2 vocab …`: under torchrun's agent the work queues use the agent's store; the blocks of
+    the one shared file are dealt through it and the vocabulary is exactly the single-process one."""
+    import gzip
+
+    from wordlab.cli import main
+
+    words = [f"w{i % 997}" for i in range(40_000)] + [f"x{i % 13}" for i in range(9_000)]
+    with gzip.open(tmp_path / "c.txt.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(" ".join(words[i:i + 50]) for i in range(0, len(words), 50)) + "\n")
+    done = subprocess.run([sys.executable, "-m", "wordlab", "-q", "--nproc", "2", "vocab", "c.txt.gz", "--min-count",
+                           "2", "-o", "v2.json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert main(["-q", "vocab", str(tmp_path / "c.txt.gz"), "--min-count", "2", "-o", str(tmp_path / "v1.json")]) == 0
+    assert (tmp_path / "v2.json").read_text() == (tmp_path / "v1.json").read_text()
